@@ -1,0 +1,33 @@
+# Two commands from a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-slow bench validate console clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m bot run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]  # exit 5: no slow tests collected
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+validate: $(STAMP)
+	$(BIN)/python -m bot validate
+
+console: $(STAMP)
+	$(BIN)/python -m bot console
+
+clean:
+	rm -rf $(VENV) build *.egg-info
