@@ -1,0 +1,88 @@
+"""Command line: `python -m bot run | serve [--socket|--http] | validate [PACK...] | console`.
+
+Exit status 2, with one line on stderr, for anything the operator must fix (settings, token, database,
+packs); never a traceback for those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, configure_logging, load_settings
+
+WSGI_TARGET = "bot.web:create_wsgi_app(check_token=False)"  # the token is checked once, in gunicorn's master
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="The article reading-circle Slack bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="Socket Mode if SLACK_APP_TOKEN is set, HTTP otherwise, the console without tokens")
+    serve = sub.add_parser("serve", help="serve Slack: --socket (Socket Mode) or --http (gunicorn on $PORT)")
+    mode = serve.add_mutually_exclusive_group()
+    mode.add_argument("--socket", action="store_true")
+    mode.add_argument("--http", action="store_true")
+    validate = sub.add_parser("validate", help="check content packs (default: every pack in CONTENT_DIR)")
+    validate.add_argument("packs", nargs="*", type=Path)
+    sub.add_parser("console", help="try the bot locally, without Slack")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "validate":
+            return validate_packs(args.packs)
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        if args.command == "console" or (args.command == "run" and not settings.has_slack_tokens):
+            from bot.console import run_console
+
+            return run_console(settings)
+        socket = args.socket if args.command == "serve" else bool(settings.app_token)
+        if args.command == "serve" and not (args.socket or args.http):
+            socket = bool(settings.app_token)
+        return serve_socket(settings) if socket else serve_http(settings)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def validate_packs(paths: list[Path]) -> int:
+    from questions import PackError, load_pack, load_packs
+
+    try:
+        if paths:
+            names = [load_pack(p).pack.id for p in paths]
+        else:
+            settings = load_settings()
+            names = list(load_packs(settings.content_dir))
+    except PackError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"ok: {len(names)} pack(s): {', '.join(names)}")
+    return 0
+
+
+def serve_socket(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.runtime import prepare, start
+
+    settings.require_socket()
+    services = prepare(settings)
+    app, _scheduler = start(services)
+    SocketModeHandler(app, settings.app_token).start()
+    return 0
+
+
+def serve_http(settings: Settings) -> int:
+    """Hand over to gunicorn exactly as the Procfile's `web:` line runs it (its config checks settings first)."""
+    import os
+
+    conf = Path(__file__).with_name("gunicorn_conf.py")
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--config", str(conf), WSGI_TARGET])
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Pure Block Kit builders: data in, JSON-ready dicts out. No Slack calls, no database.
+
+The primitives here enforce Slack's size limits at the point of construction (by truncating), so no
+builder can produce a message Slack would reject for length.
+"""
+
+from __future__ import annotations
+
+from bot.text import truncate
+
+SECTION_TEXT_LIMIT = 3000
+HEADER_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+CONTEXT_TEXT_LIMIT = 2000
+MODAL_TITLE_LIMIT = 24
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+
+
+def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict:
+    return {"type": "plain_text", "text": truncate(text, limit) or " ", "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict:
+    return {"type": "mrkdwn", "text": truncate(text, limit) or " "}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": plain(text, HEADER_LIMIT)}
+
+
+def section(text: str, accessory: dict | None = None, block_id: str | None = None) -> dict:
+    block: dict = {"type": "section", "text": mrkdwn(text)}
+    if accessory:
+        block["accessory"] = accessory
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context(*texts: str) -> dict:
+    return {"type": "context", "elements": [mrkdwn(t, CONTEXT_TEXT_LIMIT) for t in texts if t][:10]}
+
+
+def divider() -> dict:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str = "", style: str | None = None, url: str | None = None) -> dict:
+    element: dict = {"type": "button", "text": plain(text, BUTTON_TEXT_LIMIT), "action_id": action_id}
+    if value:
+        element["value"] = value[:2000]
+    if style:
+        element["style"] = style
+    if url:
+        element["url"] = url
+    return element
+
+
+def actions(*elements: dict, block_id: str | None = None) -> dict:
+    block: dict = {"type": "actions", "elements": list(elements)[:25]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def modal(title: str, blocks: list[dict], *, callback_id: str, close: str = "Close", submit: str | None = None,
+          private_metadata: str = "") -> dict:
+    view: dict = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, MODAL_TITLE_LIMIT),
+        "close": plain(close, MODAL_TITLE_LIMIT),
+        "blocks": blocks[:VIEW_BLOCK_LIMIT],
+    }
+    if submit:
+        view["submit"] = plain(submit, MODAL_TITLE_LIMIT)
+    if private_metadata:
+        view["private_metadata"] = private_metadata[:3000]
+    return view
+
+
+def split_text(text: str, limit: int = SECTION_TEXT_LIMIT) -> list[str]:
+    """Cut long text into chunks of at most `limit` characters, at paragraph, then line, then hard breaks."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        pieces = [paragraph] if len(paragraph) <= limit else _hard_split(paragraph, limit)
+        for piece in pieces:
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _hard_split(text: str, limit: int) -> list[str]:
+    out, line_buf = [], ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            out.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{line_buf}\n{line}" if line_buf else line
+        if len(candidate) <= limit:
+            line_buf = candidate
+        else:
+            out.append(line_buf)
+            line_buf = line
+    if line_buf:
+        out.append(line_buf)
+    return out

@@ -1,0 +1,143 @@
+"""Digest messages, the full-text modal, and the `/digest` replies (help, plan, contents)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot import ids
+from bot.blocks import actions, button, context, divider, header, modal, section, split_text
+from bot.digest import USAGE, describe_days
+from bot.i18n import pick, t
+from bot.text import escape
+from questions.schema import Pack, Section
+
+
+def section_heading(sec: Section, language: str) -> str:
+    title = pick(sec.title, language)
+    return f"{sec.number}. {title}" if sec.number is not None else title
+
+
+def position_line(pack: Pack, sec: Section, language: str) -> str:
+    if sec.number is None:
+        return t(language, sec.kind)
+    total = sum(1 for s in pack.sections if s.number is not None)
+    return t(language, "section_of", number=sec.number, total=total)
+
+
+def format_when(moment: dt.datetime, now: dt.datetime) -> str:
+    """`Tue 09:30` within the coming week, `Tue 6 Jan 09:30` beyond it; `moment` is already local."""
+    if moment - now < dt.timedelta(days=6):
+        return moment.strftime("%a %H:%M")
+    return moment.strftime("%a %-d %b %H:%M")
+
+
+def digest_message(pack: Pack, sec: Section, language: str, *, next_post: str | None = None,
+                   extra_buttons: tuple[dict, ...] = ()) -> dict:
+    """The channel post for one section: title, digest points, key figures, prompt, button, context."""
+    points = "\n".join(f"• {escape(pick(p, language))}" for p in sec.digest)
+    blocks = [header(section_heading(sec, language)), section(points)]
+    if sec.key_figures:
+        figures = "\n".join(
+            f"• {escape(pick(f.label, language))}: *{escape(pick(f.value, language))}*" for f in sec.key_figures
+        )
+        blocks.append(section(f"*{t(language, 'key_figures')}*\n{figures}"))
+    blocks.append(section(f":speech_balloon: _{escape(pick(sec.prompt, language))}_"))
+    blocks.append(
+        actions(
+            button(t(language, "read_full"), ids.DIGEST_READ_FULL, value=f"{pack.pack.id}|{sec.id}|{language}"),
+            *extra_buttons,
+            block_id=f"digest|{sec.id}",
+        )
+    )
+    line = position_line(pack, sec, language)
+    if next_post:
+        line += " · " + t(language, "next_on", when=next_post)
+    blocks.append(context(line))
+    return {"text": section_heading(sec, language), "blocks": blocks}
+
+
+def full_text_view(pack: Pack, sec: Section, language: str) -> dict:
+    """The section's whole text in a modal, split into blocks that fit Slack's 3,000-character limit."""
+    blocks = [header(section_heading(sec, language))]
+    for chunk in split_text(escape(pick(sec.text, language)), 2900):
+        blocks.append(section(chunk))
+    for sub in sec.subsections:
+        blocks.append(divider())
+        blocks.append(header(pick(sub.title, language)))
+        for chunk in split_text(escape(pick(sub.text, language)), 2900):
+            blocks.append(section(chunk))
+    blocks.append(context(f"{escape(pick(pack.pack.title, language))} · {escape(pick(pack.pack.source.outlet, language))}"))
+    return modal(t(language, "full_text"), blocks, callback_id=ids.DIGEST_FULL_TEXT_VIEW, close=t(language, "close"))
+
+
+def closing_message(pack: Pack, language: str) -> dict:
+    """After the last section: the article's open questions, listed."""
+    lines = [f"{i}. {escape(pick(p.question, language))}" for i, p in enumerate(pack.polls, 1)]
+    blocks = [
+        header(t(language, "closing_title")),
+        section(t(language, "closing_intro")),
+        section("\n".join(lines)),
+        context(f"{escape(pick(pack.pack.title, language))}"),
+    ]
+    return {"text": t(language, "closing_title"), "blocks": blocks}
+
+
+# -- replies to /digest -----------------------------------------------------------------------------
+def help_reply(plan_summary: str) -> dict:
+    usage = "\n".join(f"• `{u}`" for u in USAGE.values())
+    blocks = [
+        section("*Reading the article together, one section at a time.*"),
+        section(f"*This channel:* {plan_summary}"),
+        section(usage),
+        context("Only you can see this. Changing the schedule is for workspace admins and the plan's owner."),
+    ]
+    return {"response_type": "ephemeral", "text": "How to use /digest", "blocks": blocks}
+
+
+def plan_summary(plan, pack: Pack | None, item_count: int, next_post: str | None) -> str:
+    if plan is None:
+        return "no reading plan yet. Start one with `/digest schedule weekdays 09:30`."
+    title = escape(pick(pack.pack.title, plan.language)) if pack else plan.pack_id
+    progress = f"{min(plan.next_index, item_count)} of {item_count} posts done"
+    if plan.next_index >= item_count:
+        state = "finished (use `/digest restart` to read it again)"
+    elif not plan.days:
+        state = "no schedule yet (post with `/digest next`, or set one with `/digest schedule`)"
+    elif plan.paused:
+        state = f"paused ({describe_days(plan.days)} at {plan.post_time} {plan.timezone})"
+    else:
+        state = f"{describe_days(plan.days)} at {plan.post_time} {plan.timezone}; next: {next_post}"
+    return f"_{title}_ · {progress} · {state} · language {plan.language}"
+
+
+def error_reply(message: str, usage: str) -> dict:
+    usage_lines = "\n".join(f"`{u}`" for u in usage.splitlines())
+    return {
+        "response_type": "ephemeral",
+        "text": message,
+        "blocks": [section(f":warning: {message}"), context("Try:"), section(usage_lines)],
+    }
+
+
+def notice(text: str) -> dict:
+    """A short ephemeral reply (the caller only)."""
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+
+
+def contents_reply(pack: Pack, language: str, posted: set[str], next_ref: str | None) -> dict:
+    lines = []
+    for sec in pack.sections:
+        mark = ":white_check_mark:" if sec.id in posted else (":arrow_right:" if sec.id == next_ref else ":white_circle:")
+        lines.append(f"{mark} {escape(section_heading(sec, language))}")
+    blocks = [header(pick(pack.pack.title, language))]
+    blocks += [section(chunk) for chunk in split_text("\n".join(lines), 2900)]
+    blocks.append(context(":white_check_mark: posted · :arrow_right: next · `/digest show N` to read one"))
+    return {"response_type": "ephemeral", "text": "Table of contents", "blocks": blocks}
+
+
+def schedule_confirmation(language_days: str, post_time: str, timezone: str, next_post: str, who: str) -> dict:
+    text = (
+        f":calendar: <@{who}> set this channel's reading plan: *{describe_days(language_days)}* at "
+        f"*{post_time}* ({timezone}). Next post: *{next_post}*."
+    )
+    return {"text": text, "blocks": [section(text)]}

@@ -1,0 +1,129 @@
+"""Settings from the environment (and `.env`), checked once at start.
+
+A wrong setting should stop the process with one line that names the variable, never a traceback
+several screens long: `ConfigError` carries that line and `python -m bot` exits with status 2.
+Secrets are held here and nowhere else; `Settings.__repr__` never shows them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from questions.loader import BUILTIN_DIR
+
+SLACK_API_URL_DEFAULT = "https://slack.com/api/"
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class ConfigError(Exception):
+    """A setting that is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    slack_api_url: str = SLACK_API_URL_DEFAULT
+    database_path: Path = Path("data/bot.db")
+    default_tz: str = "UTC"
+    content_dir: Path = BUILTIN_DIR
+    admin_user_ids: frozenset[str] = frozenset()
+    log_level: str = "INFO"
+    port: int = 3000
+
+    @property
+    def has_slack_tokens(self) -> bool:
+        return bool(self.bot_token or self.app_token or self.client_id)
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    def require_http(self) -> None:
+        """HTTP mode needs a signing secret and a bot token (or OAuth)."""
+        if not self.signing_secret:
+            raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it")
+        if not (self.bot_token or self.oauth_enabled):
+            raise ConfigError("SLACK_BOT_TOKEN is not set (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)")
+
+    def require_socket(self) -> None:
+        if not self.app_token:
+            raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...)")
+        if not self.app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        if not self.bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN is not set: Socket Mode needs the bot token (xoxb-...) too")
+
+
+def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
+    """Settings from `environ` (default: the process environment) over the values in `env_file`."""
+    values: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name, "").strip()
+        return value or None
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+
+    api_url = get("SLACK_API_URL") or SLACK_API_URL_DEFAULT
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"SLACK_API_URL must be an http(s) URL, not {api_url!r}")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    default_tz = get("DEFAULT_TZ") or "UTC"
+    try:
+        ZoneInfo(default_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DEFAULT_TZ must be an IANA timezone such as Europe/London, not {default_tz!r}") from None
+
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+
+    port_text = get("PORT") or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"PORT must be a TCP port number, not {port_text!r}")
+
+    admins = get("ADMIN_USER_IDS") or ""
+    admin_ids = frozenset(a.strip() for a in admins.split(",") if a.strip())
+    bad = [a for a in admin_ids if not a[:1].isalpha() or not a.isalnum() or a.upper() != a]
+    if bad:
+        raise ConfigError(f"ADMIN_USER_IDS must be comma-separated Slack user ids like U012AB3CD, not {bad[0]!r}")
+
+    content_dir = Path(get("CONTENT_DIR") or BUILTIN_DIR)
+    if not content_dir.is_dir():
+        raise ConfigError(f"CONTENT_DIR {str(content_dir)!r} is not a directory of content packs")
+
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=get("SLACK_SIGNING_SECRET"),
+        app_token=get("SLACK_APP_TOKEN"),
+        client_id=get("SLACK_CLIENT_ID"),
+        client_secret=get("SLACK_CLIENT_SECRET"),
+        slack_api_url=api_url,
+        database_path=Path(get("DATABASE_PATH") or "data/bot.db"),
+        default_tz=default_tz,
+        content_dir=content_dir,
+        admin_user_ids=admin_ids,
+        log_level=log_level,
+        port=int(port_text),
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,97 @@
+"""Posting a plan's next item: claim the slot, draw the message, send it, record it.
+
+Shared by `/digest next` and the scheduler, so both obey the same exactly-once rule: the slot is claimed
+in SQLite before anything is sent, and given back if the send fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.digest import closing_message, digest_message, format_when
+from bot.digest import next_post_at, plan_items
+from bot.posting import ChannelPacer, error_code, is_permanent, post_to_channel
+from bot.services import Services
+from bot.text import escape
+from store import plans
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    status: str  # posted | taken | finished | no_plan | failed | stopped
+    item_index: int | None = None
+    ts: str | None = None
+    error: str | None = None
+
+
+def next_post_label(plan: plans.Plan, services: Services) -> str | None:
+    """`Tue 09:30`-style label of the plan's next scheduled post, or None when it has no active schedule."""
+    if plan.paused or not plan.days:
+        return None
+    now = services.clock.now()
+    upcoming = next_post_at(plan.days, plan.post_time, plan.timezone, now)
+    if upcoming is None:
+        return None
+    return format_when(upcoming, now.astimezone(ZoneInfo(plan.timezone)))
+
+
+def render_item(services: Services, plan: plans.Plan, item_index: int, *, more_to_come: bool) -> dict:
+    """The message for item `item_index` of the plan's pack (hook: later issues add buttons here)."""
+    pack = services.pack(plan.pack_id)
+    item = plan_items(pack)[item_index]
+    if item.kind == "closing":
+        return closing_message(pack, plan.language)
+    sec = pack.section(item.ref)
+    return digest_message(pack, sec, plan.language, next_post=next_post_label(plan, services) if more_to_come else None)
+
+
+def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str,
+              expected_run: int | None = None) -> PostOutcome:
+    store = services.store
+    plan = plans.get(store, team_id, channel_id)
+    if plan is None:
+        return PostOutcome("no_plan")
+    items = plan_items(services.pack(plan.pack_id))
+    claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items), expected_run=expected_run)
+    if claim is None:
+        current = plans.get(store, team_id, channel_id)
+        finished = current is not None and current.next_index >= len(items)
+        return PostOutcome("finished" if finished else "taken")
+    message = render_item(services, claim.plan, claim.item_index, more_to_come=claim.item_index + 1 < len(items))
+    client = services.client_for(team_id)
+    try:
+        ts = post_to_channel(client, pacer, channel_id, message)
+    except SlackApiError as exc:
+        plans.release(store, claim)
+        code = error_code(exc) or f"http_{exc.response.status_code}"
+        if is_permanent(exc):
+            plans.set_paused(store, team_id, channel_id, True)
+            _tell_owner(services, claim.plan, code)
+            log.warning("plan %s/%s paused: Slack answered %s", team_id, channel_id, code)
+            return PostOutcome("stopped", claim.item_index, error=code)
+        log.warning("post to %s/%s failed (%s); the item stays next", team_id, channel_id, code)
+        return PostOutcome("failed", claim.item_index, error=code)
+    except Exception as exc:  # network trouble after retries: give the slot back, try again next run
+        plans.release(store, claim)
+        log.warning("post to %s/%s failed: %s", team_id, channel_id, type(exc).__name__)
+        return PostOutcome("failed", claim.item_index, error=type(exc).__name__)
+    plans.record_posted(store, claim, ts)
+    return PostOutcome("posted", claim.item_index, ts=ts)
+
+
+def _tell_owner(services: Services, plan: plans.Plan, code: str) -> None:
+    """A direct message to whoever set the plan up; best effort, never raises."""
+    text = (
+        f":pause_button: I paused the reading plan for <#{plan.channel_id}>: Slack answered `{escape(code)}` when I "
+        "tried to post there. Invite me back (or unarchive the channel), then `/digest resume` in it."
+    )
+    try:
+        services.client_for(plan.team_id).chat_postMessage(channel=plan.created_by, text=text)
+    except Exception as exc:  # noqa: BLE001 - telling is a courtesy; the pause already happened
+        log.warning("could not tell %s about the paused plan: %s", plan.created_by, type(exc).__name__)

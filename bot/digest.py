@@ -1,0 +1,209 @@
+"""Reading plans as pure logic: the `/digest` grammar, the plan's items, and when the next post is due.
+
+Nothing here talks to Slack or SQLite, so every rule (what a command means, which local date a run
+belongs to, how daylight-saving changes fall) is tested directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+from questions.schema import Pack
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_ALIASES = {"daily": DAYS, "weekdays": DAYS[:5], "weekends": DAYS[5:]}
+
+USAGE = {
+    "help": "/digest help",
+    "next": "/digest next",
+    "show": "/digest show N",
+    "list": "/digest list",
+    "schedule": "/digest schedule <daily|weekdays|mon,wed,fri> <HH:MM> [IANA timezone]",
+    "pause": "/digest pause",
+    "resume": "/digest resume",
+    "restart": "/digest restart",
+    "lang": "/digest lang zh|en",
+}
+
+
+# -- the command grammar ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DigestCommand:
+    action: str  # one of USAGE's keys
+    section: str | None = None  # show: a section number or id
+    days: tuple[str, ...] = ()
+    post_time: str | None = None  # HH:MM
+    timezone: str | None = None  # None: the caller's Slack timezone, then DEFAULT_TZ
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandError:
+    """What was wrong, and the form that would have been right."""
+
+    message: str
+    usage: str
+
+
+def parse_digest(text: str) -> DigestCommand | CommandError:
+    words = (text or "").split()
+    if not words or words[0].lower() in ("help", "?"):
+        return DigestCommand("help")
+    verb, args = words[0].lower(), words[1:]
+    if verb in ("next", "list", "pause", "resume", "restart"):
+        if args:
+            return CommandError(f"`{verb}` takes nothing after it.", USAGE[verb])
+        return DigestCommand(verb)
+    if verb == "show":
+        if len(args) != 1:
+            return CommandError("Say which section to show, e.g. `/digest show 3`.", USAGE["show"])
+        return DigestCommand("show", section=args[0].lower())
+    if verb == "lang":
+        if len(args) != 1:
+            return CommandError("Say which language, e.g. `/digest lang en`.", USAGE["lang"])
+        return DigestCommand("lang", language=args[0])
+    if verb == "schedule":
+        return _parse_schedule(args)
+    return CommandError(f"I don't know `{_clip(words[0])}`.", "\n".join(USAGE.values()))
+
+
+def _parse_schedule(args: list[str]) -> DigestCommand | CommandError:
+    usage = USAGE["schedule"]
+    if len(args) not in (2, 3):
+        return CommandError("A schedule needs days and a time, e.g. `/digest schedule weekdays 09:30`.", usage)
+    days = parse_days(args[0])
+    if isinstance(days, CommandError):
+        return days
+    post_time = parse_clock_time(args[1])
+    if post_time is None:
+        return CommandError(f"`{_clip(args[1])}` is not a time; use 24-hour HH:MM such as 09:30.", usage)
+    timezone = None
+    if len(args) == 3:
+        timezone = parse_timezone(args[2])
+        if timezone is None:
+            return CommandError(
+                f"`{_clip(args[2])}` is not an IANA timezone; try one like Europe/London or America/New_York.",
+                usage,
+            )
+    return DigestCommand("schedule", days=days, post_time=post_time, timezone=timezone)
+
+
+def parse_days(text: str) -> tuple[str, ...] | CommandError:
+    text = text.lower()
+    if text in DAY_ALIASES:
+        return DAY_ALIASES[text]
+    picked = [d[:3] for d in text.split(",") if d]
+    unknown = [d for d in picked if d not in DAYS]
+    if not picked or unknown:
+        return CommandError(
+            f"`{_clip(text)}` is not a day list; use daily, weekdays or days like mon,wed,fri.", USAGE["schedule"]
+        )
+    return tuple(d for d in DAYS if d in picked)  # week order, no repeats
+
+
+def parse_clock_time(text: str) -> str | None:
+    match = re.fullmatch(r"([01]?\d|2[0-3])[:.]([0-5]\d)", text)
+    return f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
+
+
+def parse_timezone(text: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*", text) or text.lower() == "localtime":
+        return None
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return text
+
+
+def pick_language(requested: str, languages: list[str]) -> str | None:
+    """`zh` → `zh-Hant` when that is what the pack has; exact tags win."""
+    requested = requested.lower()
+    for lang in languages:
+        if lang.lower() == requested:
+            return lang
+    for lang in languages:
+        if lang.lower().split("-")[0] == requested:
+            return lang
+    return None
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- the plan's items ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlanItem:
+    kind: str  # "section" | "closing"
+    ref: str  # section id, or "closing"
+
+
+def plan_items(pack: Pack) -> list[PlanItem]:
+    """Every section in order, then the closing questions."""
+    items = [PlanItem("section", s.id) for s in pack.sections]
+    if pack.polls:
+        items.append(PlanItem("closing", "closing"))
+    return items
+
+
+def find_section(pack: Pack, ref: str):
+    """A section by number (`3`), id (`s3`, `intro`) or kind (`introduction`, `conclusion`); None if none."""
+    for section in pack.sections:
+        if ref == section.id or (section.number is not None and ref == str(section.number)) or ref == section.kind:
+            return section
+    return None
+
+
+# -- time -----------------------------------------------------------------------------------------
+def trigger_for(days: str | tuple[str, ...], post_time: str, timezone: str) -> CronTrigger:
+    """The APScheduler trigger for a plan; the scheduler runs exactly this, and the tests iterate it."""
+    day_list = days.split(",") if isinstance(days, str) else list(days)
+    hour, minute = post_time.split(":")
+    return CronTrigger(day_of_week=",".join(day_list), hour=int(hour), minute=int(minute), timezone=timezone)
+
+
+def next_post_at(days: str, post_time: str, timezone: str, after: dt.datetime) -> dt.datetime | None:
+    """The first scheduled post strictly after `after`, in the plan's timezone; None without a schedule."""
+    if not days:
+        return None
+    trigger = trigger_for(days, post_time, timezone)
+    return trigger.get_next_fire_time(None, after + dt.timedelta(microseconds=1))
+
+
+def due_slot(days: str, post_time: str, timezone: str, now: dt.datetime,
+             active_since: dt.datetime | None = None) -> str | None:
+    """The local date whose post is due at `now`, or None.
+
+    A post is due from its local time until the end of that local day: a run missed by a short downtime
+    still posts that day (once, thanks to the slot claim), but a missed day is never posted the next day.
+    A slot whose time came before the schedule was set (or resumed) is not due: setting a 09:30 plan at
+    14:00 starts tomorrow, not at the next restart.
+    """
+    if not days:
+        return None
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    if DAYS[local.weekday()] not in days.split(","):
+        return None
+    hour, minute = (int(x) for x in post_time.split(":"))
+    scheduled = dt.datetime.combine(local.date(), dt.time(hour, minute), tzinfo=zone)
+    # wall-clock comparison: a time skipped by a DST jump counts as reached once the clocks pass it
+    if local.time() < scheduled.time():
+        return None
+    if active_since is not None and scheduled < active_since:
+        return None
+    return local.date().isoformat()
+
+
+def describe_days(days: str) -> str:
+    day_tuple = tuple(days.split(",")) if days else ()
+    for name, value in DAY_ALIASES.items():
+        if day_tuple == value:
+            return name
+    return ",".join(day_tuple)

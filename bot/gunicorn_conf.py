@@ -1,0 +1,28 @@
+"""gunicorn settings for HTTP mode (Procfile `web:`): one worker with threads, on $PORT.
+
+One worker because the scheduler lives in the process and SQLite prefers one writer process; threads
+because listeners spend their time waiting on Slack. `on_starting` runs the start-up checks in the
+master, so a bad setting stops gunicorn with exit status 2 and one line, before any worker boots.
+"""
+
+import os
+import sys
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
+workers = 1
+threads = int(os.environ.get("WEB_THREADS", "8"))
+timeout = 30
+accesslog = None
+
+
+def on_starting(server):
+    from bot.config import ConfigError, load_settings
+    from bot.runtime import prepare
+
+    try:
+        settings = load_settings()
+        settings.require_http()
+        prepare(settings).store.close()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

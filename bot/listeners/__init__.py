@@ -1,0 +1,12 @@
+"""Listeners, one module per surface; each exposes `register(app, services)`."""
+
+from slack_bolt import App
+
+from bot.listeners import actions, commands, middleware
+from bot.services import Services
+
+
+def register(app: App, services: Services) -> None:
+    middleware.register(app, services)
+    commands.register(app, services)
+    actions.register(app, services)

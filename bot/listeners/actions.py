@@ -1,0 +1,22 @@
+"""Button clicks on digest messages."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.blocks.digest import full_text_view
+from bot.digest import find_section
+from bot.services import Services
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(ids.DIGEST_READ_FULL)
+    def open_full_text(ack: Ack, body: dict, action: dict, client: WebClient):
+        ack()
+        pack_id, section_id, language = (action.get("value", "") + "||").split("|")[:3]
+        pack = services.pack(pack_id)
+        sec = find_section(pack, section_id) or pack.sections[0]
+        client.views_open(trigger_id=body["trigger_id"], view=full_text_view(pack, sec, language or
+                                                                            pack.pack.default_language))

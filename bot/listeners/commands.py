@@ -1,0 +1,152 @@
+"""Slash commands. Thin: parse, answer the quick cases in the acknowledgement, hand the rest to domain code.
+
+Replies that need only the database (help, show, list, errors) travel in the ack itself: no Web API
+call, nothing to wait for. Commands that change or post (schedule, next, ...) ack empty at once and
+answer through `respond` once Slack has been asked what it needs (the caller's timezone and role).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.digest import (
+    contents_reply,
+    digest_message,
+    error_reply,
+    help_reply,
+    notice,
+    plan_summary,
+    schedule_confirmation,
+)
+from bot.delivery import next_post_label, post_next
+from bot.digest import CommandError, DigestCommand, find_section, parse_digest, pick_language, plan_items
+from bot.permissions import look_up, may_manage
+from bot.posting import ChannelPacer
+from bot.services import Services
+from store import plans
+
+log = logging.getLogger(__name__)
+
+PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang"}
+
+
+def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
+    pacer = pacer or ChannelPacer()
+
+    @app.command("/digest")
+    def handle_digest(ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext):
+        team_id, channel_id = context.team_id or "", command.get("channel_id", "")
+        parsed = parse_digest(command.get("text", ""))
+        if isinstance(parsed, CommandError):
+            return ack(error_reply(parsed.message, parsed.usage))
+        if parsed.action not in PLAN_CHANGING:
+            return ack(quick_reply(services, parsed, team_id, channel_id))
+        ack()
+        respond(change_plan(services, pacer, client, parsed, team_id, channel_id, command["user_id"], command))
+
+
+def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id: str) -> dict:
+    """help / show / list: answered from the database alone, inside the acknowledgement."""
+    plan = plans.get(services.store, team_id, channel_id)
+    pack = services.pack(plan.pack_id if plan else None)
+    language = plan.language if plan else pack.pack.default_language
+    items = plan_items(pack)
+    if cmd.action == "show":
+        sec = find_section(pack, cmd.section or "")
+        if sec is None:
+            numbers = [str(s.number) for s in pack.sections if s.number is not None]
+            return error_reply(
+                f"There is no section `{(cmd.section or '')[:20]}`: this article has sections "
+                f"{numbers[0]}–{numbers[-1]}, plus `intro` and `conclusion`.",
+                "/digest show N",
+            )
+        return {"response_type": "ephemeral", **digest_message(pack, sec, language)}
+    if cmd.action == "list":
+        posted_refs: set[str] = set()
+        next_ref = None
+        if plan:
+            posted = plans.posted_items(services.store, team_id, channel_id, plan.run)
+            posted_refs = {items[i].ref for i, row in posted.items() if row["status"] == "posted" and i < len(items)}
+            next_ref = items[plan.next_index].ref if plan.next_index < len(items) else None
+        return contents_reply(pack, language, posted_refs, next_ref)
+    next_label = next_post_label(plan, services) if plan else None
+    return help_reply(plan_summary(plan, pack, len(items), next_label))
+
+
+def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd: DigestCommand, team_id: str,
+                channel_id: str, user_id: str, command: dict) -> dict:
+    """The plan-changing commands, after the ack. Returns the ephemeral reply for the caller."""
+    store = services.store
+    caller = look_up(client, user_id)
+    plan = plans.get(store, team_id, channel_id)
+    if plan is not None and not may_manage(caller, plan.created_by, services.settings.admin_user_ids):
+        return notice(
+            f"Sorry, only workspace admins and <@{plan.created_by}>, who set up this channel's plan, can change it. "
+            "`/digest show N` and `/digest list` are open to everyone."
+        )
+    if plan is None:
+        if cmd.action in ("pause", "resume", "restart"):
+            return notice("This channel has no reading plan yet. Start one with `/digest schedule weekdays 09:30`.")
+        pack = services.pack()
+        plan = plans.ensure(
+            store, team_id, channel_id, pack_id=pack.pack.id, language=pack.pack.default_language, days="",
+            post_time="09:00", timezone=caller.timezone or services.settings.default_tz, created_by=user_id,
+        )
+    pack = services.pack(plan.pack_id)
+    now = services.clock.now()
+
+    if cmd.action == "next":
+        outcome = post_next(services, pacer, team_id, channel_id, slot=f"now:{command.get('trigger_id') or now}")
+        if outcome.status == "posted":
+            return notice(f"Posted part {outcome.item_index + 1} of {len(plan_items(pack))}.")
+        if outcome.status == "finished":
+            return notice("Every section has been posted. `/digest restart` starts the article again.")
+        if outcome.status == "stopped":
+            return notice(
+                f"I can't post here (Slack says `{outcome.error}`). Invite me to this channel, then try again."
+            )
+        if outcome.status == "taken":
+            return notice("That post is already on its way.")
+        return notice(f"Slack didn't take the post (`{outcome.error}`); nothing was skipped. Try again in a minute.")
+
+    if cmd.action == "schedule":
+        timezone = cmd.timezone or caller.timezone or services.settings.default_tz
+        updated = plans.set_schedule(
+            store, team_id, channel_id, days=",".join(cmd.days), post_time=cmd.post_time or "09:00",
+            timezone=timezone, now=now.timestamp(),
+        )
+        services.plan_changed(updated)
+        label = next_post_label(updated, services) or "—"
+        message = schedule_confirmation(updated.days, updated.post_time, updated.timezone, label, user_id)
+        try:
+            services.client_for(team_id).chat_postMessage(channel=channel_id, **message)
+        except Exception as exc:  # noqa: BLE001 - the plan is saved; the confirmation is a courtesy
+            log.info("schedule confirmation not posted in %s: %s", channel_id, type(exc).__name__)
+            return notice(message["text"] + " (I couldn't post in the channel: invite me so the posts can arrive.)")
+        return notice(f"Saved. Next post: {label}.")
+
+    if cmd.action == "pause":
+        services.plan_changed(plans.set_paused(store, team_id, channel_id, True))
+        return notice("Paused. `/digest resume` picks up where we left off.")
+    if cmd.action == "resume":
+        if not plan.days:
+            return notice("There is no schedule to resume yet: set one with `/digest schedule weekdays 09:30`.")
+        updated = plans.set_paused(store, team_id, channel_id, False, now=now.timestamp())
+        services.plan_changed(updated)
+        return notice(f"Resumed. Next post: {next_post_label(updated, services)}.")
+    if cmd.action == "restart":
+        updated = plans.restart(store, team_id, channel_id)
+        services.plan_changed(updated)
+        return notice("Back to the start: the next post is the introduction again.")
+    # lang
+    language = pick_language(cmd.language or "", pack.pack.languages)
+    if language is None:
+        return error_reply(
+            f"This article is available in {', '.join(pack.pack.languages)}; `{(cmd.language or '')[:20]}` isn't one.",
+            "/digest lang zh|en",
+        )
+    plans.set_language(store, team_id, channel_id, language)
+    return notice(f"From now on this channel reads in `{language}`.")

@@ -1,0 +1,59 @@
+"""Start-up shared by every way of running the bot: check settings, token, database and packs, then build.
+
+Everything that can be wrong with a deployment is found here, before a port is opened, and reported as
+one `ConfigError` line naming what to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.app import build_services, create_app
+from bot.config import ConfigError, Settings
+from bot.scheduler import DigestScheduler
+from bot.services import Services, make_client
+from questions import PackError
+from store import StoreError
+
+log = logging.getLogger(__name__)
+
+REJECTED_TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"}
+
+
+def verify_bot_token(settings: Settings) -> dict:
+    """auth.test with the bot token; a token Slack rejects becomes a ConfigError naming SLACK_BOT_TOKEN."""
+    try:
+        return make_client(settings, settings.bot_token).auth_test().data  # type: ignore[return-value]
+    except SlackApiError as exc:
+        code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        if code in REJECTED_TOKEN_ERRORS:
+            raise ConfigError(f"SLACK_BOT_TOKEN was rejected by Slack ({code}): copy the Bot User OAuth Token again") from None
+        raise ConfigError(f"SLACK_BOT_TOKEN could not be checked: Slack answered {code or exc.response.status_code}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({type(exc).__name__})") from None
+
+
+def prepare(settings: Settings, *, check_token: bool = True, **overrides) -> Services:
+    if check_token and settings.bot_token:
+        verify_bot_token(settings)
+    try:
+        return build_services(settings, **overrides)
+    except StoreError as exc:
+        raise ConfigError(f"DATABASE_PATH: {exc}") from None
+    except PackError as exc:
+        first = exc.problems[0]
+        more = f" (and {len(exc.problems) - 1} more; run `python -m bot validate`)" if len(exc.problems) > 1 else ""
+        raise ConfigError(f"CONTENT_DIR: a content pack does not load: {first}{more}") from None
+
+
+def start(services: Services, *, scheduler: bool = True):
+    """The Bolt app, with the digest scheduler running beside it (returned so callers can stop it)."""
+    app = create_app(services)
+    digest_scheduler = None
+    if scheduler:
+        digest_scheduler = DigestScheduler(services)
+        services.on_plan_change = digest_scheduler.sync
+        digest_scheduler.start()
+    return app, digest_scheduler

@@ -1,0 +1,87 @@
+"""Scheduled digests: one APScheduler job per channel plan, rebuilt from the store at start.
+
+APScheduler decides *when* to wake up; the database decides *whether* to post. Each run works out which
+local date it is due for (`bot.digest.due_slot`) and claims that slot before sending, so a restart, a
+second process or a job firing twice can never post twice. At start, `catch_up()` runs every plan once:
+a post missed while the process was down still goes out that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.delivery import PostOutcome, post_next
+from bot.digest import due_slot, trigger_for
+from bot.posting import ChannelPacer
+from bot.services import Services
+from store import plans
+
+log = logging.getLogger(__name__)
+
+
+def job_id(team_id: str, channel_id: str) -> str:
+    return f"digest:{team_id}:{channel_id}"
+
+
+def run_plan_now(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str) -> PostOutcome | None:
+    """Post the plan's next item if a scheduled slot is due at the clock's `now`; else do nothing."""
+    plan = plans.get(services.store, team_id, channel_id)
+    if plan is None or plan.paused:
+        return None
+    active_since = dt.datetime.fromtimestamp(plan.active_since, dt.timezone.utc)
+    slot = due_slot(plan.days, plan.post_time, plan.timezone, services.clock.now(), active_since)
+    if slot is None or plans.slot_taken(services.store, team_id, channel_id, slot):
+        return None
+    outcome = post_next(services, pacer, team_id, channel_id, slot, expected_run=plan.run)
+    log.info("scheduled digest %s/%s slot %s: %s", team_id, channel_id, slot, outcome.status)
+    return outcome
+
+
+class DigestScheduler:
+    def __init__(self, services: Services, pacer: ChannelPacer | None = None,
+                 scheduler: BackgroundScheduler | None = None):
+        self.services = services
+        self.pacer = pacer or ChannelPacer()
+        self.scheduler = scheduler or BackgroundScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+        )
+
+    def start(self) -> None:
+        self.rebuild()
+        self.scheduler.start()
+        # catch-up runs on the scheduler's threads, so start-up is not held up by Slack calls
+        self.scheduler.add_job(self.catch_up, id="digest:catch-up", replace_existing=True)
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def rebuild(self) -> None:
+        for plan in plans.all_plans(self.services.store):
+            self.sync(plan)
+
+    def sync(self, plan: plans.Plan) -> None:
+        """Make the plan's job match the plan: added or replaced when scheduled, removed when not."""
+        jid = job_id(plan.team_id, plan.channel_id)
+        if plan.paused or not plan.days:
+            if self.scheduler.get_job(jid):
+                self.scheduler.remove_job(jid)
+            return
+        self.scheduler.add_job(
+            run_plan_now,
+            trigger=trigger_for(plan.days, plan.post_time, plan.timezone),
+            args=[self.services, self.pacer, plan.team_id, plan.channel_id],
+            id=jid,
+            replace_existing=True,
+        )
+
+    def catch_up(self) -> list[PostOutcome]:
+        outcomes = []
+        for plan in plans.all_plans(self.services.store):
+            outcome = run_plan_now(self.services, self.pacer, plan.team_id, plan.channel_id)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes

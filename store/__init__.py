@@ -1,0 +1,17 @@
+"""SQLite persistence: the only package that holds SQL.
+
+`open_store(path)` opens the file and applies every module's migrations; the modules (`plans`,
+`deliveries`, ...) are plain functions that take the `Store`.
+"""
+
+from store import deliveries, plans
+from store.db import Store, StoreError
+
+MIGRATION_SETS = [deliveries.migrations, plans.migrations]
+
+
+def open_store(path) -> Store:
+    return Store(path).migrate(*MIGRATION_SETS)
+
+
+__all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "plans"]

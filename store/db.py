@@ -1,0 +1,94 @@
+"""The SQLite connection: one file, WAL, one connection per thread.
+
+Bolt runs listeners on its own thread pool and APScheduler runs jobs on another, so a single connection
+(which sqlite3 pins to the thread that opened it) would not do. Each thread gets its own connection to
+the same file; WAL lets readers carry on while one writer commits, and `busy_timeout` makes a second
+writer wait its turn instead of failing. Read-then-write steps use `write()` (BEGIN IMMEDIATE) so two
+processes can never both read the same "next" value before either writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+class StoreError(Exception):
+    """The database cannot be used (missing directory, read-only or locked file): a message for people."""
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._migration_sets: list[Migrations] = []
+
+    # -- connections ----------------------------------------------------------------------------
+    @property
+    def db(self) -> Database:
+        """This thread's connection (opened on first use)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = Database(self._connect())
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        return conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+        Use it whenever a step reads a value and writes based on it: a deferred transaction would let two
+        processes read the same value and then one of them fail (or, worse, both succeed).
+        """
+        db = self.db
+        if db.conn.in_transaction:  # nested: join the outer transaction
+            yield db
+            return
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.conn.rollback()
+            raise
+        else:
+            db.conn.commit()
+
+    # -- schema ---------------------------------------------------------------------------------
+    def migrate(self, *migration_sets: Migrations) -> Store:
+        """Create the file if needed, switch it to WAL and apply every pending migration."""
+        if not self.path.parent.exists():
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the database directory {self.path.parent}: {exc}") from exc
+        try:
+            db = self.db
+            db.execute("PRAGMA journal_mode=WAL")
+            for migrations in migration_sets:
+                migrations.apply(db)
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"database {self.path} is not usable: {exc}") from exc
+        return self
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None

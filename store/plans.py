@@ -1,0 +1,241 @@
+"""Reading plans (one per channel) and the digest posts made for them.
+
+A post is *claimed* before it is sent and *recorded* after: the claim row is unique per (plan run, item)
+and, for scheduled posts, per (local date), so however many processes or retries race for a slot, one
+wins and the rest see it is taken. The plan's `next_index` advances in the same transaction as the claim.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass, fields
+
+from sqlite_utils.migrations import Migrations
+
+from store.db import Store
+
+migrations = Migrations("plans")
+
+
+@migrations()
+def m001_create_plans_and_posts(db):
+    db.execute(
+        """
+        CREATE TABLE plans (
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            language TEXT NOT NULL,
+            days TEXT NOT NULL,            -- comma-separated mon..sun
+            post_time TEXT NOT NULL,       -- HH:MM, local to `timezone`
+            timezone TEXT NOT NULL,        -- IANA name
+            paused INTEGER NOT NULL DEFAULT 0,
+            next_index INTEGER NOT NULL DEFAULT 0,
+            run INTEGER NOT NULL DEFAULT 1, -- bumped by /digest restart, so items can be posted again
+            created_by TEXT NOT NULL,
+            updated_at REAL NOT NULL,
+            active_since REAL NOT NULL DEFAULT 0, -- slots scheduled before this (epoch s) are never due
+            PRIMARY KEY (team_id, channel_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            run INTEGER NOT NULL,
+            item_index INTEGER NOT NULL,
+            item_key TEXT NOT NULL,
+            slot TEXT NOT NULL,            -- 'YYYY-MM-DD' (local date) for scheduled posts, 'now:<key>' otherwise
+            status TEXT NOT NULL,          -- claimed | posted
+            ts TEXT,
+            claimed_at REAL NOT NULL,
+            posted_at REAL,
+            UNIQUE (team_id, channel_id, run, item_index),
+            UNIQUE (team_id, channel_id, slot)
+        )
+        """
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    team_id: str
+    channel_id: str
+    pack_id: str
+    language: str
+    days: str
+    post_time: str
+    timezone: str
+    paused: bool
+    next_index: int
+    run: int
+    created_by: str
+    updated_at: float
+    active_since: float
+
+    @property
+    def day_list(self) -> list[str]:
+        return self.days.split(",")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A slot this process won: post `item_index` of `plan`, then call `record_posted`."""
+
+    post_id: int
+    item_index: int
+    plan: Plan
+
+
+_PLAN_COLUMNS = [f.name for f in fields(Plan)]
+
+
+def _plan(row: dict | None) -> Plan | None:
+    if row is None:
+        return None
+    return Plan(**{**{k: row[k] for k in _PLAN_COLUMNS}, "paused": bool(row["paused"])})
+
+
+def get(store: Store, team_id: str, channel_id: str) -> Plan | None:
+    rows = store.db.query("SELECT * FROM plans WHERE team_id = ? AND channel_id = ?", [team_id, channel_id])
+    return _plan(next(iter(rows), None))
+
+
+def all_plans(store: Store, team_id: str | None = None) -> list[Plan]:
+    if team_id is None:
+        rows = store.db.query("SELECT * FROM plans ORDER BY team_id, channel_id")
+    else:
+        rows = store.db.query("SELECT * FROM plans WHERE team_id = ? ORDER BY channel_id", [team_id])
+    return [_plan(r) for r in rows]
+
+
+def ensure(store: Store, team_id: str, channel_id: str, *, pack_id: str, language: str, days: str,
+           post_time: str, timezone: str, created_by: str, paused: bool = True) -> Plan:
+    """The channel's plan, created (paused, unscheduled defaults) if it has none yet."""
+    with store.write() as db:
+        db.execute(
+            """
+            INSERT INTO plans (team_id, channel_id, pack_id, language, days, post_time, timezone, paused,
+                               created_by, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (team_id, channel_id) DO NOTHING
+            """,
+            [team_id, channel_id, pack_id, language, days, post_time, timezone, int(paused), created_by, time.time()],
+        )
+    return get(store, team_id, channel_id)
+
+
+def set_schedule(store: Store, team_id: str, channel_id: str, *, days: str, post_time: str, timezone: str,
+                 now: float) -> Plan:
+    """A new schedule, active from `now`: a slot earlier today does not count as missed."""
+    store.db.execute(
+        "UPDATE plans SET days = ?, post_time = ?, timezone = ?, paused = 0, updated_at = ?, active_since = ? "
+        "WHERE team_id = ? AND channel_id = ?",
+        [days, post_time, timezone, time.time(), now, team_id, channel_id],
+    )
+    return get(store, team_id, channel_id)
+
+
+def set_paused(store: Store, team_id: str, channel_id: str, paused: bool, now: float | None = None) -> Plan:
+    """Pause, or resume from `now` (slots that fell inside the pause are not made up)."""
+    if paused or now is None:
+        store.db.execute(
+            "UPDATE plans SET paused = ?, updated_at = ? WHERE team_id = ? AND channel_id = ?",
+            [int(paused), time.time(), team_id, channel_id],
+        )
+    else:
+        store.db.execute(
+            "UPDATE plans SET paused = 0, updated_at = ?, active_since = ? WHERE team_id = ? AND channel_id = ?",
+            [time.time(), now, team_id, channel_id],
+        )
+    return get(store, team_id, channel_id)
+
+
+def set_language(store: Store, team_id: str, channel_id: str, language: str) -> Plan:
+    store.db.execute(
+        "UPDATE plans SET language = ?, updated_at = ? WHERE team_id = ? AND channel_id = ?",
+        [language, time.time(), team_id, channel_id],
+    )
+    return get(store, team_id, channel_id)
+
+
+def restart(store: Store, team_id: str, channel_id: str) -> Plan:
+    """Back to the first item, in a new run so earlier posts do not block re-posting."""
+    store.db.execute(
+        "UPDATE plans SET next_index = 0, run = run + 1, updated_at = ? WHERE team_id = ? AND channel_id = ?",
+        [time.time(), team_id, channel_id],
+    )
+    return get(store, team_id, channel_id)
+
+
+def claim_next(store: Store, team_id: str, channel_id: str, *, slot: str, item_count: int,
+               expected_run: int | None = None) -> Claim | None:
+    """Claim the plan's next item for `slot`; None if the slot is taken, the plan is finished or gone.
+
+    `expected_run` guards a scheduled job against a restart that happened after it was planned.
+    """
+    with store.write() as db:
+        plan = get(store, team_id, channel_id)
+        if plan is None or plan.next_index >= item_count:
+            return None
+        if expected_run is not None and plan.run != expected_run:
+            return None
+        try:
+            cursor = db.execute(
+                "INSERT INTO posts (team_id, channel_id, run, item_index, item_key, slot, status, claimed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'claimed', ?)",
+                [team_id, channel_id, plan.run, plan.next_index, f"{plan.pack_id}:{plan.next_index}", slot,
+                 time.time()],
+            )
+        except sqlite3.IntegrityError:
+            return None
+        db.execute(
+            "UPDATE plans SET next_index = next_index + 1 WHERE team_id = ? AND channel_id = ?",
+            [team_id, channel_id],
+        )
+        return Claim(post_id=cursor.lastrowid, item_index=plan.next_index, plan=plan)
+
+
+def record_posted(store: Store, claim: Claim, ts: str) -> None:
+    store.db.execute(
+        "UPDATE posts SET status = 'posted', ts = ?, posted_at = ? WHERE id = ?", [ts, time.time(), claim.post_id]
+    )
+
+
+def release(store: Store, claim: Claim) -> None:
+    """Give a claimed slot back after the post failed, so the item is not skipped.
+
+    The plan only steps back if nothing moved it since (another claim, a restart).
+    """
+    with store.write() as db:
+        db.execute("DELETE FROM posts WHERE id = ? AND status = 'claimed'", [claim.post_id])
+        db.execute(
+            "UPDATE plans SET next_index = ? WHERE team_id = ? AND channel_id = ? AND run = ? AND next_index = ?",
+            [claim.item_index, claim.plan.team_id, claim.plan.channel_id, claim.plan.run, claim.item_index + 1],
+        )
+
+
+def slot_taken(store: Store, team_id: str, channel_id: str, slot: str) -> bool:
+    rows = store.db.query(
+        "SELECT 1 FROM posts WHERE team_id = ? AND channel_id = ? AND slot = ?", [team_id, channel_id, slot]
+    )
+    return next(iter(rows), None) is not None
+
+
+def posted_items(store: Store, team_id: str, channel_id: str, run: int) -> dict[int, dict]:
+    """item_index → post row for the plan's current run (what `/digest list` marks as posted)."""
+    rows = store.db.query(
+        "SELECT * FROM posts WHERE team_id = ? AND channel_id = ? AND run = ? ORDER BY item_index",
+        [team_id, channel_id, run],
+    )
+    return {r["item_index"]: r for r in rows}
+
+
+def posts(store: Store, team_id: str | None = None) -> list[dict]:
+    if team_id is None:
+        return list(store.db.query("SELECT * FROM posts ORDER BY id"))
+    return list(store.db.query("SELECT * FROM posts WHERE team_id = ? ORDER BY id", [team_id]))
