@@ -79,6 +79,7 @@ def serve_http(settings: Settings) -> int:
     """Hand over to gunicorn exactly as the Procfile's `web:` line runs it (its config checks settings first)."""
     import os
 
+    settings.require_http()
     conf = Path(__file__).with_name("gunicorn_conf.py")
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--config", str(conf), WSGI_TARGET])
     return 0  # not reached

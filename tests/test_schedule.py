@@ -1,0 +1,71 @@
+"""When digests are due: the trigger the scheduler runs, stepped through a year, and the due-slot rule."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.digest import DAYS, due_slot, next_post_at, trigger_for
+
+UTC = dt.timezone.utc
+
+
+@pytest.mark.parametrize("timezone", ["America/New_York", "Europe/London"])
+@pytest.mark.parametrize("days", ["mon,tue,wed,thu,fri,sat,sun", "mon,wed,fri"])
+def test_a_simulated_year_fires_once_per_scheduled_local_day_at_the_local_time(timezone, days):
+    """Across both DST changes, every fire is at 09:30 local on a scheduled day, and no day is missed or doubled."""
+    zone = ZoneInfo(timezone)
+    trigger = trigger_for(days, "09:30", timezone)
+    start = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    end = dt.datetime(2027, 1, 1, tzinfo=UTC)
+    fired, previous, now = [], None, start
+    while True:
+        fire = trigger.get_next_fire_time(previous, now)
+        if fire >= end:
+            break
+        fired.append(fire)
+        previous, now = fire, fire + dt.timedelta(seconds=1)
+    local = [f.astimezone(zone) for f in fired]
+    assert all((t.hour, t.minute) == (9, 30) for t in local)
+    local_dates = [t.date() for t in local]
+    assert len(local_dates) == len(set(local_dates)), "a local day fired twice"
+    wanted = {
+        d for d in (dt.date(2026, 1, 1) + dt.timedelta(n) for n in range(365)) if DAYS[d.weekday()] in days.split(",")
+    }
+    # the first day may fall before 00:00 UTC local-wise; compare the full set of local dates in 2026
+    assert set(local_dates) == wanted
+    # and each fire is due for exactly its own local date
+    for fire in fired:
+        assert due_slot(days, "09:30", timezone, fire) == fire.astimezone(zone).date().isoformat()
+        assert due_slot(days, "09:30", timezone, fire - dt.timedelta(minutes=1)) is None
+
+
+def test_spring_forward_gap_still_posts_that_day():
+    """01:30 does not exist in London on 2026-03-29; the post goes out once the clocks pass it."""
+    zone = ZoneInfo("Europe/London")
+    fire = next_post_at("sun", "01:30", "Europe/London", dt.datetime(2026, 3, 28, 12, tzinfo=UTC))
+    assert fire.astimezone(zone).date() == dt.date(2026, 3, 29)
+    assert due_slot("sun", "01:30", "Europe/London", fire) == "2026-03-29"
+
+
+def test_a_run_missed_by_downtime_is_due_later_that_day_but_not_the_next_day():
+    plan = ("mon,tue,wed,thu,fri", "09:30", "America/New_York")
+    tuesday_afternoon = dt.datetime(2026, 6, 2, 19, 0, tzinfo=UTC)  # 15:00 EDT
+    assert due_slot(*plan, tuesday_afternoon) == "2026-06-02"
+    wednesday_early = dt.datetime(2026, 6, 3, 12, 0, tzinfo=UTC)  # 08:00 EDT: Tuesday's slot is gone
+    assert due_slot(*plan, wednesday_early) is None
+    saturday = dt.datetime(2026, 6, 6, 15, 0, tzinfo=UTC)
+    assert due_slot(*plan, saturday) is None
+
+
+def test_a_schedule_set_after_todays_time_starts_tomorrow():
+    set_at = dt.datetime(2026, 6, 2, 18, 0, tzinfo=UTC)  # 14:00 EDT, after today's 09:30
+    later_today = dt.datetime(2026, 6, 2, 20, 0, tzinfo=UTC)
+    assert due_slot("mon,tue,wed,thu,fri", "09:30", "America/New_York", later_today, set_at) is None
+    tomorrow = dt.datetime(2026, 6, 3, 13, 31, tzinfo=UTC)
+    assert due_slot("mon,tue,wed,thu,fri", "09:30", "America/New_York", tomorrow, set_at) == "2026-06-03"
+
+
+def test_no_schedule_means_never_due():
+    assert due_slot("", "09:30", "UTC", dt.datetime(2026, 6, 2, 12, tzinfo=UTC)) is None
+    assert next_post_at("", "09:30", "UTC", dt.datetime(2026, 6, 2, 12, tzinfo=UTC)) is None
