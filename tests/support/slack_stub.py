@@ -162,6 +162,8 @@ class SlackStub:
         self._view_counter = itertools.count(1)
         self._file_counter = itertools.count(1)
         self._token_counter = itertools.count(1)
+        self.response_posts: List[Call] = []  # POSTs to URLs from response_url(); method = the URL's name
+        self._response_counter = itertools.count(1)
         self._rate_limit: Optional[Tuple[float, int]] = None
         self._last_post: Dict[str, float] = {}
 
@@ -247,6 +249,23 @@ class SlackStub:
             else:
                 self._overrides.pop(method, None)
 
+    def response_url(self, name: Optional[str] = None) -> str:
+        """A ``response_url`` that records what the app POSTs to it (see ``wait_for_response``)."""
+        name = name or f"r{next(self._response_counter)}"
+        return f"{self.origin}/response/{name}"
+
+    def wait_for_response(self, count: int = 1, timeout: float = 5.0, name: Optional[str] = None) -> List[Call]:
+        """Block until ``count`` POSTs reached response URLs (optionally only the one called ``name``)."""
+
+        def matching():
+            return [c for c in self.response_posts if name is None or c.method == name]
+
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(matching()) >= count, timeout=timeout):
+                raise AssertionError(f"timed out after {timeout}s waiting for {count} response_url POST(s)"
+                                     f"{' to ' + name if name else ''}; got {len(matching())}")
+            return matching()
+
     def rate_limit_per_channel(self, per_seconds: float = 1.0, retry_after: int = 1,
                                clock: Optional[Callable[[], float]] = None) -> None:
         """chat.postMessage to a channel that had a post less than ``per_seconds`` ago gets HTTP 429."""
@@ -269,6 +288,7 @@ class SlackStub:
             self.messages.clear()
             self.views.clear()
             self.home_views.clear()
+            self.response_posts.clear()
 
     # ------------------------------------------------------------------ queries
     def calls(self, method: Optional[str] = None) -> List[Call]:
@@ -623,6 +643,19 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/upload/v1/") and self.command == "POST":
             status, text = stub._accept_upload(url.path.rsplit("/", 1)[-1], body, headers)
             return self._send(status, {"Content-Type": "text/plain"}, text.encode())
+        if url.path.startswith("/response/") and self.command == "POST":
+            try:
+                params = json.loads(body.decode("utf-8")) if body[:1] == b"{" else {
+                    k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
+            except ValueError:
+                params = {}
+            call = Call(method=url.path[len("/response/"):], params=_decode_form(params), headers=headers,
+                        at=stub.clock(), http_method="POST", raw_params=params, body=body, status=200,
+                        response={"ok": True})
+            with stub._cond:
+                stub.response_posts.append(call)
+                stub._cond.notify_all()
+            return self._send_json(200, {}, {"ok": True})
         if not url.path.startswith("/api/"):
             return self._send(404, {"Content-Type": "text/plain"}, b"not found")
 
