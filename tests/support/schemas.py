@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import jsonschema
 from jsonschema import Draft7Validator, Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError, best_match, relevance
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7, DRAFT202012
 
@@ -101,9 +101,9 @@ def _refine(err: ValidationError) -> ValidationError:
             if not any(list(e.relative_path) == ["type"] and e.validator in ("const", "enum") for e in errs)
         ]
         if len(plausible) != 1:
-            break
-        err = best_match(plausible[0])
-    return err
+            return best_match([err])
+        err = max(plausible[0], key=relevance)
+    return best_match([err])
 
 
 def _describe(err: ValidationError, prefix: str) -> str:
@@ -122,8 +122,8 @@ def _block_problem(block: Any, path: str) -> Optional[str]:
     if not isinstance(btype, str) or name not in defs:
         known = sorted(d[:-6] for d in defs if d.endswith("_block") and d not in ("container_child_block",))
         return f"{path}.type: unknown block type {btype!r} (known: {', '.join(known)})"
-    err = best_match(_bk_validator(name).iter_errors(block))
-    return _describe(err, path) if err is not None else None
+    errors = list(_bk_validator(name).iter_errors(block))
+    return _describe(max(errors, key=relevance), path) if errors else None
 
 
 def _schema_problems(instance: Any, def_name: Optional[str], blocks_path: str, blocks: Any) -> List[str]:
@@ -137,8 +137,7 @@ def _schema_problems(instance: Any, def_name: Optional[str], blocks_path: str, b
             if p:
                 problems.append(p)
     if not problems:
-        best = best_match(errors)
-        problems.append(_describe(best, "$"))
+        problems.append(_describe(max(errors, key=relevance), "$"))
     return problems
 
 
@@ -311,7 +310,7 @@ def manifest_problems(manifest: Any, version: Optional[str] = None) -> List[str]
     errors = list(validator.iter_errors(manifest))
     if not errors:
         return []
-    best = _describe(best_match(errors), "$")
+    best = _describe(max(errors, key=relevance), "$")
     rest = [_describe(e, "$") for e in sorted(errors, key=lambda e: e.json_path)]
     return [f"(manifest schema {version}, best match) {best}"] + [r for r in rest if r != best]
 

@@ -435,6 +435,7 @@ class SlackStub:
         p = call.params
         channel, ts = p.get("channel"), p.get("ts")
         msg = self._bot_message(p, ts)
+        del msg["ts"]  # chat.update's message carries no ts (see the java-slack-sdk sample)
         msg["edited"] = {"user": BOT_ID, "ts": self.next_ts()}
         with self._cond:
             self.messages[(str(channel), str(ts))] = msg
@@ -522,14 +523,14 @@ class SlackStub:
               "is_general": False, "unlinked": 0, "name_normalized": f"channel-{cid.lower()}", "is_shared": False,
               "is_org_shared": False, "is_ext_shared": False, "is_pending_ext_shared": False, "is_member": True,
               "creator": "U0001", "topic": {"value": "", "creator": "", "last_set": 0},
-              "purpose": {"value": "", "creator": "", "last_set": 0}, "previous_names": [], "num_members": 3,
+              "purpose": {"value": "", "creator": "", "last_set": 0}, "previous_names": [],
               "context_team_id": TEAM_ID, "updated": 1700000000}
         ch.update(extra)
         ch.update(self.channels.get(cid, {}))
         return ch
 
     def _r_conversations_info(self, call):
-        return {"ok": True, "channel": self._channel(str(call.params.get("channel", "")))}
+        return {"ok": True, "channel": self._channel(str(call.params.get("channel", "")), num_members=3)}
 
     def _r_conversations_join(self, call):
         cid = str(call.params.get("channel", ""))
