@@ -33,7 +33,7 @@ def create_app(services: Services, *, process_before_response: bool = False) -> 
     """
     settings = services.settings
     app = App(
-        token=settings.bot_token,
+        token=None if services.client is not None else settings.bot_token,
         signing_secret=settings.signing_secret or "unused-in-socket-mode",
         client=services.client,
         token_verification_enabled=False,

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.text import escape
 from questions.schema import Pack
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -134,7 +135,8 @@ def pick_language(requested: str, languages: list[str]) -> str | None:
 
 
 def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """User input quoted back in an error: clipped, and escaped so it can never mention anyone."""
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 # -- the plan's items ---------------------------------------------------------------------------

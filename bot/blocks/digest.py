@@ -84,7 +84,7 @@ def closing_message(pack: Pack, language: str) -> dict:
 
 # -- replies to /digest -----------------------------------------------------------------------------
 def help_reply(plan_summary: str) -> dict:
-    usage = "\n".join(f"• `{u}`" for u in USAGE.values())
+    usage = "\n".join(f"• `{escape(u)}`" for u in USAGE.values())
     blocks = [
         section("*Reading the article together, one section at a time.*"),
         section(f"*This channel:* {plan_summary}"),
@@ -111,7 +111,7 @@ def plan_summary(plan, pack: Pack | None, item_count: int, next_post: str | None
 
 
 def error_reply(message: str, usage: str) -> dict:
-    usage_lines = "\n".join(f"`{u}`" for u in usage.splitlines())
+    usage_lines = "\n".join(f"`{escape(u)}`" for u in usage.splitlines())
     return {
         "response_type": "ephemeral",
         "text": message,

@@ -26,6 +26,7 @@ from bot.digest import CommandError, DigestCommand, find_section, parse_digest, 
 from bot.permissions import look_up, may_manage
 from bot.posting import ChannelPacer
 from bot.services import Services
+from bot.text import escape
 from store import plans
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id
         if sec is None:
             numbers = [str(s.number) for s in pack.sections if s.number is not None]
             return error_reply(
-                f"There is no section `{(cmd.section or '')[:20]}`: this article has sections "
+                f"There is no section `{escape((cmd.section or '')[:20])}`: this article has sections "
                 f"{numbers[0]}–{numbers[-1]}, plus `intro` and `conclusion`.",
                 "/digest show N",
             )
@@ -145,7 +146,7 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
     language = pick_language(cmd.language or "", pack.pack.languages)
     if language is None:
         return error_reply(
-            f"This article is available in {', '.join(pack.pack.languages)}; `{(cmd.language or '')[:20]}` isn't one.",
+            f"This article is available in {', '.join(pack.pack.languages)}; `{escape((cmd.language or '')[:20])}` isn't one.",
             "/digest lang zh|en",
         )
     plans.set_language(store, team_id, channel_id, language)

@@ -1,0 +1,141 @@
+"""Scheduled digests against the Web API stand-in, with the clock moved by hand."""
+
+import datetime as dt
+import threading
+
+from bot.app import build_services
+from bot.posting import ChannelPacer
+from bot.scheduler import DigestScheduler, job_id, run_plan_now
+from store import plans
+from tests.conftest import TEAM
+from tests.support.clock import FakeClock
+
+UTC = dt.timezone.utc
+NO_WAIT = dict(interval=0.0)
+
+
+def scheduled_plan(services, channel="C0CHAN", days="mon,tue,wed,thu,fri", at="09:30", tz="America/New_York",
+                   set_at=dt.datetime(2026, 5, 31, tzinfo=UTC)):
+    plans.ensure(services.store, TEAM, channel, pack_id="sample", language="en", days="", post_time=at,
+                 timezone=tz, created_by="UOWNER")
+    return plans.set_schedule(services.store, TEAM, channel, days=days, post_time=at, timezone=tz,
+                              now=set_at.timestamp())
+
+
+def test_posts_at_the_local_time_once_per_day_and_in_order(services, stub, clock):
+    scheduled_plan(services)
+    pacer = ChannelPacer(**NO_WAIT)
+    clock.set(dt.datetime(2026, 6, 1, 13, 29, tzinfo=UTC))  # Monday 09:29 EDT
+    assert run_plan_now(services, pacer, TEAM, "C0CHAN") is None
+    clock.set(dt.datetime(2026, 6, 1, 13, 30, tzinfo=UTC))
+    assert run_plan_now(services, pacer, TEAM, "C0CHAN").status == "posted"
+    assert run_plan_now(services, pacer, TEAM, "C0CHAN") is None  # the job firing again the same day
+    clock.set(dt.datetime(2026, 6, 2, 13, 30, tzinfo=UTC))
+    assert run_plan_now(services, pacer, TEAM, "C0CHAN").status == "posted"
+    posts = stub.calls("chat.postMessage")
+    assert [p.params["text"] for p in posts] == ["Introduction", "1. Code red"]
+    rows = plans.posts(services.store, TEAM)
+    assert [(r["slot"], r["status"]) for r in rows] == [("2026-06-01", "posted"), ("2026-06-02", "posted")]
+    assert all(r["ts"] for r in rows)
+
+
+def test_two_processes_and_a_repeated_job_post_once(settings, stub, clock):
+    """Two app instances on one database file (as two processes would be) race for the same slot."""
+    a = build_services(settings, clock=clock)
+    b = build_services(settings, clock=clock)
+    scheduled_plan(a)
+    clock.set(dt.datetime(2026, 6, 1, 13, 30, tzinfo=UTC))
+    barrier, outcomes = threading.Barrier(8), []
+
+    def fire(services):
+        barrier.wait()
+        outcome = run_plan_now(services, ChannelPacer(**NO_WAIT), TEAM, "C0CHAN")
+        outcomes.append(outcome.status if outcome else None)
+
+    threads = [threading.Thread(target=fire, args=(s,)) for s in [a, b] * 4]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert outcomes.count("posted") == 1
+    assert len(stub.calls("chat.postMessage")) == 1
+
+
+def test_a_restart_catches_up_a_missed_post_once_that_day(settings, stub, clock):
+    first = build_services(settings, clock=clock)
+    scheduled_plan(first)
+    first.store.close()
+    # the process was down at 09:30; it comes back at 11:00 local
+    clock.set(dt.datetime(2026, 6, 1, 15, 0, tzinfo=UTC))
+    restarted = build_services(settings, clock=clock)
+    scheduler = DigestScheduler(restarted, pacer=ChannelPacer(**NO_WAIT))
+    assert [o.status for o in scheduler.catch_up()] == ["posted"]
+    again = DigestScheduler(build_services(settings, clock=clock), pacer=ChannelPacer(**NO_WAIT))
+    assert again.catch_up() == []  # a second restart the same day posts nothing
+    assert len(stub.calls("chat.postMessage")) == 1
+
+
+def test_jobs_are_rebuilt_from_the_store_with_fixed_ids(services, clock):
+    scheduled_plan(services, channel="C1", tz="Europe/London")
+    scheduled_plan(services, channel="C2", days="sat", at="18:00", tz="America/New_York")
+    scheduler = DigestScheduler(services)
+    scheduler.scheduler.start(paused=True)
+    try:
+        scheduler.rebuild()
+        scheduler.rebuild()  # idempotent: replace_existing
+        jobs = {j.id: j for j in scheduler.scheduler.get_jobs()}
+        assert set(jobs) == {job_id(TEAM, "C1"), job_id(TEAM, "C2")}
+        plans.set_paused(services.store, TEAM, "C1", True)
+        scheduler.sync(plans.get(services.store, TEAM, "C1"))
+        assert {j.id for j in scheduler.scheduler.get_jobs()} == {job_id(TEAM, "C2")}
+    finally:
+        scheduler.shutdown()
+
+
+def test_a_permanent_error_pauses_the_plan_and_tells_its_owner(services, stub, clock):
+    scheduled_plan(services)
+    stub.respond("chat.postMessage", {"ok": False, "error": "is_archived"}, times=1)
+    clock.set(dt.datetime(2026, 6, 1, 13, 30, tzinfo=UTC))
+    outcome = run_plan_now(services, ChannelPacer(**NO_WAIT), TEAM, "C0CHAN")
+    assert outcome.status == "stopped" and outcome.error == "is_archived"
+    plan = plans.get(services.store, TEAM, "C0CHAN")
+    assert plan.paused is True and plan.next_index == 0  # nothing skipped
+    dm = stub.calls("chat.postMessage")[-1]
+    assert dm.params["channel"] == "UOWNER" and "is_archived" in dm.params["text"]
+    clock.set(dt.datetime(2026, 6, 2, 13, 30, tzinfo=UTC))
+    assert run_plan_now(services, ChannelPacer(**NO_WAIT), TEAM, "C0CHAN") is None  # no retry loop
+    assert len(stub.calls("chat.postMessage")) == 2
+
+
+def test_a_transient_failure_keeps_the_item_for_the_next_run(services, stub, clock):
+    scheduled_plan(services)
+    stub.respond("chat.postMessage", {"ok": False, "error": "internal_error"}, times=1)
+    clock.set(dt.datetime(2026, 6, 1, 13, 30, tzinfo=UTC))
+    assert run_plan_now(services, ChannelPacer(**NO_WAIT), TEAM, "C0CHAN").status == "failed"
+    assert plans.get(services.store, TEAM, "C0CHAN").next_index == 0
+    clock.set(dt.datetime(2026, 6, 1, 13, 45, tzinfo=UTC))  # the catch-up run later that day
+    assert run_plan_now(services, ChannelPacer(**NO_WAIT), TEAM, "C0CHAN").status == "posted"
+    assert stub.calls("chat.postMessage")[-1].params["text"] == "Introduction"
+
+
+def test_after_the_last_section_the_plan_posts_the_closing_questions(services, stub, clock):
+    scheduled_plan(services, days="mon,tue,wed,thu,fri,sat,sun")
+    pacer = ChannelPacer(**NO_WAIT)
+    day = dt.datetime(2026, 6, 1, 13, 30, tzinfo=UTC)
+    statuses = []
+    for n in range(8):
+        clock.set(day + dt.timedelta(days=n))
+        outcome = run_plan_now(services, pacer, TEAM, "C0CHAN")
+        statuses.append(outcome.status if outcome else None)
+    assert statuses[:6] == ["posted"] * 6 and statuses[6:] == ["finished", "finished"]
+    last = stub.calls("chat.postMessage")[-1]
+    assert "Will models be commoditised?" in str(last.params["blocks"])
+
+
+def test_the_channel_pacer_spaces_posts_a_second_apart():
+    now = [100.0]
+    slept = []
+    pacer = ChannelPacer(interval=1.0, monotonic=lambda: now[0], sleep=slept.append)
+    pacer.wait_turn("C1")
+    pacer.wait_turn("C1")
+    pacer.wait_turn("C2")
+    pacer.wait_turn("C1")
+    assert slept == [1.0, 2.0]  # C1's second and third posts wait; C2 does not
