@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -48,6 +50,11 @@ class Services:
     token_for_team: object | None = None
     # called with the new Plan whenever a plan changes, so the scheduler can re-sync its job
     on_plan_change: object | None = None
+    # Work that follows an acknowledgement runs here, not on Bolt's listener threads: a slow Web API call
+    # must never keep the next request from being acknowledged.
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
+    )
     _clients: dict[str, WebClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -59,6 +66,12 @@ class Services:
 
     def pack(self, pack_id: str | None = None) -> Pack:
         return self.packs.get(pack_id or "") or self.packs[self.default_pack_id]
+
+    def after_ack(self, work: Callable[..., object], *args: object) -> Future:
+        """Run `work(*args)` once the listener has acknowledged; failures are logged, never lost silently."""
+        future = self.background.submit(work, *args)
+        future.add_done_callback(_log_failure)
+        return future
 
     def plan_changed(self, plan) -> None:
         if self.on_plan_change is not None and plan is not None:
@@ -76,3 +89,9 @@ class Services:
                 token = self.token_for_team(team_id)  # type: ignore[operator]
                 client = self._clients[team_id] = make_client(self.settings, token)
             return client
+
+
+def _log_failure(future: Future) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.error("work after an acknowledgement failed", exc_info=exc)

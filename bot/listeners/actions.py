@@ -18,5 +18,5 @@ def register(app: App, services: Services) -> None:
         pack_id, section_id, language = (action.get("value", "") + "||").split("|")[:3]
         pack = services.pack(pack_id)
         sec = find_section(pack, section_id) or pack.sections[0]
-        client.views_open(trigger_id=body["trigger_id"], view=full_text_view(pack, sec, language or
-                                                                            pack.pack.default_language))
+        view = full_text_view(pack, sec, language or pack.pack.default_language)
+        services.after_ack(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))

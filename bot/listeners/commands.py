@@ -46,7 +46,10 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         if parsed.action not in PLAN_CHANGING:
             return ack(quick_reply(services, parsed, team_id, channel_id))
         ack()
-        respond(change_plan(services, pacer, client, parsed, team_id, channel_id, command["user_id"], command))
+        services.after_ack(
+            lambda: respond(change_plan(services, pacer, client, parsed, team_id, channel_id, command["user_id"],
+                                        command))
+        )
 
 
 def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id: str) -> dict:

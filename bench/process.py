@@ -1,0 +1,75 @@
+"""Start the web process exactly as the Procfile's `web:` line does, against a local Web API stand-in."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def procfile_web_command() -> list[str]:
+    line = next(l for l in (ROOT / "Procfile").read_text().splitlines() if l.startswith("web:"))
+    import shlex
+
+    return shlex.split(line[len("web:"):].strip())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_web(env: dict[str, str], port: int, command: list[str] | None = None) -> tuple[subprocess.Popen, float]:
+    """The web process and its cold-start time: spawn until /healthz (or the endpoint) answers."""
+    command = command or procfile_web_command()
+    command = [c.replace("$PORT", str(port)) for c in command]
+    if command[0] == "gunicorn":
+        command = [sys.executable, "-m", "gunicorn", *command[1:]]
+    full_env = {**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = started + 60
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"web process exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=0.5) as r:
+                if r.status in (200, 404):
+                    return proc, time.perf_counter() - started
+        except urllib.error.HTTPError as e:  # a bare app answers 404 for /healthz: it is up
+            if e.code == 404:
+                return proc, time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.01)
+    proc.kill()
+    raise RuntimeError("web process did not answer within 60 s")
+
+
+def peak_rss_kib(pid: int) -> int:
+    """VmHWM of the process and its children (gunicorn master + worker)."""
+    total = 0
+    pids = [pid] + [int(p) for p in re.findall(r"\d+", _children(pid))]
+    for p in pids:
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmHWM:\s+(\d+)", status)
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+def _children(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return ""
