@@ -14,3 +14,17 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc)
+
+
+class ManualClock:
+    """A clock that only moves when told to: the console's `:tick 1d` fast-forwards it."""
+
+    def __init__(self, start: dt.datetime | None = None):
+        self._now = start or dt.datetime.now(dt.timezone.utc)
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def advance(self, delta: dt.timedelta) -> dt.datetime:
+        self._now += delta
+        return self._now

@@ -55,6 +55,8 @@ class Services:
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
     )
+    # timers to run as the clock moves (quiz reveals, poll closing): the console calls each after a tick
+    timers: list[Callable[[], object]] = field(default_factory=list)
     _clients: dict[str, WebClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
