@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot import listeners
 from bot.config import Settings
 from bot.services import Services, make_client
 from questions import load_packs
-from store import open_store
+from store import installations, open_store
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +26,43 @@ def build_services(settings: Settings, **overrides) -> Services:
     return services
 
 
+BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:join", "files:write"]
+
+
+def oauth_settings(services: Services) -> OAuthSettings:
+    """Installation to many workspaces: Bolt's OAuth flow with slack_sdk's SQLite stores in our database."""
+    settings = services.settings
+    installs = installations.installation_store(services.store, settings.client_id or "")
+    services.token_for_team = lambda team_id: installations.bot_token(installs, team_id)
+    return OAuthSettings(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        scopes=BOT_SCOPES,
+        installation_store=installs,
+        state_store=installations.state_store(services.store),
+        install_path="/slack/install",
+        redirect_uri_path="/slack/oauth_redirect",
+    )
+
+
 def create_app(services: Services, *, process_before_response: bool = False) -> App:
-    """A Bolt app over `services`.
+    """A Bolt app over `services`: single-workspace with the bot token, or OAuth when a client id is set.
 
     Token verification is off here because `python -m bot serve` checks the token itself (auth.test) to
     give a one-line error; tests and the console point the client at a local stand-in.
     """
     settings = services.settings
+    if settings.oauth_enabled:
+        client = make_client(settings, None)
+        auth: dict = {"oauth_settings": oauth_settings(services), "client": client}
+    else:
+        auth = {"client": services.client}
     app = App(
-        token=None if services.client is not None else settings.bot_token,
         signing_secret=settings.signing_secret or "unused-in-socket-mode",
-        client=services.client,
         token_verification_enabled=False,
         process_before_response=process_before_response,
-        # retried deliveries are recognised and dropped by our own middleware (store.deliveries)
         ignoring_self_events_enabled=True,
+        **auth,
     )
     listeners.register(app, services)
     return app
