@@ -2,3 +2,4 @@
 
 DIGEST_READ_FULL = "digest.read_full"
 DIGEST_FULL_TEXT_VIEW = "digest.full_text"
+HOME_POST_NEXT = "home.post_next"

@@ -57,6 +57,8 @@ class Services:
     )
     # timers to run as the clock moves (quiz reveals, poll closing): the console calls each after a tick
     timers: list[Callable[[], object]] = field(default_factory=list)
+    # App Home contributors: each `(services, team_id) -> list of blocks` adds a section (polls, scores)
+    home_sections: list[Callable[..., list]] = field(default_factory=list)
     _clients: dict[str, WebClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

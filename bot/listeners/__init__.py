@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, middleware
+from bot.listeners import actions, commands, events, middleware
 from bot.services import Services
 
 
@@ -10,3 +10,4 @@ def register(app: App, services: Services) -> None:
     middleware.register(app, services)
     commands.register(app, services)
     actions.register(app, services)
+    events.register(app, services)

@@ -1,0 +1,46 @@
+"""Events API: the App Home tab, and its buttons."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.blocks.home import home_view
+from bot.delivery import post_next
+from bot.home import gather
+from bot.permissions import look_up, may_manage
+from bot.posting import ChannelPacer
+from bot.services import Services
+from store import plans
+
+
+def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    caller = look_up(client, user_id)
+    is_admin = caller.is_workspace_admin or user_id in services.settings.admin_user_ids
+    view = home_view(gather(services, team_id, caller.timezone, is_admin))
+    client.views_publish(user_id=user_id, view=view)
+
+
+def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
+    pacer = pacer or ChannelPacer()
+
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict, client: WebClient, context: BoltContext):
+        if event.get("tab", "home") != "home":
+            return
+        services.after_ack(publish_home, services, client, context.team_id or "", event["user"])
+
+    @app.action(ids.HOME_POST_NEXT)
+    def on_post_next(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+        ack()
+        team_id, user_id, channel_id = context.team_id or "", body["user"]["id"], action.get("value", "")
+
+        def work():
+            plan = plans.get(services.store, team_id, channel_id)
+            caller = look_up(client, user_id)
+            if plan and may_manage(caller, plan.created_by, services.settings.admin_user_ids):
+                post_next(services, pacer, team_id, channel_id, slot=f"now:{body.get('trigger_id')}")
+            publish_home(services, client, team_id, user_id)
+
+        services.after_ack(work)

@@ -1,0 +1,64 @@
+"""App Home: published on app_home_opened, valid and within 100 blocks however much there is to show."""
+
+import datetime as dt
+
+from store import plans
+from tests.conftest import TEAM
+from tests.support.schemas import assert_valid_home
+from tests.support.signing import app_home_opened_event, event_body
+
+
+def open_home(http_app, stub, user_id, count=1):
+    response = http_app.post(event_body(app_home_opened_event(user_id), team_id=TEAM))
+    assert response.status == 200
+    return stub.wait_for("views.publish", count=count)[-1].params["view"]
+
+
+def test_home_with_no_data_invites_the_first_plan(http_app, stub):
+    view = open_home(http_app, stub, "U0USER")
+    assert_valid_home(view)
+    assert "No channel is reading yet" in str(view["blocks"])
+    assert stub.calls("views.publish")[0].params["user_id"] == "U0USER"
+
+
+def test_home_shows_progress_in_the_viewers_timezone_and_admin_buttons(http_app, stub, services):
+    plans.ensure(services.store, TEAM, "C1", pack_id="sample", language="en", days="", post_time="09:30",
+                 timezone="America/New_York", created_by="U1")
+    plans.set_schedule(services.store, TEAM, "C1", days="mon,tue,wed,thu,fri", post_time="09:30",
+                       timezone="America/New_York", now=0)
+    plans.claim_next(services.store, TEAM, "C1", slot="now:1", item_count=6)
+    stub.users["UVIEW"] = {"tz": "Asia/Taipei"}
+    view = open_home(http_app, stub, "UVIEW")
+    assert_valid_home(view)
+    text = str(view["blocks"])
+    # Monday 12:00 UTC; the next 09:30 New York post is Monday 13:30 UTC = Monday 21:30 in Taipei
+    assert "1 of 6" in text and "Mon 21:30 (your time)" in text
+    assert "home.post_next" not in text  # not an admin
+
+    stub.users["UBOSS"] = {"tz": "UTC", "is_admin": True}
+    admin_view = open_home(http_app, stub, "UBOSS", count=2)
+    assert "home.post_next" in str(admin_view["blocks"])
+
+
+def test_home_stays_within_100_blocks_with_many_channels(http_app, stub, services):
+    for n in range(300):
+        plans.ensure(services.store, TEAM, f"C{n:04d}", pack_id="sample", language="en", days="mon",
+                     post_time="09:30", timezone="UTC", created_by="U1")
+    view = open_home(http_app, stub, "U0USER")
+    assert_valid_home(view)
+    assert len(view["blocks"]) <= 100
+    assert "and 285 more channels" in str(view["blocks"])
+
+
+def test_admin_posts_the_next_digest_from_home(http_app, stub, services):
+    plans.ensure(services.store, TEAM, "C1", pack_id="sample", language="en", days="", post_time="09:30",
+                 timezone="UTC", created_by="U1")
+    stub.users["UBOSS"] = {"is_admin": True}
+    home = {"type": "home", "blocks": []}
+    http_app.action("home.post_next", "C1", user_id="UBOSS", channel_id=None, view=home)
+    post = stub.wait_for("chat.postMessage")[0]
+    assert post.params["channel"] == "C1" and post.params["text"] == "Introduction"
+    stub.wait_for("views.publish")  # the home view is refreshed
+    http_app.action("home.post_next", "C1", user_id="UNOBODY", channel_id=None, view=home)
+    stub.wait_for("views.publish", count=2)
+    assert len(stub.calls("chat.postMessage")) == 1  # a non-admin's click posts nothing
