@@ -6,8 +6,11 @@ measuring cold start.
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import sys
+from urllib.parse import parse_qs
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
@@ -17,12 +20,52 @@ from bot.runtime import prepare, start
 log = logging.getLogger(__name__)
 
 
+# Fields that, when present, Bolt indexes into without checking their type.
+_SHAPES = {"actions": list, "event": dict, "view": dict, "container": dict, "team": (dict, str, type(None)),
+           "user": (dict, str), "channel": (dict, str, type(None)), "message": dict}
+
+
+def well_formed(raw: bytes, content_type: str) -> bool:
+    """Whether a body has the shape every Slack request has, so Bolt can never crash parsing it."""
+    if not raw:
+        return True  # Bolt answers an empty body itself (404)
+    try:
+        text = raw.decode("utf-8")
+        if "json" in content_type:
+            data = json.loads(text)
+        else:
+            payload = parse_qs(text).get("payload")
+            if payload is None:
+                return True  # a slash command: plain form fields
+            data = json.loads(payload[0])
+    except (UnicodeDecodeError, ValueError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    if not all(isinstance(data[k], t) for k, t in _SHAPES.items() if k in data):
+        return False
+    return all(isinstance(a, dict) for a in data.get("actions", []))
+
+
 def wsgi_app_for(bolt_handler: SlackRequestHandler):
     def application(environ, start_response):
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
-        return bolt_handler(environ, start_response)
+        if environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(raw)
+            if not well_formed(raw, environ.get("CONTENT_TYPE", "")):
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"malformed request"]
+        try:
+            return bolt_handler(environ, start_response)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # Bolt parses the body before checking anything: malformed JSON, or JSON of the wrong shape
+            log.info("malformed request body refused")
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"malformed request"]
 
     return application
 

@@ -26,8 +26,9 @@ class StoreError(Exception):
 
 
 class Store:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._migration_sets: list[Migrations] = []
 
@@ -42,8 +43,8 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000)
+            conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
@@ -83,7 +84,7 @@ class Store:
             db.execute("PRAGMA journal_mode=WAL")
             for migrations in migration_sets:
                 migrations.apply(db)
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:  # locked, read-only, or not a database at all
             raise StoreError(f"database {self.path} is not usable: {exc}") from exc
         return self
 

@@ -27,11 +27,12 @@ from socketserver import ThreadingMixIn
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.app import build_services, create_app
+from bot.app import create_app
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.console.render import Clickable, render_blocks
 from bot.console.standin import Event, StandIn
+from bot.runtime import prepare
 from bot.scheduler import DigestScheduler
 from bot.web import wsgi_app_for
 
@@ -66,7 +67,7 @@ class Console:
             client_id=None, client_secret=None, slack_api_url=self.standin.base_url,
         )
         self.clock = ManualClock(start)
-        self.services = build_services(self.settings, clock=self.clock)
+        self.services = prepare(self.settings, check_token=False, clock=self.clock)
         self.scheduler = DigestScheduler(self.services)
         self.services.on_plan_change = lambda plan: None  # the console's clock drives schedules (see tick)
         app = create_app(self.services)

@@ -1,0 +1,100 @@
+"""Faults: malformed requests, a flaky or slow Web API, a locked database. No crash, nothing lost or doubled."""
+
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+
+from bot.posting import ChannelPacer
+from bot.scheduler import run_plan_now
+from store import StoreError, plans
+from store.db import Store
+from tests.conftest import ROOT, TEAM
+from tests.support.slack_stub import delayed
+from tests.test_scheduler import scheduled_plan
+
+MALFORMED = [
+    "payload=notjson",
+    "payload=%7B%7D",
+    "payload=%5B1%2C2%5D",
+    "garbage",
+    "",
+    '{"type":"event_callback"}',
+    '{"type":"block_actions","actions":"nope"}',
+    "payload=" + "%7B" * 50,
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+def test_malformed_payloads_get_a_4xx_and_the_app_keeps_serving(http_app, body):
+    response = http_app.post(body)
+    assert 400 <= response.status < 500
+    assert http_app.command("/digest", "help").status == 200
+
+
+@pytest.mark.parametrize("failure", [
+    {"status": 429, "headers": {"Retry-After": "0"}, "body": {"ok": False, "error": "ratelimited"}},
+    {"status": 500, "headers": {}, "body": {"ok": False, "error": "internal_error"}},
+    {"status": 503, "headers": {}, "body": {"ok": False, "error": "service_unavailable"}},
+])
+def test_rate_limits_and_server_errors_are_retried_and_post_once(services, stub, clock, failure):
+    scheduled_plan(services)
+    stub.respond("chat.postMessage", failure["body"], status=failure["status"], headers=failure["headers"], times=1)
+    clock.set(clock.now().replace(hour=13, minute=30))
+    outcome = run_plan_now(services, ChannelPacer(interval=0), TEAM, "C0CHAN")
+    assert outcome.status == "posted"
+    attempts = stub.calls("chat.postMessage")
+    assert len(attempts) == 2  # the failed try and the retry; exactly one post reached the channel
+    assert plans.get(services.store, TEAM, "C0CHAN").next_index == 1
+
+
+def test_a_web_api_timeout_does_not_lose_the_item(services, stub, clock):
+    scheduled_plan(services)
+    client = services.client_for(TEAM)
+    client.timeout = 0.3
+    client.retry_handlers = []  # one try: the item must survive a call that never answers
+    release = threading.Event()
+    stub.respond("chat.postMessage", delayed(5, release=release, then=stub.default_response), times=1)
+    clock.set(clock.now().replace(hour=13, minute=30))
+    try:
+        outcome = run_plan_now(services, ChannelPacer(interval=0), TEAM, "C0CHAN")
+    finally:
+        release.set()
+    assert outcome.status == "failed"
+    plan = plans.get(services.store, TEAM, "C0CHAN")
+    assert plan.next_index == 0 and not plans.slot_taken(services.store, TEAM, "C0CHAN", "2026-06-01")
+
+
+def test_a_locked_database_is_a_clear_error_not_a_hang(tmp_path):
+    path = tmp_path / "bot.db"
+    holder = sqlite3.connect(path)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        store = Store(path, busy_timeout_ms=200)
+        with pytest.raises(StoreError, match="locked"):
+            store.migrate()
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_a_database_path_that_is_not_a_database_exits_2(tmp_path):
+    path = tmp_path / "bot.db"
+    path.write_bytes(b"this is not an sqlite file" * 100)
+    env = {"SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "", "DATABASE_PATH": str(path), "PYTHONPATH": str(ROOT),
+           "CONTENT_DIR": str(ROOT / "tests" / "packs")}
+    result = subprocess.run([sys.executable, "-m", "bot", "console"], input="", capture_output=True, text=True,
+                            env=env, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "DATABASE_PATH" in result.stderr and "Traceback" not in result.stderr
+
+
+@hyp_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120))
+def test_fuzzed_digest_text_always_gets_a_reply_never_an_error(http_app, text):
+    response = http_app.command("/digest", text.replace("\x00", ""), user_id="UADMIN")
+    assert response.status == 200
