@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     validate = sub.add_parser("validate", help="check content packs (default: every pack in CONTENT_DIR)")
     validate.add_argument("packs", nargs="*", type=Path)
     sub.add_parser("console", help="try the bot locally, without Slack")
+    export = sub.add_parser("export", help="votes, comments and quiz answers as CSV or JSON")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--team")
+    export.add_argument("--channel")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     args = parser.parse_args(argv)
 
     try:
@@ -33,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
             return validate_packs(args.packs)
         settings = load_settings()
         configure_logging(settings.log_level)
+        if args.command == "export":
+            return export_responses(settings, args)
         if args.command == "console" or (args.command == "run" and not settings.has_slack_tokens):
             from bot.console import run_console
 
@@ -60,6 +67,21 @@ def validate_packs(paths: list[Path]) -> int:
             print(problem, file=sys.stderr)
         return 1
     print(f"ok: {len(names)} pack(s): {', '.join(names)}")
+    return 0
+
+
+def export_responses(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.export import rows, to_csv, to_json
+    from bot.runtime import prepare
+
+    services = prepare(settings, check_token=False)
+    records = rows(services, team_id=args.team, channel_id=args.channel)
+    text = to_csv(records) if args.format == "csv" else to_json(records)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {len(records)} rows to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

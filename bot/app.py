@@ -26,7 +26,7 @@ def build_services(settings: Settings, **overrides) -> Services:
     return services
 
 
-BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:join", "files:write"]
+BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:join", "files:write", "im:write"]
 
 
 def oauth_settings(services: Services) -> OAuthSettings:

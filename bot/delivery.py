@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.digest import closing_message, digest_message, format_when
+from bot import poll_service
+from bot.blocks.digest import digest_message, format_when
 from bot.digest import next_post_at, plan_items
+from bot.polls import PollOptions
 from bot.posting import ChannelPacer, error_code, is_permanent, post_to_channel
 from bot.services import Services
 from bot.text import escape
@@ -41,14 +43,25 @@ def next_post_label(plan: plans.Plan, services: Services) -> str | None:
     return format_when(upcoming, now.astimezone(ZoneInfo(plan.timezone)))
 
 
-def render_item(services: Services, plan: plans.Plan, item_index: int, *, more_to_come: bool) -> dict:
-    """The message for item `item_index` of the plan's pack (hook: later issues add buttons here)."""
+def render_section(services: Services, plan: plans.Plan, section_id: str, *, more_to_come: bool) -> dict:
     pack = services.pack(plan.pack_id)
-    item = plan_items(pack)[item_index]
-    if item.kind == "closing":
-        return closing_message(pack, plan.language)
-    sec = pack.section(item.ref)
+    sec = pack.section(section_id)
     return digest_message(pack, sec, plan.language, next_post=next_post_label(plan, services) if more_to_come else None)
+
+
+def send_item(services: Services, pacer: ChannelPacer, plan: plans.Plan, item_index: int) -> str:
+    """Post item `item_index` of the plan (a section digest, or one of the closing polls); returns its ts."""
+    items = plan_items(services.pack(plan.pack_id))
+    item = items[item_index]
+    if item.kind == "poll":
+        post = poll_service.post_poll(
+            services, pacer, team_id=plan.team_id, channel_id=plan.channel_id, number=item.number,
+            language=plan.language, options=PollOptions(), posted_by=plan.created_by, timezone=plan.timezone,
+            pack_id=plan.pack_id,
+        )
+        return str(post.ts)
+    message = render_section(services, plan, item.ref, more_to_come=item_index + 1 < len(items))
+    return post_to_channel(services.client_for(plan.team_id), pacer, plan.channel_id, message)
 
 
 def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str,
@@ -63,10 +76,8 @@ def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id:
         current = plans.get(store, team_id, channel_id)
         finished = current is not None and current.next_index >= len(items)
         return PostOutcome("finished" if finished else "taken")
-    message = render_item(services, claim.plan, claim.item_index, more_to_come=claim.item_index + 1 < len(items))
-    client = services.client_for(team_id)
     try:
-        ts = post_to_channel(client, pacer, channel_id, message)
+        ts = send_item(services, pacer, claim.plan, claim.item_index)
     except SlackApiError as exc:
         plans.release(store, claim)
         code = error_code(exc) or f"http_{exc.response.status_code}"

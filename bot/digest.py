@@ -142,15 +142,15 @@ def _clip(text: str, limit: int = 40) -> str:
 # -- the plan's items ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PlanItem:
-    kind: str  # "section" | "closing"
-    ref: str  # section id, or "closing"
+    kind: str  # "section" | "poll"
+    ref: str  # section id, or poll id
+    number: int  # section number, or the poll's 1-based position
 
 
 def plan_items(pack: Pack) -> list[PlanItem]:
-    """Every section in order, then the closing questions."""
-    items = [PlanItem("section", s.id) for s in pack.sections]
-    if pack.polls:
-        items.append(PlanItem("closing", "closing"))
+    """Every section in order, then the article's closing questions as polls, one per scheduled day."""
+    items = [PlanItem("section", s.id, s.number or 0) for s in pack.sections]
+    items += [PlanItem("poll", p.id, n) for n, p in enumerate(pack.polls, 1)]
     return items
 
 

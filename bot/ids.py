@@ -3,3 +3,8 @@
 DIGEST_READ_FULL = "digest.read_full"
 DIGEST_FULL_TEXT_VIEW = "digest.full_text"
 HOME_POST_NEXT = "home.post_next"
+POLL_VOTE = "poll.vote"
+POLL_COMMENT = "poll.comment"
+POLL_COMMENT_VIEW = "poll.comment_view"
+POLL_COMMENT_BLOCK = "comment"
+POLL_COMMENT_INPUT = "comment_text"

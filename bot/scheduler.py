@@ -54,6 +54,8 @@ class DigestScheduler:
         self.scheduler.start()
         # catch-up runs on the scheduler's threads, so start-up is not held up by Slack calls
         self.scheduler.add_job(self.catch_up, id="digest:catch-up", replace_existing=True)
+        # other timers (poll closing times, quiz reveals) are checked against the clock every second
+        self.scheduler.add_job(self.run_timers, "interval", seconds=1, id="timers", replace_existing=True)
 
     def shutdown(self) -> None:
         if self.scheduler.running:
@@ -77,6 +79,13 @@ class DigestScheduler:
             id=jid,
             replace_existing=True,
         )
+
+    def run_timers(self) -> None:
+        for timer in list(self.services.timers):
+            try:
+                timer()
+            except Exception:  # noqa: BLE001 - one failing timer must not stop the others
+                log.exception("timer failed")
 
     def catch_up(self) -> list[PostOutcome]:
         outcomes = []

@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.live_updates import LiveUpdates
 from questions.schema import Pack
 from store import Store
 
@@ -59,6 +60,10 @@ class Services:
     timers: list[Callable[[], object]] = field(default_factory=list)
     # App Home contributors: each `(services, team_id) -> list of blocks` adds a section (polls, scores)
     home_sections: list[Callable[..., list]] = field(default_factory=list)
+    # coalesced chat.update of live messages (poll tallies, quiz answer counts)
+    live: LiveUpdates = field(default_factory=LiveUpdates)
+    # workspaces whose Slack refused the native chart block: they get text bars from then on
+    charts_refused: set[str] = field(default_factory=set)
     _clients: dict[str, WebClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -116,18 +116,21 @@ def test_a_transient_failure_keeps_the_item_for_the_next_run(services, stub, clo
     assert stub.calls("chat.postMessage")[-1].params["text"] == "Introduction"
 
 
-def test_after_the_last_section_the_plan_posts_the_closing_questions(services, stub, clock):
+def test_after_the_last_section_the_plan_posts_the_closing_polls_one_per_day(services, stub, clock):
     scheduled_plan(services, days="mon,tue,wed,thu,fri,sat,sun")
     pacer = ChannelPacer(**NO_WAIT)
     day = dt.datetime(2026, 6, 1, 13, 30, tzinfo=UTC)
     statuses = []
-    for n in range(8):
+    for n in range(10):
         clock.set(day + dt.timedelta(days=n))
         outcome = run_plan_now(services, pacer, TEAM, "C0CHAN")
         statuses.append(outcome.status if outcome else None)
-    assert statuses[:6] == ["posted"] * 6 and statuses[6:] == ["finished", "finished"]
-    last = stub.calls("chat.postMessage")[-1]
-    assert "Will models be commoditised?" in str(last.params["blocks"])
+    assert statuses == ["posted"] * 8 + ["finished", "finished"]
+    posts = stub.calls("chat.postMessage")
+    assert [p.params["text"] for p in posts[5:]] == [
+        "Poll: Will models be commoditised?", "Poll: Is memory a moat?", "Poll: Is the compute bet sound?"]
+    rows = plans.posts(services.store, TEAM)
+    assert [r["ts"] for r in rows[5:]] == [p.response["ts"] for p in posts[5:]]
 
 
 def test_the_channel_pacer_spaces_posts_a_second_apart():

@@ -70,18 +70,6 @@ def full_text_view(pack: Pack, sec: Section, language: str) -> dict:
     return modal(t(language, "full_text"), blocks, callback_id=ids.DIGEST_FULL_TEXT_VIEW, close=t(language, "close"))
 
 
-def closing_message(pack: Pack, language: str) -> dict:
-    """After the last section: the article's open questions, listed."""
-    lines = [f"{i}. {escape(pick(p.question, language))}" for i, p in enumerate(pack.polls, 1)]
-    blocks = [
-        header(t(language, "closing_title")),
-        section(t(language, "closing_intro")),
-        section("\n".join(lines)),
-        context(f"{escape(pick(pack.pack.title, language))}"),
-    ]
-    return {"text": t(language, "closing_title"), "blocks": blocks}
-
-
 # -- replies to /digest -----------------------------------------------------------------------------
 def help_reply(plan_summary: str) -> dict:
     usage = "\n".join(f"• `{escape(u)}`" for u in USAGE.values())

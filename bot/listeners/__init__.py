@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, middleware
+from bot.listeners import actions, commands, events, middleware, polls
 from bot.services import Services
 
 
@@ -11,3 +11,4 @@ def register(app: App, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)
+    polls.register(app, services)

@@ -1,0 +1,128 @@
+"""Poll messages: question, stance buttons, the tally (native bar chart, or text bars), comments modal, results."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot import ids
+from bot.blocks import actions, button, context, divider, header, modal, section
+from bot.i18n import pick
+from bot.polls import Tally
+from bot.text import escape, truncate
+from questions.schema import Pack, Poll
+
+COMMENT_MAX = 1000
+CHART_LABEL_LIMIT = 20
+LETTERS = "ABCDE"
+
+
+def option_label(poll: Poll, index: int, language: str) -> str:
+    return f"{LETTERS[index]}. {pick(poll.options[index].label, language)}"
+
+
+def chart_block(poll: Poll, language: str, counts: Tally, title: str) -> dict:
+    """Slack's native bar chart (`data_visualization`); category labels are short and unique (A., B., ...)."""
+    categories = [truncate(option_label(poll, i, language), CHART_LABEL_LIMIT) for i in range(len(poll.options))]
+    points = [{"label": cat, "value": counts.counts[o.id]} for cat, o in zip(categories, poll.options)]
+    return {
+        "type": "data_visualization",
+        "title": truncate(title, 50),
+        "chart": {"type": "bar", "series": [{"name": "Votes", "data": points}],
+                  "axis_config": {"categories": categories}},
+    }
+
+
+def text_bars(poll: Poll, language: str, counts: Tally, width: int = 12) -> str:
+    """The tally as text, for clients (or workspaces) where the chart block is refused."""
+    lines = []
+    for i, option in enumerate(poll.options):
+        share = counts.share(option.id)
+        bar = "█" * round(width * share) + "░" * (width - round(width * share))
+        lines.append(f"`{bar}` {counts.counts[option.id]} ({share:.0%}) · {escape(option_label(poll, i, language))}")
+    return "\n".join(lines)
+
+
+def poll_message(pack: Pack, poll: Poll, number: int, post_id: int, language: str, counts: Tally, *,
+                 anonymous: bool, results_hidden: bool, closes: str | None, closed: bool, charts: bool = True) -> dict:
+    question = pick(poll.question, language)
+    blocks: list[dict] = [
+        header(f"Poll {number} of {len(pack.polls)}" if language == "en" else f"投票 {number}/{len(pack.polls)}"),
+        section(f"*{escape(question)}*"),
+    ]
+    if not closed:
+        blocks.append(actions(
+            *[button(truncate(option_label(poll, i, language), 75), ids.POLL_VOTE, value=f"{post_id}|{o.id}")
+              for i, o in enumerate(poll.options)],
+            block_id=f"poll|{post_id}",
+        ))
+    if results_hidden and not closed:
+        blocks.append(section(f":see_no_evil: Results are hidden until the poll closes. *{counts.voters}* voted so far."))
+    else:
+        if charts and counts.voters:
+            blocks.append(chart_block(poll, language, counts, truncate(question, 50)))
+        blocks.append(section(text_bars(poll, language, counts) if not charts or not counts.voters
+                              else f"*{counts.voters}* voted"))
+    if not closed:
+        blocks.append(actions(button(pick(poll.comment_prompt, language)[:60] or "Add a comment", ids.POLL_COMMENT,
+                                     value=str(post_id)), block_id=f"poll-comment|{post_id}"))
+    notes = []
+    if anonymous:
+        notes.append(":bust_in_silhouette: Anonymous: names are never shown or exported. "
+                     "The bot keeps your Slack id only to count one vote per person.")
+    if closed:
+        notes.append(":lock: Closed.")
+    elif closes:
+        notes.append(f":alarm_clock: Closes {closes}.")
+    notes.append("Click another option to change your vote.")
+    blocks.append(context(" ".join(notes)))
+    return {"text": f"Poll: {truncate(question, 150)}", "blocks": blocks}
+
+
+def comment_modal(poll: Poll, post_id: int, language: str) -> dict:
+    blocks = [
+        section(f"*{escape(pick(poll.question, language))}*"),
+        {
+            "type": "input",
+            "block_id": ids.POLL_COMMENT_BLOCK,
+            "label": {"type": "plain_text", "text": truncate(pick(poll.comment_prompt, language), 2000)},
+            "element": {"type": "plain_text_input", "action_id": ids.POLL_COMMENT_INPUT, "multiline": True,
+                        "max_length": COMMENT_MAX, "min_length": 1},
+        },
+    ]
+    return modal("Add a comment", blocks, callback_id=ids.POLL_COMMENT_VIEW, submit="Post", close="Cancel",
+                 private_metadata=str(post_id))
+
+
+def comment_reply(text: str, user_id: str | None) -> dict:
+    """A comment in the poll's thread: escaped, so it can never mention anyone; unattributed when anonymous."""
+    who = f"<@{user_id}>" if user_id else "Someone (anonymous)"
+    body = f"{who}: {escape(text)}"
+    return {"text": truncate(body, 3000), "blocks": [section(body)]}
+
+
+def results_message(pack: Pack, poll: Poll, number: int, language: str, counts: Tally, comments: list[dict], *,
+                    anonymous: bool, charts: bool = True) -> dict:
+    blocks: list[dict] = [header(f"Results: poll {number}"), section(f"*{escape(pick(poll.question, language))}*")]
+    if charts and counts.voters:
+        blocks.append(chart_block(poll, language, counts, "Final results"))
+    blocks.append(section(text_bars(poll, language, counts)))
+    blocks.append(context(f"{counts.voters} voted."))
+    if comments:
+        blocks.append(divider())
+        for comment in comments[:3]:
+            who = "" if anonymous else f"<@{comment['user_id']}>: "
+            blocks.append(section(f"> {who}{escape(truncate(comment['text'], 500))}"))
+    return {"text": f"Results: {truncate(pick(poll.question, language), 150)}", "blocks": blocks}
+
+
+def results_reply(pack: Pack, poll: Poll, number: int, language: str, counts: Tally, *, hidden: bool) -> dict:
+    if hidden:
+        text = f"Poll {number}: results are hidden until it closes ({counts.voters} voted so far)."
+        return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+    blocks = [section(f"*Poll {number}: {escape(pick(poll.question, language))}*"),
+              section(text_bars(poll, language, counts)), context(f"{counts.voters} voted.")]
+    return {"response_type": "ephemeral", "text": f"Poll {number} results", "blocks": blocks}
+
+
+def format_close(moment: dt.datetime) -> str:
+    return moment.strftime("%a %H:%M (%Z)")

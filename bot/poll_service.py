@@ -1,0 +1,176 @@
+"""Polls at the edges: posting, voting, commenting and closing, with the Slack calls each needs.
+
+Every function here is called after an acknowledgement (or from a timer). Votes go to SQLite first and
+the poll message follows through `services.live`, coalesced to about one `chat.update` per second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.polls import comment_reply, format_close, poll_message, results_message
+from bot.i18n import pick
+from bot.polls import PollOptions, closing_time, tally
+from bot.posting import ChannelPacer, error_code, post_to_channel
+from bot.services import Services
+from store import plans, polls
+
+log = logging.getLogger(__name__)
+
+
+def counts_for(services: Services, post: polls.PollPost):
+    poll = services.pack(post.pack_id).poll(post.poll_id)
+    return tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
+
+
+def render(services: Services, post: polls.PollPost, charts: bool = True) -> dict:
+    pack = services.pack(post.pack_id)
+    poll = pack.poll(post.poll_id)
+    now = services.clock.now().timestamp()
+    closes = None
+    if post.closes_at is not None:
+        closes = format_close(_local(services, post, post.closes_at))
+    return poll_message(pack, poll, post.number, post.id, post.language, counts_for(services, post),
+                        anonymous=post.anonymous, results_hidden=post.results_hidden, closes=closes,
+                        closed=post.is_closed(now), charts=charts)
+
+
+def _local(services: Services, post: polls.PollPost, epoch: float) -> dt.datetime:
+    plan = plans.get(services.store, post.team_id, post.channel_id)
+    zone = ZoneInfo(plan.timezone if plan else services.settings.default_tz)
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).astimezone(zone)
+
+
+def _with_chart_fallback(services: Services, team_id: str, send, draw) -> object:
+    """Send with the native chart; if Slack refuses the blocks, send the text-bar version instead."""
+    charts = team_id not in services.charts_refused
+    try:
+        return send(draw(charts))
+    except SlackApiError as exc:
+        if not charts or error_code(exc) != "invalid_blocks":
+            raise
+        log.info("workspace %s refused the chart block; using text bars", team_id)
+        services.charts_refused.add(team_id)
+        return send(draw(False))
+
+
+def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_id: str, number: int,
+              language: str, options: PollOptions, posted_by: str, timezone: str,
+              pack_id: str | None = None) -> polls.PollPost:
+    """Create the poll's row, post its message, record the ts; raises SlackApiError if Slack refuses it."""
+    pack = services.pack(pack_id)
+    poll = pack.polls[number - 1]
+    now = services.clock.now()
+    closes = closing_time(options, now, timezone)
+    post = polls.create_post(
+        services.store, team_id=team_id, channel_id=channel_id, pack_id=pack.pack.id, poll_id=poll.id,
+        number=number, language=language, anonymous=options.anonymous, results_hidden=options.results_hidden,
+        closes_at=closes.timestamp() if closes else None, posted_by=posted_by,
+    )
+    client = services.client_for(team_id)
+    try:
+        ts = _with_chart_fallback(services, team_id,
+                                  lambda message: post_to_channel(client, pacer, channel_id, message),
+                                  lambda charts: render(services, post, charts))
+    except Exception:
+        polls.discard_post(services.store, post.id)
+        raise
+    polls.record_ts(services.store, post.id, str(ts))
+    return polls.get_post(services.store, team_id, post.id)
+
+
+def refresh(services: Services, post_id: int, team_id: str) -> None:
+    """Ask for the poll message to be redrawn; coalesced per message by `services.live`."""
+
+    def draw():
+        post = polls.get_post(services.store, team_id, post_id)
+        if post is None or post.ts is None:
+            return
+        client = services.client_for(team_id)
+        _with_chart_fallback(
+            services, team_id,
+            lambda message: client.chat_update(channel=post.channel_id, ts=post.ts, **message),
+            lambda charts: render(services, post, charts),
+        )
+
+    services.live.changed(("poll", post_id), draw)
+
+
+def vote(services: Services, client: WebClient, *, team_id: str, post_id: int, user_id: str, option_id: str,
+         channel_id: str) -> str:
+    """Store the vote, tell the voter privately, redraw the tally. Returns the vote's status."""
+    post = polls.get_post(services.store, team_id, post_id)
+    if post is None:
+        return "unknown"
+    poll = services.pack(post.pack_id).poll(post.poll_id)
+    if option_id not in {o.id for o in poll.options}:
+        return "unknown"
+    result = polls.cast_vote(services.store, team_id, post_id, user_id, option_id, services.clock.now().timestamp())
+    label = next(o.label for o in poll.options if o.id == option_id)
+    chosen = pick(label, post.language)
+    text = {
+        "new": f":ballot_box_with_check: Your vote for *{chosen}* is in.",
+        "changed": f":arrows_counterclockwise: Your vote moved to *{chosen}*.",
+        "same": f"Your vote for *{chosen}* is already counted. Click another option to change it.",
+        "closed": "Sorry, this poll has closed; votes are no longer taken. `/discuss results` shows the outcome.",
+    }.get(result.status, "That poll is no longer available.")
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+    except SlackApiError as exc:
+        log.info("vote confirmation not shown: %s", error_code(exc))
+    if result.status in ("new", "changed"):
+        refresh(services, post_id, team_id)
+    return result.status
+
+
+def add_comment(services: Services, *, team_id: str, post_id: int, user_id: str, text: str) -> int | None:
+    post = polls.get_post(services.store, team_id, post_id)
+    if post is None:
+        return None
+    comment_id = polls.add_comment(services.store, team_id, post_id, user_id, text, services.clock.now().timestamp())
+    client = services.client_for(team_id)
+    message = comment_reply(text, None if post.anonymous else user_id)
+    try:
+        response = client.chat_postMessage(channel=post.channel_id, thread_ts=post.ts, **message)
+        polls.record_comment_reply(services.store, comment_id, str(response["ts"]))
+    except SlackApiError as exc:
+        log.warning("comment %s stored but not shown in the thread: %s", comment_id, error_code(exc))
+    return comment_id
+
+
+def close(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> bool:
+    """Close once (a timer and a command may race), redraw the poll, post the final results."""
+    if not polls.mark_closed(services.store, post.id, services.clock.now().timestamp()):
+        return False
+    post = polls.get_post(services.store, post.team_id, post.id)
+    client = services.client_for(post.team_id)
+    pack = services.pack(post.pack_id)
+    poll = pack.poll(post.poll_id)
+    counts = counts_for(services, post)
+    comments = polls.comments(services.store, post.team_id, post.id, limit=3)
+    try:
+        _with_chart_fallback(services, post.team_id,
+                             lambda m: client.chat_update(channel=post.channel_id, ts=post.ts, **m),
+                             lambda charts: render(services, post, charts))
+        ts = _with_chart_fallback(
+            services, post.team_id, lambda m: post_to_channel(client, pacer, post.channel_id, m),
+            lambda charts: results_message(pack, poll, post.number, post.language, counts, comments,
+                                           anonymous=post.anonymous, charts=charts),
+        )
+        polls.record_results_ts(services.store, post.id, str(ts))
+    except SlackApiError as exc:
+        log.warning("poll %s closed but results not posted: %s", post.id, error_code(exc))
+    return True
+
+
+def close_due(services: Services, pacer: ChannelPacer) -> int:
+    """The timer: close every poll whose closing time has passed."""
+    closed = 0
+    for post in polls.due_to_close(services.store, services.clock.now().timestamp()):
+        closed += close(services, pacer, post)
+    return closed

@@ -1,0 +1,40 @@
+"""Read-only queries that flatten the team's responses for export: one row per vote click and comment.
+
+Anonymous polls export no user ids: the query blanks them, so nothing downstream can leak them.
+"""
+
+from __future__ import annotations
+
+from store.db import Store
+
+VOTE_ROWS = """
+SELECT 'vote' AS kind, l.team_id, p.channel_id, p.pack_id, p.poll_id AS item_id, p.number,
+       CASE WHEN p.anonymous THEN '' ELSE l.user_id END AS user_id,
+       l.option_id AS answer, COALESCE(l.previous_option_id, '') AS previous_answer, '' AS text,
+       NULL AS score, l.at AS at
+FROM vote_log l JOIN poll_posts p ON p.id = l.poll_post_id
+"""
+
+COMMENT_ROWS = """
+SELECT 'comment' AS kind, c.team_id, p.channel_id, p.pack_id, p.poll_id AS item_id, p.number,
+       CASE WHEN p.anonymous THEN '' ELSE c.user_id END AS user_id,
+       '' AS answer, '' AS previous_answer, c.text AS text, NULL AS score, c.created_at AS at
+FROM comments c JOIN poll_posts p ON p.id = c.poll_post_id
+"""
+
+# Other record kinds (quiz answers) register their own SELECT with the same columns.
+SOURCES: list[str] = [VOTE_ROWS, COMMENT_ROWS]
+
+
+def response_rows(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[dict]:
+    where, params = [], []
+    if team_id:
+        where.append("team_id = ?")
+        params.append(team_id)
+    if channel_id:
+        where.append("channel_id = ?")
+        params.append(channel_id)
+    sql = "SELECT * FROM (" + " UNION ALL ".join(SOURCES) + ")"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return list(store.db.query(sql + " ORDER BY at, kind", params))

@@ -1,0 +1,231 @@
+"""Posted polls, votes (one per person per poll, enforced by the primary key), a vote log, and comments.
+
+A vote is an UPSERT on (poll_post_id, user_id): voting again for another option moves the vote, so however
+many clicks arrive at once, each person counts once. Every click is also appended to `vote_log`, so
+changed votes are kept, not overwritten. Closing is checked in the same transaction as the vote.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlite_utils.migrations import Migrations
+
+from store.db import Store
+
+migrations = Migrations("polls")
+
+
+@migrations()
+def m001_create_polls(db):
+    db.execute(
+        """
+        CREATE TABLE poll_posts (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            poll_id TEXT NOT NULL,
+            number INTEGER NOT NULL,          -- 1-based position of the poll in its pack
+            language TEXT NOT NULL,
+            anonymous INTEGER NOT NULL DEFAULT 0,
+            results_hidden INTEGER NOT NULL DEFAULT 0,
+            closes_at REAL,                  -- epoch seconds, or NULL for no closing time
+            closed_at REAL,
+            posted_by TEXT NOT NULL,
+            ts TEXT,                         -- the poll message, once posted
+            results_ts TEXT,                 -- the final results message, once closed
+            created_at REAL NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX poll_posts_channel ON poll_posts(team_id, channel_id, number)")
+    db.execute(
+        """
+        CREATE TABLE votes (
+            poll_post_id INTEGER NOT NULL REFERENCES poll_posts(id),
+            user_id TEXT NOT NULL,
+            team_id TEXT NOT NULL,
+            option_id TEXT NOT NULL,
+            voted_at REAL NOT NULL,
+            PRIMARY KEY (poll_post_id, user_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE vote_log (
+            id INTEGER PRIMARY KEY,
+            poll_post_id INTEGER NOT NULL REFERENCES poll_posts(id),
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            option_id TEXT NOT NULL,
+            previous_option_id TEXT,
+            at REAL NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE comments (
+            id INTEGER PRIMARY KEY,
+            poll_post_id INTEGER NOT NULL REFERENCES poll_posts(id),
+            team_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            reply_ts TEXT,
+            created_at REAL NOT NULL
+        )
+        """
+    )
+
+
+@dataclass(frozen=True)
+class PollPost:
+    id: int
+    team_id: str
+    channel_id: str
+    pack_id: str
+    poll_id: str
+    number: int
+    language: str
+    anonymous: bool
+    results_hidden: bool
+    closes_at: float | None
+    closed_at: float | None
+    posted_by: str
+    ts: str | None
+    results_ts: str | None
+    created_at: float
+
+    def is_closed(self, now: float) -> bool:
+        return self.closed_at is not None or (self.closes_at is not None and now >= self.closes_at)
+
+
+def _post(row: dict | None) -> PollPost | None:
+    if row is None:
+        return None
+    return PollPost(**{**row, "anonymous": bool(row["anonymous"]), "results_hidden": bool(row["results_hidden"])})
+
+
+def create_post(store: Store, *, team_id: str, channel_id: str, pack_id: str, poll_id: str, number: int,
+                language: str, anonymous: bool, results_hidden: bool, closes_at: float | None,
+                posted_by: str) -> PollPost:
+    cursor = store.db.execute(
+        "INSERT INTO poll_posts (team_id, channel_id, pack_id, poll_id, number, language, anonymous, results_hidden,"
+        " closes_at, posted_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [team_id, channel_id, pack_id, poll_id, number, language, int(anonymous), int(results_hidden), closes_at,
+         posted_by, time.time()],
+    )
+    return get_post(store, team_id, cursor.lastrowid)
+
+
+def get_post(store: Store, team_id: str, post_id: int) -> PollPost | None:
+    rows = store.db.query("SELECT * FROM poll_posts WHERE team_id = ? AND id = ?", [team_id, post_id])
+    return _post(next(iter(rows), None))
+
+
+def latest_post(store: Store, team_id: str, channel_id: str, number: int) -> PollPost | None:
+    rows = store.db.query(
+        "SELECT * FROM poll_posts WHERE team_id = ? AND channel_id = ? AND number = ? AND ts IS NOT NULL "
+        "ORDER BY id DESC LIMIT 1",
+        [team_id, channel_id, number],
+    )
+    return _post(next(iter(rows), None))
+
+
+def open_posts(store: Store, team_id: str | None = None) -> list[PollPost]:
+    sql = "SELECT * FROM poll_posts WHERE closed_at IS NULL AND ts IS NOT NULL"
+    params: list = []
+    if team_id is not None:
+        sql += " AND team_id = ?"
+        params.append(team_id)
+    return [_post(r) for r in store.db.query(sql + " ORDER BY id", params)]
+
+
+def due_to_close(store: Store, now: float) -> list[PollPost]:
+    rows = store.db.query(
+        "SELECT * FROM poll_posts WHERE closed_at IS NULL AND ts IS NOT NULL AND closes_at IS NOT NULL "
+        "AND closes_at <= ? ORDER BY id",
+        [now],
+    )
+    return [_post(r) for r in rows]
+
+
+def record_ts(store: Store, post_id: int, ts: str) -> None:
+    store.db.execute("UPDATE poll_posts SET ts = ? WHERE id = ?", [ts, post_id])
+
+
+def discard_post(store: Store, post_id: int) -> None:
+    """A poll whose message never reached Slack: forget it (it has no votes, nobody saw it)."""
+    store.db.execute("DELETE FROM poll_posts WHERE id = ? AND ts IS NULL", [post_id])
+
+
+def mark_closed(store: Store, post_id: int, now: float) -> bool:
+    """True for the one caller that closes the poll; later callers (a timer and a command racing) get False."""
+    cursor = store.db.execute(
+        "UPDATE poll_posts SET closed_at = ? WHERE id = ? AND closed_at IS NULL", [now, post_id]
+    )
+    return cursor.rowcount == 1
+
+
+def record_results_ts(store: Store, post_id: int, ts: str) -> None:
+    store.db.execute("UPDATE poll_posts SET results_ts = ? WHERE id = ?", [ts, post_id])
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    status: str  # new | changed | same | closed | unknown
+    previous: str | None = None
+
+
+def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id: str, now: float) -> VoteResult:
+    with store.write() as db:
+        post = get_post(store, team_id, post_id)
+        if post is None:
+            return VoteResult("unknown")
+        if post.is_closed(now):
+            return VoteResult("closed")
+        rows = db.query("SELECT option_id FROM votes WHERE poll_post_id = ? AND user_id = ?", [post_id, user_id])
+        previous = next((r["option_id"] for r in rows), None)
+        if previous == option_id:
+            return VoteResult("same", previous)
+        db.execute(
+            "INSERT INTO votes (poll_post_id, user_id, team_id, option_id, voted_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (poll_post_id, user_id) DO UPDATE SET option_id = excluded.option_id, "
+            "voted_at = excluded.voted_at",
+            [post_id, user_id, team_id, option_id, now],
+        )
+        db.execute(
+            "INSERT INTO vote_log (poll_post_id, team_id, user_id, option_id, previous_option_id, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [post_id, team_id, user_id, option_id, previous, now],
+        )
+        return VoteResult("changed" if previous else "new", previous)
+
+
+def vote_counts(store: Store, post_id: int) -> dict[str, int]:
+    rows = store.db.query(
+        "SELECT option_id, COUNT(*) AS n FROM votes WHERE poll_post_id = ? GROUP BY option_id", [post_id]
+    )
+    return {r["option_id"]: r["n"] for r in rows}
+
+
+def add_comment(store: Store, team_id: str, post_id: int, user_id: str, text: str, now: float) -> int:
+    cursor = store.db.execute(
+        "INSERT INTO comments (poll_post_id, team_id, user_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+        [post_id, team_id, user_id, text, now],
+    )
+    return cursor.lastrowid
+
+
+def record_comment_reply(store: Store, comment_id: int, ts: str) -> None:
+    store.db.execute("UPDATE comments SET reply_ts = ? WHERE id = ?", [ts, comment_id])
+
+
+def comments(store: Store, team_id: str, post_id: int, limit: int | None = None) -> list[dict]:
+    sql = "SELECT * FROM comments WHERE team_id = ? AND poll_post_id = ? ORDER BY id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return list(store.db.query(sql, [team_id, post_id]))
