@@ -62,6 +62,7 @@ def create_app(services: Services, *, process_before_response: bool = False) -> 
         token_verification_enabled=False,
         process_before_response=process_before_response,
         ignoring_self_events_enabled=True,
+        listener_executor=services.listener_pool,
         **auth,
     )
     listeners.register(app, services)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.text import is_number
 from questions.loader import BUILTIN_DIR
 
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
@@ -96,7 +97,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
 
     port_text = get("PORT") or "3000"
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not is_number(port_text) or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT must be a TCP port number, not {port_text!r}")
 
     admins = get("ADMIN_USER_IDS") or ""

@@ -20,6 +20,7 @@ from bot.blocks.digest import notice
 from bot.i18n import pick
 from bot.posting import error_code
 from bot.services import Services
+from bot.text import is_number
 from store import exports
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def describe(services: Services, row: dict) -> dict:
             return described
         described["question"] = pick(question.question, language)
         described["section"] = question.section
-        if question.kind == "choice" and str(row["answer"]).isdigit() and int(row["answer"]) < len(question.options):
+        if question.kind == "choice" and is_number(str(row["answer"])) and int(row["answer"]) < len(question.options):
             described["answer_label"] = pick(question.options[int(row["answer"])], language)
     return described
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.digest import CommandError, parse_clock_time
-from bot.text import escape
+from bot.text import escape, is_number
 
 USAGE = {
     "post": "/discuss [N|all] [anonymous] [hidden] [closes HH:MM | closes in 2h]",
@@ -59,7 +59,7 @@ def parse_discuss(text: str, poll_count: int) -> DiscussCommand | CommandError:
             return number
         return DiscussCommand(verb, number=number)
     number: int | None = None
-    if words and (words[0].isdigit() or words[0] == "all"):
+    if words and (is_number(words[0]) or words[0] == "all"):
         if words[0] != "all":
             parsed = _poll_number(words[0], poll_count)
             if isinstance(parsed, CommandError):
@@ -73,7 +73,7 @@ def parse_discuss(text: str, poll_count: int) -> DiscussCommand | CommandError:
 
 
 def _poll_number(word: str, poll_count: int) -> int | CommandError:
-    if word.isdigit() and 1 <= int(word) <= poll_count:
+    if is_number(word) and 1 <= int(word) <= poll_count:
         return int(word)
     return CommandError(f"`{escape(word[:20])}` is not a poll number; this article has polls 1–{poll_count}.",
                         "\n".join(USAGE.values()))

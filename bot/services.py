@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -56,6 +57,10 @@ class Services:
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
     )
+    # Bolt's own listener threads (they run each listener up to and just past its ack)
+    listener_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: TrackingExecutor(max_workers=16, thread_name_prefix="listener")
+    )
     # timers to run as the clock moves (quiz reveals, poll closing): the console calls each after a tick
     timers: list[Callable[[], object]] = field(default_factory=list)
     # App Home contributors: each `(services, team_id) -> list of blocks` adds a section (polls, scores)
@@ -64,6 +69,7 @@ class Services:
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # workspaces whose Slack refused the native chart block: they get text bars from then on
     charts_refused: set[str] = field(default_factory=set)
+    _in_flight: set[Future] = field(default_factory=set)
     _clients: dict[str, WebClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -79,8 +85,29 @@ class Services:
     def after_ack(self, work: Callable[..., object], *args: object) -> Future:
         """Run `work(*args)` once the listener has acknowledged; failures are logged, never lost silently."""
         future = self.background.submit(work, *args)
-        future.add_done_callback(_log_failure)
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._finished)
         return future
+
+    def _finished(self, future: Future) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
+        _log_failure(future)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Block until every listener and all after-ack work (and work it submitted) has finished."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = list(self._in_flight)
+            pending += self.listener_pool.in_flight() if isinstance(self.listener_pool, TrackingExecutor) else []
+            if not pending:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(pending)} pieces of after-ack work still running")
+            wait(pending, timeout=remaining)
 
     def plan_changed(self, plan) -> None:
         if self.on_plan_change is not None and plan is not None:
@@ -98,6 +125,30 @@ class Services:
                 token = self.token_for_team(team_id)  # type: ignore[operator]
                 client = self._clients[team_id] = make_client(self.settings, token)
             return client
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """A thread pool that knows which of its futures are still running (for `Services.wait_idle`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._futures: set[Future] = set()
+        self._futures_lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future = super().submit(fn, *args, **kwargs)
+        with self._futures_lock:
+            self._futures.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future) -> None:
+        with self._futures_lock:
+            self._futures.discard(future)
+
+    def in_flight(self) -> list[Future]:
+        with self._futures_lock:
+            return list(self._futures)
 
 
 def _log_failure(future: Future) -> None:

@@ -21,3 +21,8 @@ def escape(text: str) -> str:
 def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     """`text` cut to at most `limit` characters, ending in an ellipsis when it was cut."""
     return text if len(text) <= limit else text[: max(0, limit - len(ellipsis))] + ellipsis
+
+
+def is_number(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts '²' and other digits `int()` refuses."""
+    return bool(text) and text.isascii() and text.isdigit()

@@ -22,6 +22,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import build_services, create_app
 from bot.config import Settings
+from bot.live_updates import LiveUpdates
 from bot.web import wsgi_app_for
 from tests.support.clock import FakeClock
 from tests.support.signing import block_actions_body, sign, slash_command_body, view_submission_body
@@ -59,13 +60,18 @@ def settings(tmp_path, stub):
 
 @pytest.fixture
 def services(settings, clock):
-    services = build_services(settings, clock=clock)
+    """The app's services on the fixture clock; live updates are flushed by the tests (`flush_live`)."""
+    live = LiveUpdates(background=False, monotonic=lambda: clock.now().timestamp())
+    services = build_services(settings, clock=clock, live=live)
     yield services
+    services.background.shutdown(wait=True)
     services.store.close()
+
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 256  # bursts of concurrent clients, as gunicorn's backlog would take them
 
 
 class _QuietHandler(WSGIRequestHandler):

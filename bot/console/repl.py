@@ -34,6 +34,7 @@ from bot.console.render import Clickable, render_blocks
 from bot.console.standin import Event, StandIn
 from bot.runtime import prepare
 from bot.scheduler import DigestScheduler
+from bot.text import is_number
 from bot.web import wsgi_app_for
 
 TEAM, CHANNEL, USER = "T0CONSOLE", "C0CONSOLE", "U0YOU"
@@ -101,7 +102,7 @@ class Console:
         elif line == ":home":
             self.send_event({"type": "app_home_opened", "user": USER, "channel": "D0CONSOLE", "tab": "home",
                              "event_ts": f"{time.time():.6f}"})
-        elif line.isdigit():
+        elif is_number(line):
             self.click(int(line))
         elif line.startswith("/"):
             command, _, text = line.partition(" ")

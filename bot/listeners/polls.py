@@ -14,7 +14,7 @@ from bot.permissions import look_up, may_manage
 from bot.polls import USAGE, DiscussCommand, parse_discuss, tally
 from bot.posting import ChannelPacer, error_code
 from bot.services import Services
-from bot.text import escape
+from bot.text import escape, is_number
 from store import plans, polls
 
 HELP = """*Team polls on the article's closing questions.*
@@ -50,7 +50,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     def handle_vote(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
         ack()
         post_id, _, option_id = action.get("value", "").partition("|")
-        if not post_id.isdigit():
+        if not is_number(post_id):
             return
         services.after_ack(lambda: poll_service.vote(
             services, client, team_id=context.team_id or "", post_id=int(post_id), user_id=body["user"]["id"],
@@ -61,7 +61,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     def handle_comment_button(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
         ack()
         value = action.get("value", "")
-        post = polls.get_post(services.store, context.team_id or "", int(value)) if value.isdigit() else None
+        post = polls.get_post(services.store, context.team_id or "", int(value)) if is_number(value) else None
         if post is None:
             return
         poll = services.pack(post.pack_id).poll(post.poll_id)
@@ -76,7 +76,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
             return ack(response_action="errors", errors={
                 ids.POLL_COMMENT_BLOCK: f"Write between 1 and {COMMENT_MAX} characters."})
         post_id = view.get("private_metadata", "")
-        if not post_id.isdigit():
+        if not is_number(post_id):
             return ack()
         team_id, user_id = context.team_id or "", body["user"]["id"]
         post = polls.get_post(services.store, team_id, int(post_id))
