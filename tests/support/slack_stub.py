@@ -538,6 +538,11 @@ class SlackStub:
             self.channels.setdefault(cid, {})["is_member"] = True
         return {"ok": True, "channel": self._channel(cid)}
 
+    def _r_conversations_open(self, call):
+        """A direct message with the first user named: D + their id, as stable as Slack's own."""
+        users = str(call.params.get("users", "")).split(",")
+        return {"ok": True, "channel": {"id": "D" + users[0].lstrip("U")}}
+
     def _r_files_getUploadURLExternal(self, call):
         fid = f"F{next(self._file_counter):08d}"
         with self._cond:

@@ -1,0 +1,88 @@
+"""Export: CSV and JSON of votes, changed votes and comments, formula cells neutralised, anonymity kept."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+from bot.export import neutralise, rows, to_csv
+from bot.polls import PollOptions
+from bot.poll_service import add_comment, post_poll
+from bot.posting import ChannelPacer
+from store import polls
+from tests.conftest import ROOT, TEAM
+
+
+def seed(services, anonymous=False, channel="C0CHAN", team=TEAM):
+    post = post_poll(services, ChannelPacer(interval=0), team_id=team, channel_id=channel, number=1, language="en",
+                     options=PollOptions(anonymous=anonymous), posted_by="UHOST", timezone="UTC")
+    now = services.clock.now().timestamp()
+    polls.cast_vote(services.store, team, post.id, "UALICE", "yes", now)
+    polls.cast_vote(services.store, team, post.id, "UALICE", "no", now + 1)  # a changed vote
+    polls.cast_vote(services.store, team, post.id, "UBOB", "layers", now + 2)
+    add_comment(services, team_id=team, post_id=post.id, user_id="UBOB", text="=HYPERLINK(\"http://x\")")
+    return post
+
+
+def test_rows_carry_question_section_and_every_click(services, stub):
+    seed(services)
+    records = rows(services, team_id=TEAM)
+    votes = [r for r in records if r["kind"] == "vote"]
+    assert [(r["user_id"], r["answer"], r["previous_answer"]) for r in votes] == [
+        ("UALICE", "yes", ""), ("UALICE", "no", "yes"), ("UBOB", "layers", "")]
+    assert votes[1]["question"] == "Will models be commoditised?"  # in the pack's default language
+    assert votes[2]["answer_label"]
+    comment = next(r for r in records if r["kind"] == "comment")
+    assert comment["text"].startswith("=HYPERLINK")
+
+
+def test_csv_neutralises_formula_cells(services, stub):
+    seed(services)
+    table = list(csv.DictReader(io.StringIO(to_csv(rows(services, team_id=TEAM)))))
+    comment = next(r for r in table if r["kind"] == "comment")
+    assert comment["text"].startswith("'=HYPERLINK")
+    for value in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise(value).startswith("'")
+    assert neutralise("plain") == "plain" and neutralise(3) == 3
+
+
+def test_anonymous_polls_export_no_user_ids(services, stub):
+    seed(services, anonymous=True)
+    text = to_csv(rows(services, team_id=TEAM))
+    assert "UALICE" not in text and "UBOB" not in text
+
+
+def test_other_workspaces_and_channels_are_filtered(services, stub):
+    seed(services)
+    seed(services, channel="COTHER")
+    seed(services, team="T0002")
+    assert {r["team_id"] for r in rows(services, team_id=TEAM)} == {TEAM}
+    assert {r["channel_id"] for r in rows(services, team_id=TEAM, channel_id="COTHER")} == {"COTHER"}
+
+
+def test_export_command_writes_json_and_csv(services, stub, settings, tmp_path):
+    seed(services)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+           "DATABASE_PATH": str(settings.database_path), "CONTENT_DIR": str(settings.content_dir),
+           "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "out.json"
+    result = subprocess.run([sys.executable, "-m", "bot", "export", "--format", "json", "--team", TEAM, "--out",
+                             str(out)], capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert len(data) == 4 and {d["kind"] for d in data} == {"vote", "comment"}
+    csv_run = subprocess.run([sys.executable, "-m", "bot", "export"], capture_output=True, text=True, env=env,
+                             timeout=60, cwd=tmp_path)
+    assert csv_run.stdout.splitlines()[0].startswith("kind,team_id,channel_id")
+
+
+def test_discuss_export_uploads_to_the_admins_dms(http_app, stub, services):
+    seed(services)
+    http_app.command("/discuss", "export", user_id="UNOBODY")
+    assert "for workspace admins" in stub.wait_for_response()[0].params["text"]
+    http_app.command("/discuss", "export", user_id="UADMIN")
+    assert "Sent 4 rows" in stub.wait_for_response(count=2)[-1].params["text"]
+    assert stub.calls("conversations.open")[-1].params["users"] == "UADMIN"
+    assert stub.calls("files.completeUploadExternal")
