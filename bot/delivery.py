@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot import poll_service
-from bot.blocks.digest import digest_message, format_when
+from bot.blocks.digest import digest_message, format_when, quick_check_button
 from bot.digest import next_post_at, plan_items
 from bot.polls import PollOptions
 from bot.posting import ChannelPacer, error_code, is_permanent, post_to_channel
@@ -46,7 +46,9 @@ def next_post_label(plan: plans.Plan, services: Services) -> str | None:
 def render_section(services: Services, plan: plans.Plan, section_id: str, *, more_to_come: bool) -> dict:
     pack = services.pack(plan.pack_id)
     sec = pack.section(section_id)
-    return digest_message(pack, sec, plan.language, next_post=next_post_label(plan, services) if more_to_come else None)
+    extra = (quick_check_button(sec.id, plan.language),) if any(q.section == sec.id for q in pack.quiz) else ()
+    return digest_message(pack, sec, plan.language, extra_buttons=extra,
+                          next_post=next_post_label(plan, services) if more_to_come else None)
 
 
 def send_item(services: Services, pacer: ChannelPacer, plan: plans.Plan, item_index: int) -> str:

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.polls import comment_reply, format_close, poll_message, results_message
 from bot.i18n import pick
 from bot.polls import PollOptions, closing_time, tally
-from bot.posting import ChannelPacer, error_code, post_to_channel
+from bot.posting import ChannelPacer, error_code, post_to_channel, with_block_fallback
 from bot.services import Services
 from store import plans, polls
 
@@ -46,19 +46,6 @@ def _local(services: Services, post: polls.PollPost, epoch: float) -> dt.datetim
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).astimezone(zone)
 
 
-def _with_chart_fallback(services: Services, team_id: str, send, draw) -> object:
-    """Send with the native chart; if Slack refuses the blocks, send the text-bar version instead."""
-    charts = team_id not in services.charts_refused
-    try:
-        return send(draw(charts))
-    except SlackApiError as exc:
-        if not charts or error_code(exc) != "invalid_blocks":
-            raise
-        log.info("workspace %s refused the chart block; using text bars", team_id)
-        services.charts_refused.add(team_id)
-        return send(draw(False))
-
-
 def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_id: str, number: int,
               language: str, options: PollOptions, posted_by: str, timezone: str,
               pack_id: str | None = None) -> polls.PollPost:
@@ -74,7 +61,7 @@ def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_
     )
     client = services.client_for(team_id)
     try:
-        ts = _with_chart_fallback(services, team_id,
+        ts = with_block_fallback(services.charts_refused, team_id,
                                   lambda message: post_to_channel(client, pacer, channel_id, message),
                                   lambda charts: render(services, post, charts))
     except Exception:
@@ -92,8 +79,8 @@ def refresh(services: Services, post_id: int, team_id: str) -> None:
         if post is None or post.ts is None:
             return
         client = services.client_for(team_id)
-        _with_chart_fallback(
-            services, team_id,
+        with_block_fallback(
+            services.charts_refused, team_id,
             lambda message: client.chat_update(channel=post.channel_id, ts=post.ts, **message),
             lambda charts: render(services, post, charts),
         )
@@ -154,11 +141,11 @@ def close(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> bool
     counts = counts_for(services, post)
     comments = polls.comments(services.store, post.team_id, post.id, limit=3)
     try:
-        _with_chart_fallback(services, post.team_id,
+        with_block_fallback(services.charts_refused, post.team_id,
                              lambda m: client.chat_update(channel=post.channel_id, ts=post.ts, **m),
                              lambda charts: render(services, post, charts))
-        ts = _with_chart_fallback(
-            services, post.team_id, lambda m: post_to_channel(client, pacer, post.channel_id, m),
+        ts = with_block_fallback(
+            services.charts_refused, post.team_id, lambda m: post_to_channel(client, pacer, post.channel_id, m),
             lambda charts: results_message(pack, poll, post.number, post.language, counts, comments,
                                            anonymous=post.anonymous, charts=charts),
         )

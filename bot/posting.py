@@ -64,3 +64,19 @@ def post_to_channel(client: WebClient, pacer: ChannelPacer, channel: str, messag
         client.conversations_join(channel=channel)  # raises for private channels: method_not_supported_for_channel_type
         return post_to_channel(client, pacer, channel, message, join_if_needed=False)
     return str(response["ts"])
+
+
+def with_block_fallback(refused: set[str], team_id: str, send: Callable[[dict], object],
+                        draw: Callable[[bool], dict]) -> object:
+    """Send `draw(True)` (native charts and tables); if Slack answers `invalid_blocks`, send `draw(False)`.
+
+    A workspace that refused once is remembered in `refused` and gets the plain version from then on.
+    """
+    rich = team_id not in refused
+    try:
+        return send(draw(rich))
+    except SlackApiError as exc:
+        if not rich or error_code(exc) != "invalid_blocks":
+            raise
+        refused.add(team_id)
+        return send(draw(False))

@@ -22,8 +22,14 @@ SELECT 'comment' AS kind, c.team_id, p.channel_id, p.pack_id, p.poll_id AS item_
 FROM comments c JOIN poll_posts p ON p.id = c.poll_post_id
 """
 
-# Other record kinds (quiz answers) register their own SELECT with the same columns.
-SOURCES: list[str] = [VOTE_ROWS, COMMENT_ROWS]
+QUIZ_ANSWER_ROWS = """
+SELECT 'quiz_answer' AS kind, a.team_id, q.channel_id, q.pack_id, qq.question_id AS item_id, a.position AS number,
+       a.user_id, a.answer, '' AS previous_answer, '' AS text, a.score AS score, a.answered_at AS at
+FROM quiz_answers a JOIN quizzes q ON q.id = a.quiz_id
+JOIN quiz_questions qq ON qq.quiz_id = a.quiz_id AND qq.position = a.position
+"""
+
+SOURCES: list[str] = [VOTE_ROWS, COMMENT_ROWS, QUIZ_ANSWER_ROWS]
 
 
 def response_rows(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[dict]:

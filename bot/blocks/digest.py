@@ -31,6 +31,10 @@ def format_when(moment: dt.datetime, now: dt.datetime) -> str:
     return moment.strftime("%a %-d %b %H:%M")
 
 
+def quick_check_button(section_id: str, language: str) -> dict:
+    return button(t(language, "quick_check"), ids.QUIZ_QUICK_CHECK, value=section_id)
+
+
 def digest_message(pack: Pack, sec: Section, language: str, *, next_post: str | None = None,
                    extra_buttons: tuple[dict, ...] = ()) -> dict:
     """The channel post for one section: title, digest points, key figures, prompt, button, context."""

@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, middleware, polls
+from bot.listeners import actions, commands, events, middleware, polls, quiz
 from bot.services import Services
 
 
@@ -12,3 +12,4 @@ def register(app: App, services: Services) -> None:
     actions.register(app, services)
     events.register(app, services)
     polls.register(app, services)
+    quiz.register(app, services)

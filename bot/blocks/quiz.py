@@ -1,0 +1,111 @@
+"""Quiz messages: a live question, its reveal (the same message, updated), the results, the leaderboard."""
+
+from __future__ import annotations
+
+from bot import ids
+from bot.blocks import actions, button, context, header, modal, section
+from bot.i18n import pick
+from bot.text import escape, truncate
+from questions.schema import Pack, QuizQuestion
+
+LETTERS = "ABCD"
+
+
+def _section_name(pack: Pack, section_id: str, language: str) -> str:
+    sec = pack.section(section_id)
+    title = pick(sec.title, language)
+    return f"§{sec.number} {title}" if sec.number is not None else title
+
+
+def question_message(pack: Pack, question: QuizQuestion, *, quiz_id: int, position: int, total: int,
+                     language: str, answered: int, timer_s: int) -> dict:
+    text = pick(question.question, language)
+    blocks: list[dict] = [header(f"Question {position + 1} of {total}"), section(f"*{escape(text)}*")]
+    value = f"{quiz_id}|{position}"
+    if question.kind == "choice":
+        blocks.append(actions(*[
+            button(truncate(f"{LETTERS[i]}. {pick(option, language)}", 75), ids.QUIZ_CHOICE, value=f"{value}|{i}")
+            for i, option in enumerate(question.options)
+        ], block_id=f"quiz|{quiz_id}|{position}"))
+    else:
+        unit = f" ({escape(pick(question.unit, language))})" if question.unit else ""
+        blocks.append(actions(button(f"Answer{unit}"[:75], ids.QUIZ_NUMERIC_OPEN, value=value, style="primary"),
+                              block_id=f"quiz|{quiz_id}|{position}"))
+    blocks.append(context(f":stopwatch: {timer_s}s · *{answered}* answered · first answers are final"))
+    return {"text": f"Quiz question {position + 1}: {truncate(text, 150)}", "blocks": blocks}
+
+
+def correct_answer(question: QuizQuestion, language: str) -> str:
+    if question.kind == "choice":
+        return f"{LETTERS[question.answer or 0]}. {pick(question.options[question.answer or 0], language)}"
+    unit = f" {pick(question.unit, language)}" if question.unit else ""
+    return f"{question.answer_value:g}{unit} (±{question.tolerance:g})"
+
+
+def reveal_message(pack: Pack, question: QuizQuestion, *, position: int, total: int, language: str,
+                   stats: dict) -> dict:
+    text = pick(question.question, language)
+    fastest = stats.get("fastest")
+    fastest_text = f" · fastest: <@{fastest['user_id']}> in {fastest['elapsed']:.1f}s" if fastest else ""
+    blocks = [
+        header(f"Question {position + 1} of {total}: answer"),
+        section(f"*{escape(text)}*\n:white_check_mark: *{escape(correct_answer(question, language))}*"),
+        section(f"_{escape(pick(question.explanation, language))}_"),
+        context(f"{escape(_section_name(pack, question.section, language))} · {stats['answered']} answered · "
+                f"{stats['correct']} right{fastest_text}"),
+    ]
+    return {"text": f"Answer: {truncate(correct_answer(question, language), 150)}", "blocks": blocks}
+
+
+def numeric_modal(question: QuizQuestion, quiz_id: int, position: int, language: str) -> dict:
+    unit = pick(question.unit, language) if question.unit else "a number"
+    blocks = [
+        section(f"*{escape(pick(question.question, language))}*"),
+        {"type": "input", "block_id": ids.QUIZ_NUMERIC_BLOCK,
+         "label": {"type": "plain_text", "text": truncate(f"Your estimate ({unit})", 2000)},
+         "element": {"type": "plain_text_input", "action_id": ids.QUIZ_NUMERIC_INPUT, "max_length": 30,
+                     "placeholder": {"type": "plain_text", "text": "e.g. 1.4"}}},
+    ]
+    return modal("Your estimate", blocks, callback_id=ids.QUIZ_NUMERIC_VIEW, submit="Lock in", close="Cancel",
+                 private_metadata=f"{quiz_id}|{position}")
+
+
+def leaderboard_table(rows: list[dict]) -> dict:
+    """Slack's table block: rank, player, points, right answers."""
+    header_row = [{"type": "raw_text", "text": t} for t in ("#", "Player", "Points", "Right")]
+    body = []
+    for rank, row in enumerate(rows[:20], 1):
+        body.append([
+            {"type": "raw_text", "text": str(rank)},
+            {"type": "rich_text", "elements": [{"type": "rich_text_section",
+                                                "elements": [{"type": "user", "user_id": row["user_id"]}]}]},
+            {"type": "raw_text", "text": str(row["score"])},
+            {"type": "raw_text", "text": str(row["correct"])},
+        ])
+    return {"type": "table", "rows": [header_row, *body],
+            "column_settings": [{"align": "right"}, None, {"align": "right"}, {"align": "right"}]}
+
+
+def leaderboard_text(rows: list[dict]) -> str:
+    medals = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
+    return "\n".join(f"{medals.get(rank, f'{rank}.')} <@{row['user_id']}> · *{row['score']}* points · "
+                     f"{row['correct']} right" for rank, row in enumerate(rows[:20], 1)) or "Nobody answered."
+
+
+def results_message(pack: Pack, questions: list[QuizQuestion], rows: list[dict], language: str, *,
+                    table: bool = True, stopped: bool = False) -> dict:
+    sections = sorted({q.section for q in questions}, key=[s.id for s in pack.sections].index)
+    reread = ", ".join(f"`/digest show {pack.section(s).number or s}`" for s in sections)
+    blocks: list[dict] = [header("Quiz stopped: results so far" if stopped else "Quiz results")]
+    if table and rows:
+        blocks.append(leaderboard_table(rows))
+    else:
+        blocks.append(section(leaderboard_text(rows)))
+    blocks.append(context(f"Reread: {reread} · all-time leaderboard: `/quiz scores`"))
+    return {"text": "Quiz results", "blocks": blocks}
+
+
+def scores_reply(rows: list[dict]) -> dict:
+    text = leaderboard_text(rows) if rows else "No quiz has been played in this channel yet. `/quiz` starts one."
+    return {"response_type": "ephemeral", "text": "Quiz leaderboard",
+            "blocks": [header("Leaderboard: this channel, all time"), section(text)]}

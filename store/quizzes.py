@@ -1,0 +1,249 @@
+"""Quizzes, their questions (with deadlines, so timers survive a restart) and answers.
+
+An answer is keyed by (quiz, position, user): the primary key makes a burst of simultaneous answers
+count each person once, and the reveal check runs in the same write transaction, so nothing is accepted
+after a question has been revealed. One running quiz per channel is a unique partial index.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from sqlite_utils.migrations import Migrations
+
+from store.db import Store
+
+migrations = Migrations("quizzes")
+
+
+@migrations()
+def m001_create_quizzes(db):
+    db.execute(
+        """
+        CREATE TABLE quizzes (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            language TEXT NOT NULL,
+            question_ids TEXT NOT NULL,      -- JSON list, in asking order
+            timer_s INTEGER NOT NULL,
+            current INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL,             -- running | finished | stopped
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            results_ts TEXT
+        )
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX one_running_quiz ON quizzes(team_id, channel_id) WHERE state = 'running'")
+    db.execute(
+        """
+        CREATE TABLE quiz_questions (
+            quiz_id INTEGER NOT NULL REFERENCES quizzes(id),
+            position INTEGER NOT NULL,
+            question_id TEXT NOT NULL,
+            ts TEXT,
+            opened_at REAL NOT NULL,
+            deadline REAL NOT NULL,
+            revealed_at REAL,
+            PRIMARY KEY (quiz_id, position)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE quiz_answers (
+            quiz_id INTEGER NOT NULL REFERENCES quizzes(id),
+            position INTEGER NOT NULL,
+            user_id TEXT NOT NULL,
+            team_id TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            score INTEGER NOT NULL,
+            elapsed REAL NOT NULL,
+            answered_at REAL NOT NULL,
+            PRIMARY KEY (quiz_id, position, user_id)
+        )
+        """
+    )
+
+
+@dataclass(frozen=True)
+class Quiz:
+    id: int
+    team_id: str
+    channel_id: str
+    host: str
+    pack_id: str
+    language: str
+    question_ids: list[str]
+    timer_s: int
+    current: int
+    state: str
+    started_at: float
+    finished_at: float | None
+    results_ts: str | None
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    quiz_id: int
+    position: int
+    question_id: str
+    ts: str | None
+    opened_at: float
+    deadline: float
+    revealed_at: float | None
+
+
+def _quiz(row: dict | None) -> Quiz | None:
+    return None if row is None else Quiz(**{**row, "question_ids": json.loads(row["question_ids"])})
+
+
+def start(store: Store, *, team_id: str, channel_id: str, host: str, pack_id: str, language: str,
+          question_ids: list[str], timer_s: int, now: float) -> Quiz | None:
+    """A new running quiz; None if the channel already has one running."""
+    try:
+        cursor = store.db.execute(
+            "INSERT INTO quizzes (team_id, channel_id, host, pack_id, language, question_ids, timer_s, state, "
+            "started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+            [team_id, channel_id, host, pack_id, language, json.dumps(question_ids), timer_s, now],
+        )
+    except sqlite3.IntegrityError:
+        return None
+    return get(store, team_id, cursor.lastrowid)
+
+
+def get(store: Store, team_id: str, quiz_id: int) -> Quiz | None:
+    rows = store.db.query("SELECT * FROM quizzes WHERE team_id = ? AND id = ?", [team_id, quiz_id])
+    return _quiz(next(iter(rows), None))
+
+
+def running(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[Quiz]:
+    sql, params = "SELECT * FROM quizzes WHERE state = 'running'", []
+    if team_id is not None:
+        sql, params = sql + " AND team_id = ?", params + [team_id]
+    if channel_id is not None:
+        sql, params = sql + " AND channel_id = ?", params + [channel_id]
+    return [_quiz(r) for r in store.db.query(sql + " ORDER BY id", params)]
+
+
+def open_question(store: Store, quiz: Quiz, position: int, now: float) -> AskedQuestion | None:
+    """Record question `position` as asked (deadline from now); None if it already was (a racing tick)."""
+    try:
+        store.db.execute(
+            "INSERT INTO quiz_questions (quiz_id, position, question_id, opened_at, deadline) VALUES (?, ?, ?, ?, ?)",
+            [quiz.id, position, quiz.question_ids[position], now, now + quiz.timer_s],
+        )
+    except sqlite3.IntegrityError:
+        return None
+    return asked(store, quiz.id, position)
+
+
+def record_question_ts(store: Store, quiz_id: int, position: int, ts: str) -> None:
+    store.db.execute("UPDATE quiz_questions SET ts = ? WHERE quiz_id = ? AND position = ?", [ts, quiz_id, position])
+
+
+def asked(store: Store, quiz_id: int, position: int) -> AskedQuestion | None:
+    rows = store.db.query("SELECT * FROM quiz_questions WHERE quiz_id = ? AND position = ?", [quiz_id, position])
+    row = next(iter(rows), None)
+    return None if row is None else AskedQuestion(**row)
+
+
+def reveal(store: Store, quiz_id: int, position: int, now: float) -> bool:
+    """True for the one caller that reveals the question (ticks may race across processes)."""
+    cursor = store.db.execute(
+        "UPDATE quiz_questions SET revealed_at = ? WHERE quiz_id = ? AND position = ? AND revealed_at IS NULL",
+        [now, quiz_id, position],
+    )
+    return cursor.rowcount == 1
+
+
+def advance(store: Store, quiz_id: int, to_position: int) -> None:
+    store.db.execute("UPDATE quizzes SET current = ? WHERE id = ? AND current < ?", [to_position, quiz_id, to_position])
+
+
+def finish(store: Store, quiz_id: int, state: str, now: float) -> bool:
+    cursor = store.db.execute(
+        "UPDATE quizzes SET state = ?, finished_at = ? WHERE id = ? AND state = 'running'", [state, now, quiz_id]
+    )
+    return cursor.rowcount == 1
+
+
+def record_results_ts(store: Store, quiz_id: int, ts: str) -> None:
+    store.db.execute("UPDATE quizzes SET results_ts = ? WHERE id = ?", [ts, quiz_id])
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    status: str  # locked | already | closed | unknown
+
+
+def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: str, answer_text: str,
+           correct: bool, score: int, now: float) -> AnswerResult:
+    with store.write() as db:
+        question = asked(store, quiz_id, position)
+        if question is None:
+            return AnswerResult("unknown")
+        if question.revealed_at is not None or now > question.deadline:
+            return AnswerResult("closed")
+        try:
+            db.execute(
+                "INSERT INTO quiz_answers (quiz_id, position, user_id, team_id, answer, correct, score, elapsed, "
+                "answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [quiz_id, position, user_id, team_id, answer_text, int(correct), score,
+                 max(0.0, now - question.opened_at), now],
+            )
+        except sqlite3.IntegrityError:
+            return AnswerResult("already")
+    return AnswerResult("locked")
+
+
+def answer_count(store: Store, quiz_id: int, position: int) -> int:
+    rows = store.db.query("SELECT COUNT(*) AS n FROM quiz_answers WHERE quiz_id = ? AND position = ?",
+                          [quiz_id, position])
+    return next(iter(rows))["n"]
+
+
+def question_stats(store: Store, quiz_id: int, position: int) -> dict:
+    """answered, correct, and the fastest correct answer (user, seconds)."""
+    rows = store.db.query(
+        "SELECT COUNT(*) AS answered, COALESCE(SUM(correct), 0) AS correct FROM quiz_answers "
+        "WHERE quiz_id = ? AND position = ?", [quiz_id, position])
+    stats = dict(next(iter(rows)))
+    fastest = store.db.query(
+        "SELECT user_id, elapsed FROM quiz_answers WHERE quiz_id = ? AND position = ? AND correct = 1 "
+        "ORDER BY elapsed, answered_at LIMIT 1", [quiz_id, position])
+    stats["fastest"] = next(iter(fastest), None)
+    return stats
+
+
+def quiz_leaderboard(store: Store, quiz_id: int) -> list[dict]:
+    return list(store.db.query(
+        "SELECT user_id, SUM(score) AS score, SUM(correct) AS correct, COUNT(*) AS answered FROM quiz_answers "
+        "WHERE quiz_id = ? GROUP BY user_id ORDER BY score DESC, correct DESC, MIN(answered_at)", [quiz_id]))
+
+
+def channel_leaderboard(store: Store, team_id: str, channel_id: str, limit: int = 10) -> list[dict]:
+    return list(store.db.query(
+        "SELECT a.user_id, SUM(a.score) AS score, SUM(a.correct) AS correct, COUNT(*) AS answered, "
+        "COUNT(DISTINCT a.quiz_id) AS quizzes FROM quiz_answers a JOIN quizzes q ON q.id = a.quiz_id "
+        "WHERE q.team_id = ? AND q.channel_id = ? GROUP BY a.user_id ORDER BY score DESC, correct DESC "
+        f"LIMIT {int(limit)}", [team_id, channel_id]))
+
+
+def user_rank(store: Store, team_id: str, user_id: str) -> tuple[int, int] | None:
+    """(score, rank) of a user across the workspace, or None if they never answered."""
+    rows = list(store.db.query(
+        "SELECT user_id, SUM(score) AS score FROM quiz_answers WHERE team_id = ? GROUP BY user_id "
+        "ORDER BY score DESC", [team_id]))
+    for rank, row in enumerate(rows, 1):
+        if row["user_id"] == user_id:
+            return row["score"], rank
+    return None
+
+
