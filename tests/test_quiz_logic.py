@@ -1,0 +1,102 @@
+"""Quiz logic without Slack: grammar, question choice and the scorer (property-based)."""
+
+import pytest
+from hypothesis import assume, given, strategies as st
+
+from bot.digest import CommandError
+from bot.quiz import (
+    QuizCommand,
+    choose_questions,
+    parse_number,
+    parse_quiz,
+    score_choice,
+    score_numeric,
+)
+from questions import load_pack
+from tests.conftest import SAMPLE_PACKS
+
+PACK = load_pack(SAMPLE_PACKS / "sample.yaml")
+CHOICE = PACK.question("q-code-red-weeks")  # answer index 1
+NUMERIC = PACK.question("q-weekly-users")  # 800 ± 100
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", QuizCommand("start")),
+    ("3", QuizCommand("start", count=3)),
+    ("10 timer 20", QuizCommand("start", count=10, timer=20)),
+    ("section 2", QuizCommand("start", count=1, section="2")),
+    ("scores", QuizCommand("scores")),
+    ("stop", QuizCommand("stop")),
+    ("help", QuizCommand("help")),
+])
+def test_valid_forms(text, expected):
+    assert parse_quiz(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0", "11", "timer", "timer 5", "5 timer 9999", "section", "scores please",
+                                  "stop now", "lots", "²"])
+def test_bad_forms_explain(text):
+    result = parse_quiz(text)
+    assert isinstance(result, CommandError) and result.usage
+
+
+@given(st.text(max_size=80))
+def test_any_text_parses_or_explains(text):
+    assert isinstance(parse_quiz(text), (QuizCommand, CommandError))
+
+
+def test_questions_are_spread_across_sections_and_never_repeat():
+    chosen = choose_questions(PACK, 3, seed=7)
+    assert len({q.id for q in chosen}) == 3
+    assert {q.section for q in chosen} == {"s1", "s2", "s3"}
+    assert choose_questions(PACK, 10, seed=7) and len(choose_questions(PACK, 10, seed=7)) == len(PACK.quiz)
+    assert [q.section for q in choose_questions(PACK, 5, seed=1, section_id="s2")] == ["s2"]
+
+
+@pytest.mark.parametrize("text, value", [("1.4", 1.4), (" 800 ", 800.0), ("1,400", 1400.0), ("-3", -3.0),
+                                         ("abc", None), ("", None), ("1.2.3", None), ("1e9", None)])
+def test_parse_number(text, value):
+    assert parse_number(text) == value
+
+
+times = st.floats(min_value=0, max_value=120, allow_nan=False)
+
+
+@given(elapsed=times, timer=st.integers(10, 120), picked=st.integers(0, 3))
+def test_choice_scores_are_bounded_and_wrong_answers_score_zero(elapsed, timer, picked):
+    correct, score = score_choice(CHOICE, picked, elapsed, timer)
+    assert correct == (picked == CHOICE.answer)
+    assert (0 == score) if not correct else (100 <= score <= 150)
+
+
+@given(a=times, b=times, timer=st.integers(10, 120))
+def test_faster_correct_answers_never_score_less(a, b, timer):
+    fast, slow = sorted((a, b))
+    assert score_choice(CHOICE, 1, fast, timer)[1] >= score_choice(CHOICE, 1, slow, timer)[1]
+
+
+@given(x=st.floats(min_value=0, max_value=2000, allow_nan=False), y=st.floats(min_value=0, max_value=2000,
+       allow_nan=False), elapsed=times)
+def test_closer_estimates_never_score_less(x, y, elapsed):
+    near, far = sorted((x, y), key=lambda v: abs(v - 800))
+    assert score_numeric(NUMERIC, near, elapsed, 45)[1] >= score_numeric(NUMERIC, far, elapsed, 45)[1]
+
+
+@given(value=st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), elapsed=times)
+def test_estimates_score_only_within_the_tolerance(value, elapsed):
+    within, score = score_numeric(NUMERIC, value, elapsed, 45)
+    assert within == (abs(value - 800) <= 100)
+    assert (0 == score) if not within else (50 <= score <= 150)
+
+
+def test_exact_and_instant_is_the_top_score_and_the_edge_is_half():
+    assert score_numeric(NUMERIC, 800, 0, 45) == (True, 150)
+    assert score_numeric(NUMERIC, 900, 45, 45) == (True, 50)
+    assert score_choice(CHOICE, 1, 0, 45) == (True, 150)
+    assert score_choice(CHOICE, 1, 45, 45) == (True, 100)
+
+
+@given(elapsed=times)
+def test_speed_bonus_is_monotonic_in_time_for_estimates(elapsed):
+    assume(elapsed < 45)
+    assert score_numeric(NUMERIC, 850, 0, 45)[1] >= score_numeric(NUMERIC, 850, elapsed, 45)[1]
