@@ -18,6 +18,11 @@ def test_sample_pack_loads_with_every_text_in_both_languages():
     assert [s.id for s in pack.sections][:2] == ["intro", "s1"]
 
 
+def test_every_pack_in_the_builtin_directory_loads():
+    packs = load_packs(ROOT / "questions")
+    assert "altman-2025-12" in packs and "sample" not in packs  # the sample stays a test fixture
+
+
 def broken(tmp_path, old, new):
     text = SAMPLE.read_text(encoding="utf-8")
     assert old in text
