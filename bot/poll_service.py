@@ -101,15 +101,15 @@ def vote(services: Services, client: WebClient, *, team_id: str, post_id: int, u
     label = next(o.label for o in poll.options if o.id == option_id)
     chosen = pick(label, post.language)
     text = {
-        "new": f":ballot_box_with_check: Your vote for *{chosen}* is in.",
         "changed": f":arrows_counterclockwise: Your vote moved to *{chosen}*.",
         "same": f"Your vote for *{chosen}* is already counted. Click another option to change it.",
         "closed": "Sorry, this poll has closed; votes are no longer taken. `/discuss results` shows the outcome.",
     }.get(result.status, "That poll is no longer available.")
-    try:
-        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
-    except SlackApiError as exc:
-        log.info("vote confirmation not shown: %s", error_code(exc))
+    if result.status != "new":  # a first vote shows in the tally; only surprises get a private note
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+        except SlackApiError as exc:
+            log.info("vote notice not shown: %s", error_code(exc))
     if result.status in ("new", "changed"):
         refresh(services, post_id, team_id)
     return result.status
