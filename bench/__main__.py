@@ -13,7 +13,9 @@ Absolute times depend on this shared machine; the ratios are what to read.
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import signal
+import subprocess
 import sqlite3
 import statistics
 import tempfile
@@ -76,8 +78,12 @@ class Target:
 
     def stop(self) -> int:
         rss = peak_rss_kib(self.proc.pid)
-        self.proc.terminate()
-        self.proc.wait(10)
+        os.killpg(self.proc.pid, signal.SIGTERM)  # graceful: the worker finishes its queued Slack calls
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
         return rss
 
 
@@ -93,7 +99,7 @@ def button_values(stub: SlackStub, action_id: str) -> list[str]:
 
 def scenario_bodies(kind: str, target: Target, stub: SlackStub, n: int) -> list[str]:
     if kind == "digest next":
-        return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"CD{i % 50:03d}", team_id=TEAM,
+        return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"CD{i:05d}", team_id=TEAM,
                                    trigger_id=f"{target.name}-digest-{i}", response_url=stub.response_url())
                 for i in range(n)]
     if kind == "poll votes":
