@@ -348,6 +348,25 @@ def test_every_numeric_answer_is_stated_in_the_section_it_cites(pack):
         assert question.tolerance < question.answer_value
 
 
+def stated_in(section: Section) -> set[str]:
+    text = section_zh(section)
+    return numbers(text) | number_values(text)
+
+
+def test_the_correct_option_states_only_numbers_its_section_gives(pack):
+    """Checked in Chinese, which counts in the article's own units (100 萬 is "1 million" in English)."""
+    for question in pack.quiz:
+        if question.kind == "choice":
+            label = question.options[question.answer]["zh-Hant"]
+            assert numbers(label) <= stated_in(pack.section(question.section)), (question.id, label)
+
+
+def test_digests_quote_only_numbers_their_section_gives(pack):
+    for section in pack.sections:
+        for point in section.digest:
+            assert numbers(point["zh-Hant"]) <= stated_in(section), (section.id, point["zh-Hant"])
+
+
 def quiz_text(question) -> str:
     parts = [*question.question.values(), *question.explanation.values()]
     for option in question.options:
