@@ -65,14 +65,14 @@ def main() -> None:
                                       poll_id="p1", number=1, language="en", anonymous=False, results_hidden=False,
                                       closes_at=None, posted_by="U1")
         poll_store.record_ts(store, post.id, "1.0")
-        votes = [block_actions_body("poll.vote", f"{post.id}|redesign", user_id=f"U{i:06d}", channel_id="C1",
+        votes = [block_actions_body("poll.vote", f"{post.id}|scalable-colleague", user_id=f"U{i:06d}", channel_id="C1",
                                     team_id="T0001") for i in range(args.requests)]
         bare_us = measure(bare_app, votes)
         real_us = measure(real_app, votes)
         print(f"acknowledgement path, CPU per poll vote: bare Bolt {bare_us:.0f} µs, app {real_us:.0f} µs "
               f"({real_us / bare_us:.2f}×; the app's includes storing the vote before answering)")
         if args.profile:
-            more = [block_actions_body("poll.vote", f"{post.id}|shrink", user_id=f"V{i:06d}", channel_id="C1",
+            more = [block_actions_body("poll.vote", f"{post.id}|scoped-tasks", user_id=f"V{i:06d}", channel_id="C1",
                                        team_id="T0001") for i in range(args.requests)]
             profiler = cProfile.Profile()
             profiler.enable()
