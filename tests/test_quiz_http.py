@@ -67,7 +67,7 @@ def test_a_quiz_asks_reveals_in_place_and_posts_results(http_app, stub, services
     text = json.dumps(reveal.params["blocks"], ensure_ascii=False)
     assert "fastest: <@UFAST>" in text and "right" in text
     results = stub.calls("chat.postMessage")[-1]
-    assert results.params["text"] == "Quiz results"
+    assert results.params["text"].startswith("Quiz results")
     assert_valid_message(results.params)
     table = next(b for b in results.params["blocks"] if b["type"] == "table")
     assert table["rows"][1][1]["elements"][0]["elements"][0]["user_id"] == "UFAST"
@@ -145,7 +145,7 @@ def test_a_restart_mid_quiz_resumes_and_never_leaves_a_question_open(http_app, s
         clock.advance(seconds=30)
         tick(restarted)
         assert quizzes.get(restarted.store, TEAM, quiz.id).state == "finished"
-        assert stub.calls("chat.postMessage")[-1].params["text"] == "Quiz results"
+        assert stub.calls("chat.postMessage")[-1].params["text"].startswith("Quiz results")
     finally:
         app.close()
 

@@ -35,6 +35,15 @@ def question_message(pack: Pack, question: QuizQuestion, *, quiz_id: int, positi
     return {"text": f"Quiz question {position + 1}: {truncate(text, 150)}", "blocks": blocks}
 
 
+def answer_label(question: QuizQuestion, raw: str, language: str) -> str:
+    """What a player answered, as they'd recognise it ("B. 6 weeks", "780 million"), escaped."""
+    if question.kind == "choice":
+        index = int(raw) if raw.isdigit() and int(raw) < len(question.options) else None
+        return escape(f"{LETTERS[index]}. {pick(question.options[index], language)}") if index is not None else "?"
+    unit = f" {pick(question.unit, language)}" if question.unit else ""
+    return escape(truncate(f"{raw}{unit}", 60))
+
+
 def correct_answer(question: QuizQuestion, language: str) -> str:
     if question.kind == "choice":
         return f"{LETTERS[question.answer or 0]}. {pick(question.options[question.answer or 0], language)}"
@@ -92,17 +101,31 @@ def leaderboard_text(rows: list[dict]) -> str:
                      f"{row['correct']} right" for rank, row in enumerate(rows[:20], 1)) or "Nobody answered."
 
 
-def results_message(pack: Pack, questions: list[QuizQuestion], rows: list[dict], language: str, *,
-                    table: bool = True, stopped: bool = False) -> dict:
-    sections = sorted({q.section for q in questions}, key=[s.id for s in pack.sections].index)
-    reread = ", ".join(f"`/digest show {pack.section(s).number or s}`" for s in sections)
-    blocks: list[dict] = [header("Quiz stopped: results so far" if stopped else "Quiz results")]
+RESULT_HEADERS = {
+    "finished": "Quiz results",
+    "stopped": "Quiz stopped: results so far",
+    "interrupted": "Quiz closed early (the app was away): results so far",
+}
+
+
+def results_message(pack: Pack, reread: list[str], rows: list[dict], language: str, *, table: bool = True,
+                    state: str = "finished") -> dict:
+    """The quiz's leaderboard (a table block, or text where Slack refuses tables) and where to reread."""
+    title = RESULT_HEADERS.get(state, RESULT_HEADERS["finished"])
+    blocks: list[dict] = [header(title)]
     if table and rows:
         blocks.append(leaderboard_table(rows))
     else:
         blocks.append(section(leaderboard_text(rows)))
-    blocks.append(context(f"Reread: {reread} · all-time leaderboard: `/quiz scores`"))
-    return {"text": "Quiz results", "blocks": blocks}
+    if reread:
+        pointers = ", ".join(f"`/digest show {pack.section(s).number or s}` "
+                             f"({escape(truncate(_section_name(pack, s, language), 60))})" for s in reread)
+        blocks.append(section(truncate(f":books: Worth rereading: {pointers}", 3000)))
+    else:
+        blocks.append(section(":tada: Every question was mostly answered right: nothing to reread."))
+    blocks.append(context("All-time leaderboard: `/quiz scores`"))
+    winner = f": <@{rows[0]['user_id']}> leads with {rows[0]['score']} points" if rows else ""
+    return {"text": f"{title}{winner}", "blocks": blocks}
 
 
 def scores_reply(rows: list[dict]) -> dict:

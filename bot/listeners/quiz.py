@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.digest import error_reply, notice
@@ -11,8 +12,8 @@ from bot.blocks.quiz import numeric_modal, scores_reply
 from bot.digest import CommandError, find_section
 from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
-from bot.posting import ChannelPacer
-from bot.quiz import QuizCommand, choose_questions, parse_number, parse_quiz
+from bot.posting import ChannelPacer, error_code, is_permanent
+from bot.quiz import USAGE, QuizCommand, choose_questions, parse_number, parse_quiz
 from bot.quiz_runner import QuizRunner
 from bot.services import Services
 from bot.text import escape, is_number
@@ -20,16 +21,20 @@ from store import plans, quizzes
 
 HELP = """*Quick quizzes on the article's key figures.*
 • `/quiz` asks 5 questions across the sections; `/quiz 3` asks 3 (1–10); `/quiz section 4` one from section 4.
-  Add `timer 30` for 30 seconds a question (default 45).
-• Click an option, or *Answer* to type an estimate. Your first answer is final ("locked in").
+  Add `timer 30` for 30 seconds a question (10–300, default 45), e.g. `/quiz 5 timer 30`.
+• Click an option, or *Answer* to type an estimate. Only you see "locked in" with your answer.
+  *Your first answer is final:* it can't be changed, so the live "N answered" count gives nothing away.
+• When the timer ends the question shows the answer, who got it right and the fastest; then the next one.
+  At the end: the quiz's leaderboard and the sections worth rereading.
 • `/quiz scores` shows this channel's all-time leaderboard; `/quiz stop` ends a quiz (its host or an admin).
-*Scoring:* a right answer is worth 100, an estimate within the tolerance 50–100 by closeness; answering
-fast adds up to half again (speed = 1 − seconds taken ÷ timer). Wrong answers score 0."""
+*Scoring:* speed = 1 − seconds taken ÷ timer. A right choice scores 100 × (1 + speed ÷ 2), so 100–150.
+An estimate within the tolerance scores (50 + 50 × closeness) × (1 + speed ÷ 2), closeness = 1 − error ÷
+tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong answers score 0."""
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> QuizRunner:
     runner = QuizRunner(services, pacer or ChannelPacer())
-    services.timers.append(runner.tick)
+    services.timers.append(lambda: runner.tick(services.clock.now()))
 
     @app.command("/quiz")
     def handle_quiz(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond, context: BoltContext):
@@ -45,7 +50,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         if parsed.action == "start":
             problem = start_problem(services, team_id, channel_id, parsed)
             if problem:
-                return ack(notice(problem))
+                return ack(problem)
         ack()
         services.after_ack(lambda: respond(act(services, runner, client, parsed, team_id, channel_id, user_id)),
                            delivery=delivery_of(body, context))
@@ -75,9 +80,19 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         asked = quizzes.asked(services.store, int(parts[0]), int(parts[1])) if quiz else None
         if asked is None:
             return
-        question = services.pack(quiz.pack_id).question(asked.question_id)
-        view = numeric_modal(question, quiz.id, asked.position, quiz.language)
-        services.after_ack(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
+        user_id, channel_id = body["user"]["id"], (body.get("channel") or {}).get("id") or quiz.channel_id
+        if asked.revealed_at is not None or runner.now() > asked.deadline:
+            status = "closed"  # no form for a question that can't take answers any more
+        elif quizzes.answer_of(services.store, quiz.id, asked.position, user_id) is not None:
+            status = "already"
+        else:
+            question = services.pack(quiz.pack_id).question(asked.question_id)
+            view = numeric_modal(question, quiz.id, asked.position, quiz.language)
+            services.after_ack(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
+            return
+        services.after_ack(lambda: runner.after_answer(client, status=status, team_id=quiz.team_id, quiz_id=quiz.id,
+                                                       position=asked.position, user_id=user_id,
+                                                       channel_id=channel_id))
 
     @app.view(ids.QUIZ_NUMERIC_VIEW)
     def handle_numeric(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext):
@@ -100,23 +115,28 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         command = QuizCommand("start", count=1, section=action.get("value", ""))
         problem = start_problem(services, team_id, channel_id, command)
         if problem:
-            services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id, text=problem))
+            services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id,
+                                                                 text=problem["text"]))
             return
         services.after_ack(lambda: act(services, runner, client, command, team_id, channel_id, user_id))
 
     return runner
 
 
-def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> str | None:
-    """Why a quiz can't start (another is running, no such section), answered in the ack; None if it can."""
+def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> dict | None:
+    """Why a quiz can't start (another is running, no such section), as the ack's ephemeral reply; None if
+    it can."""
     if quizzes.running(services.store, team_id, channel_id):
-        return "A quiz is already running in this channel. Join in, or `/quiz stop` it first."
+        return notice("A quiz is already running in this channel. Join in, or `/quiz stop` it first.")
     if cmd.section is not None:
         plan = plans.get(services.store, team_id, channel_id)
         pack = services.pack(plan.pack_id if plan else None)
         sec = find_section(pack, cmd.section)
-        if sec is None or not any(q.section == sec.id for q in pack.quiz):
-            return f"There are no quiz questions for section `{escape(cmd.section[:20])}`."
+        with_questions = [s for s in pack.sections if any(q.section == s.id for q in pack.quiz)]
+        if sec is None or sec not in with_questions:
+            numbers = ", ".join(str(s.number or s.id) for s in with_questions)
+            return error_reply(f"There are no quiz questions for section `{escape(cmd.section[:20])}`; "
+                               f"sections with questions: {escape(numbers)}.", USAGE["section"])
     return None
 
 
@@ -139,8 +159,15 @@ def act(services: Services, runner: QuizRunner, client: WebClient, cmd: QuizComm
     chosen = choose_questions(pack, cmd.count, seed, section.id if section else None)
     if not chosen:
         return notice("This article has no quiz questions yet.")
-    quiz = runner.start(team_id=team_id, channel_id=channel_id, host=user_id, language=language,
-                        question_ids=[q.id for q in chosen], timer_s=cmd.timer, pack_id=pack.pack.id)
+    try:
+        quiz = runner.start(team_id=team_id, channel_id=channel_id, host=user_id, language=language,
+                            question_ids=[q.id for q in chosen], timer_s=cmd.timer, pack_id=pack.pack.id)
+    except SlackApiError as exc:
+        if is_permanent(exc):
+            return notice(f"I can't post in this channel (`{escape(error_code(exc))}`). Invite me with "
+                          "`/invite`, then try `/quiz` again.")
+        return notice(f"Slack didn't take the first question (`{escape(error_code(exc))}`); "
+                      "try `/quiz` again in a moment.")
     if quiz is None:
         return notice("A quiz is already running in this channel.")
     return notice(f"Quiz on: {len(chosen)} question{'s' if len(chosen) > 1 else ''}, {cmd.timer}s each.")
