@@ -187,7 +187,11 @@ def test_quick_check_from_a_digest_asks_one_question_on_that_section(http_app, s
 
 
 def test_bad_quiz_input_gets_the_right_form(http_app):
-    for text in ("99", "section 42", "timer 1"):
+    for text, form in (("99", "/quiz [N]"), ("section 42", "/quiz section N"), ("timer 1", "/quiz [N]"),
+                       ("<!channel> 3", "/quiz [N]")):
         reply = http_app.command("/quiz", text).json()
         assert reply["response_type"] == "ephemeral"
-        assert "/quiz" in json.dumps(reply) or "no quiz questions" in json.dumps(reply)
+        assert_valid_message(reply)
+        assert form in json.dumps(reply)
+        assert "<!channel>" not in json.dumps(reply)
+    assert "sections with questions: 1, 2, 3" in http_app.command("/quiz", "section 42").json()["text"]
