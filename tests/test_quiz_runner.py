@@ -184,3 +184,23 @@ def test_every_quiz_record_carries_its_team(http_app, stub, services, clock):
         assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE team_id = ?", [TEAM]).fetchone()[0] >= 1
         assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE team_id != ?", [TEAM]).fetchone()[0] == 0
     conn.close()
+
+
+def test_where_slack_refuses_tables_the_results_are_a_text_leaderboard(http_app, stub, services, clock):
+    quiz = start(http_app, stub, services, "section 1 timer 10")
+    click(http_app, quiz, 0, 1, "UWIN")
+    services.wait_idle()
+    stub.respond_error("chat.postMessage", "invalid_blocks", times=1)
+    runner_for(services).tick(clock.advance(seconds=10))
+    refused, results = stub.calls("chat.postMessage")[-2:]
+    assert any(b["type"] == "table" for b in refused.params["blocks"])
+    assert_valid_message(results.params)
+    assert not any(b["type"] == "table" for b in results.params["blocks"])
+    assert "<@UWIN> · *" in json.dumps(results.params["blocks"], ensure_ascii=False)
+
+
+def test_help_says_answers_are_final_and_how_points_are_scored(http_app):
+    reply = http_app.command("/quiz", "help").json()
+    assert_valid_message(reply)
+    text = json.dumps(reply)
+    assert "first answer is final" in text and "1 + speed" in text and "closeness" in text
