@@ -65,8 +65,6 @@ class Services:
     )
     # timers to run as the clock moves (quiz reveals, poll closing): the console calls each after a tick
     timers: list[Callable[[], object]] = field(default_factory=list)
-    # App Home contributors: each `(services, team_id) -> list of blocks` adds a section (polls, scores)
-    home_sections: list[Callable[..., list]] = field(default_factory=list)
     # coalesced chat.update of live messages (poll tallies, quiz answer counts)
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # workspaces whose Slack refused the native chart block: they get text bars from then on
