@@ -56,7 +56,7 @@ class Services:
     # Work that follows an acknowledgement runs here, not on Bolt's listener threads: a slow Web API call
     # must never keep the next request from being acknowledged.
     background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack",
+        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack",
                                                    initializer=_yield_to_acknowledgements)
     )
     # Bolt's own listener threads (they run each listener up to and just past its ack)
