@@ -21,7 +21,7 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]  # exit 5: no slow tests collected
 
 bench: $(STAMP)
-	PYTHONPATH=. $(BIN)/python -m bench
+	PYTHONPATH=. $(BIN)/python -m bench $(BENCH_ARGS)
 
 validate: $(STAMP)
 	$(BIN)/python -m bot validate

@@ -1,9 +1,243 @@
-"""`make bench`: every benchmark in turn."""
+"""`make bench`: the app against bare Bolt, in one run, on the same gunicorn line and Web API stand-in.
 
-import sys
+    python -m bench [--clients 20] [--requests 600] [--fanout 1000]
 
-from bench import spine
+For each scenario (poll votes, quiz answers, `/digest next`) it fires signed requests from C concurrent
+clients at (a) the app as the Procfile `web:` line serves it and (b) a bare Bolt app whose listeners only
+acknowledge, and prints acknowledgement latency (p50, p99, max), throughput, the ratio to bare Bolt, votes
+sent and stored, `chat.update` calls per poll per second, peak RSS and cold start. Then the fan-out: 1,000
+channels due in the same minute against a stand-in that allows one post per second per channel.
+Absolute times depend on this shared machine; the ratios are what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench.process import ROOT, free_port, peak_rss_kib, procfile_web_command, start_web
+from tests.support.signing import block_actions_body, sign, slash_command_body
+from tests.support.slack_stub import SlackStub
+
+SECRET = "bench-secret"
+TEAM = "T0001"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def fire(url: str, bodies: list[str], clients: int) -> tuple[list[float], float, int]:
+    """Send every body from `clients` threads; (latencies in ms, wall seconds, non-200 count)."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def send(body: str) -> None:
+        request = urllib.request.Request(url, data=body.encode(), headers=sign(body, SECRET), method="POST")
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+                ok = response.status == 200
+        except OSError:
+            ok = False
+        elapsed = (time.perf_counter() - start) * 1000
+        with lock:
+            latencies.append(elapsed)
+            errors[0] += 0 if ok else 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(send, bodies))
+    return latencies, time.perf_counter() - started, errors[0]
+
+
+class Target:
+    """One served app (the real one or bare Bolt) with its own database and stand-in."""
+
+    def __init__(self, name: str, command: list[str], stub: SlackStub, tmp: Path):
+        self.name = name
+        self.db = tmp / f"{name}.db"
+        env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": stub.base_url,
+               "DATABASE_PATH": str(self.db), "LOG_LEVEL": "WARNING"}
+        self.port = free_port()
+        self.proc, self.cold_start = start_web(env, self.port, command)
+        self.url = f"http://127.0.0.1:{self.port}/slack/events"
+
+    def stop(self) -> int:
+        rss = peak_rss_kib(self.proc.pid)
+        self.proc.terminate()
+        self.proc.wait(10)
+        return rss
+
+
+def button_values(stub: SlackStub, action_id: str) -> list[str]:
+    values = []
+    for call in stub.calls("chat.postMessage"):
+        for block in call.params.get("blocks") or []:
+            for element in block.get("elements", []) if isinstance(block, dict) else []:
+                if element.get("action_id") == action_id:
+                    values.append(element["value"])
+    return values
+
+
+def scenario_bodies(kind: str, target: Target, stub: SlackStub, n: int) -> list[str]:
+    if kind == "digest next":
+        return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"CD{i % 50:03d}", team_id=TEAM,
+                                   trigger_id=f"{target.name}-digest-{i}", response_url=stub.response_url())
+                for i in range(n)]
+    if kind == "poll votes":
+        values = ["1|yes", "1|no", "1|layers", "1|unsure"]
+        if target.name == "app":
+            fire(target.url, [slash_command_body("/discuss", "1", user_id="UHOST", channel_id="CPOLL", team_id=TEAM,
+                                                 response_url=stub.response_url())], 1)
+            stub.wait_for("chat.postMessage", where=lambda c: "Poll:" in str(c.params.get("text")), timeout=30)
+            values = [v for v in button_values(stub, "poll.vote")][:4]
+        return [block_actions_body("poll.vote", values[i % len(values)], user_id=f"UV{i:05d}", channel_id="CPOLL",
+                                   team_id=TEAM, trigger_id=f"{target.name}-vote-{i}") for i in range(n)]
+    values = ["1|0|0", "1|0|1"]
+    if target.name == "app":
+        fire(target.url, [slash_command_body("/quiz", "section 1 timer 300", user_id="UHOST", channel_id="CQUIZ",
+                                             team_id=TEAM, response_url=stub.response_url())], 1)
+        stub.wait_for("chat.postMessage", where=lambda c: "Quiz question" in str(c.params.get("text")), timeout=30)
+        values = button_values(stub, "quiz.choice") or values
+    return [block_actions_body("quiz.choice", values[i % len(values)], user_id=f"UQ{i:05d}", channel_id="CQUIZ",
+                               team_id=TEAM, trigger_id=f"{target.name}-quiz-{i}") for i in range(n)]
+
+
+def updates_per_poll_second(stub: SlackStub) -> int:
+    """The most chat.update calls any one message received within one second."""
+    by_message: dict[str, list[float]] = {}
+    for call in stub.calls("chat.update"):
+        by_message.setdefault(str(call.params.get("ts")), []).append(call.at)
+    worst = 0
+    for times in by_message.values():
+        times.sort()
+        for i, start in enumerate(times):
+            worst = max(worst, sum(1 for t in times[i:] if t - start < 1.0))
+    return worst
+
+
+def stored(db: Path, sql: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def settled(db: Path, sql: str, expected: int, limit: float = 15.0) -> int:
+    """The count once the work after the acknowledgements has caught up (or `limit` seconds passed)."""
+    deadline = time.monotonic() + limit
+    while (count := stored(db, sql)) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return count
+
+
+def run_scenarios(args) -> None:
+    app_cmd = procfile_web_command()
+    bare_cmd = [c if "bot.web:" not in c else "bench.bare_app:create_wsgi_app()" for c in app_cmd]
+    results: dict[str, dict[str, dict]] = {}
+    print(f"clients={args.clients} requests per scenario={args.requests}\n")
+    print(f"{'scenario':<14}{'target':<6}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'req/s':>8}"
+          f"{'tput×':>7}{'p99×':>7}  extra")
+    for kind in ("poll votes", "quiz answers", "digest next"):
+        for name, command in (("bare", bare_cmd), ("app", app_cmd)):
+            with SlackStub() as stub, tempfile.TemporaryDirectory() as tmp:
+                target = Target(name, command, stub, Path(tmp))
+                try:
+                    bodies = scenario_bodies(kind, target, stub, args.requests)
+                    updates_before = len(stub.calls("chat.update"))
+                    latencies, wall, errors = fire(target.url, bodies, args.clients)
+                    extra = ""
+                    if name == "app" and kind == "poll votes":
+                        votes = settled(target.db, "SELECT COUNT(*) FROM votes", len(bodies))
+                        time.sleep(1.5)  # let the last coalesced update go out before counting updates
+                        extra = (f"votes sent {len(bodies)}, stored {votes}; chat.update per poll per s ≤ "
+                                 f"{updates_per_poll_second(stub)} ({len(stub.calls('chat.update')) - updates_before}"
+                                 " in all)")
+                    if name == "app" and kind == "quiz answers":
+                        answers = settled(target.db, "SELECT COUNT(*) FROM quiz_answers", len(bodies))
+                        extra = f"answers sent {len(bodies)}, stored {answers}"
+                finally:
+                    rss = target.stop()
+                row = {"p50": statistics.median(latencies), "p99": percentile(latencies, 99), "max": max(latencies),
+                       "tput": len(bodies) / wall, "errors": errors, "rss": rss, "cold": target.cold_start}
+                results.setdefault(kind, {})[name] = row
+                base = results[kind].get("bare", row)
+                print(f"{kind:<14}{name:<6}{row['p50']:>8.1f}{row['p99']:>8.1f}{row['max']:>8.1f}{row['tput']:>8.0f}"
+                      f"{row['tput'] / base['tput']:>7.2f}{row['p99'] / base['p99']:>7.2f}  "
+                      f"errors {errors}; peak RSS {rss / 1024:.0f} MiB; cold start {target.cold_start * 1000:.0f} ms"
+                      + (f"; {extra}" if extra else ""))
+    print()
+    for kind, rows in results.items():
+        app, bare = rows["app"], rows["bare"]
+        verdict = (app["tput"] >= 0.9 * bare["tput"], app["p99"] <= 1.2 * bare["p99"], app["max"] < 1000)
+        print(f"{kind:<14} throughput {app['tput'] / bare['tput']:.2f}× bare (target ≥ 0.90) "
+              f"{'ok' if verdict[0] else 'MISS'}; p99 {app['p99'] / bare['p99']:.2f}× bare (target ≤ 1.20) "
+              f"{'ok' if verdict[1] else 'MISS'}; slowest ack {app['max']:.0f} ms (target < 1000) "
+              f"{'ok' if verdict[2] else 'MISS'}")
+
+
+def run_fanout(channels: int) -> None:
+    """1,000 plans due in the same minute, posted through the scheduler's own code path and thread pool."""
+    import datetime as dt
+
+    from bot.app import build_services
+    from bot.config import Settings
+    from bot.posting import ChannelPacer
+    from bot.scheduler import run_plan_now
+    from store import plans
+    from tests.support.clock import FakeClock
+
+    with SlackStub() as stub, tempfile.TemporaryDirectory() as tmp:
+        stub.rate_limit_per_channel(per_seconds=1.0, retry_after=1)
+        clock = FakeClock(dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.timezone.utc))
+        settings = Settings(bot_token="xoxb-bench", signing_secret=SECRET, slack_api_url=stub.base_url,
+                            database_path=Path(tmp) / "fanout.db", content_dir=ROOT / "tests" / "packs")
+        services = build_services(settings, clock=clock)
+        for i in range(channels):
+            plans.ensure(services.store, TEAM, f"CF{i:05d}", pack_id="sample", language="en", days="", post_time="09:00",
+                         timezone="UTC", created_by="UOWNER")
+            plans.set_schedule(services.store, TEAM, f"CF{i:05d}", days="mon", post_time="09:00", timezone="UTC", now=0)
+        pacer = ChannelPacer()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=20) as pool:  # the scheduler's executor size
+            outcomes = list(pool.map(lambda c: run_plan_now(services, pacer, TEAM, c),
+                                     [f"CF{i:05d}" for i in range(channels)] * 2))  # every job fires twice
+        wall = time.perf_counter() - started
+        posts = stub.calls("chat.postMessage")
+        accepted = [p for p in posts if p.status == 200]
+        per_channel: dict[str, int] = {}
+        for post in accepted:
+            per_channel[post.params["channel"]] = per_channel.get(post.params["channel"], 0) + 1
+        posted = sum(1 for o in outcomes if o is not None and o.status == "posted")
+        allowed = 1.0  # one post per channel, and the limit allows one per channel per second
+        print(f"fan-out: {channels} channels due at 09:00, each job fired twice: {posted} posted, "
+              f"{len(accepted)} accepted by the stand-in, {len(posts) - len(accepted)} answered 429; "
+              f"channels posted more than once: {sum(1 for n in per_channel.values() if n > 1)}; "
+              f"{wall:.2f} s for what the rate limit allows in {allowed:.0f} s "
+              f"({wall / allowed:.2f}×, target ≤ 1.20 {'ok' if wall <= 1.2 * allowed else 'MISS'})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--fanout", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"web command (Procfile): {' '.join(procfile_web_command())}")
+    run_scenarios(args)
+    print()
+    run_fanout(args.fanout)
+
 
 if __name__ == "__main__":
-    sys.argv = sys.argv[:1]
-    spine.main()
+    main()

@@ -45,10 +45,12 @@ def oauth_settings(services: Services) -> OAuthSettings:
     )
 
 
-def create_app(services: Services, *, process_before_response: bool = False) -> App:
+def create_app(services: Services, *, process_before_response: bool = True) -> App:
     """A Bolt app over `services`: single-workspace with the bot token, or OAuth when a client id is set.
 
-    Token verification is off here because `python -m bot serve` checks the token itself (auth.test) to
+    Listeners run on the request's own thread (`process_before_response`): each one only acknowledges and
+    hands its Web API work to `services.after_ack`, so the response leaves as soon as the listener returns,
+    without a hop through Bolt's thread pool. Token verification is off here because `python -m bot serve` checks the token itself (auth.test) to
     give a one-line error; tests and the console point the client at a local stand-in.
     """
     settings = services.settings

@@ -1,7 +1,8 @@
 """Coalesced live updates: at most one `chat.update` per message per interval, and the last state always shown.
 
 `chat.update` is Tier 3 (about 50 a minute per workspace), so a burst of votes must not become a burst of
-updates. The first change to a quiet message is drawn at once; changes that arrive within the interval
+updates. The interval is 1.1 s rather than 1 s so that network jitter can never put two updates of one
+message inside the same second at Slack's end. The first change to a quiet message is drawn at once; changes that arrive within the interval
 mark the message dirty and are drawn together when the interval has passed. Each update reads the state
 at the moment it is drawn, so the final state is always what the channel ends up seeing.
 
@@ -17,10 +18,11 @@ import time
 from collections.abc import Callable, Hashable
 
 log = logging.getLogger(__name__)
+EPSILON = 1e-6  # clock readings are floats: an interval measured as 1.0999999 s has passed
 
 
 class Coalescer:
-    def __init__(self, interval: float = 1.0):
+    def __init__(self, interval: float = 1.1):
         self.interval = interval
         self._last_sent: dict[Hashable, float] = {}
         self._dirty: set[Hashable] = set()
@@ -31,7 +33,7 @@ class Coalescer:
         """A change to `key`: True means draw it now (and call `done` after); False means it is queued."""
         with self._lock:
             last = self._last_sent.get(key)
-            if key not in self._in_flight and (last is None or now - last >= self.interval):
+            if key not in self._in_flight and (last is None or now - last >= self.interval - EPSILON):
                 self._last_sent[key] = now
                 self._in_flight.add(key)
                 self._dirty.discard(key)
@@ -43,7 +45,7 @@ class Coalescer:
         """Queued keys whose interval has passed; each is handed out once (call `done` after drawing)."""
         with self._lock:
             ready = [k for k in self._dirty
-                     if k not in self._in_flight and now - self._last_sent.get(k, float("-inf")) >= self.interval]
+                     if k not in self._in_flight and now - self._last_sent.get(k, float("-inf")) >= self.interval - EPSILON]
             for key in ready:
                 self._dirty.discard(key)
                 self._in_flight.add(key)
@@ -62,7 +64,7 @@ class Coalescer:
 class LiveUpdates:
     """Runs a Coalescer: `changed(key, draw)` whenever state behind a message changes."""
 
-    def __init__(self, interval: float = 1.0, monotonic: Callable[[], float] = time.monotonic,
+    def __init__(self, interval: float = 1.1, monotonic: Callable[[], float] = time.monotonic,
                  run: Callable[[Callable[[], None]], object] | None = None, background: bool = True):
         self.coalescer = Coalescer(interval)
         self._monotonic = monotonic

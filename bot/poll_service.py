@@ -108,12 +108,13 @@ def vote(services: Services, client: WebClient, *, team_id: str, post_id: int, u
     result = polls.cast_vote(services.store, team_id, post_id, user_id, option_id, services.clock.now().timestamp())
     label = next(o.label for o in poll.options if o.id == option_id)
     chosen = pick(label, post.language)
-    key = f"vote_{result.status}" if result.status in ("new", "changed", "same", "closed") else "vote_unknown"
-    text = t(post.language, key, option=escape(chosen))
-    try:
-        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
-    except SlackApiError as exc:
-        log.info("vote confirmation not shown: %s", error_code(exc))
+    text = t(post.language, f"vote_{result.status}" if result.status in ("changed", "same", "closed")
+             else "vote_unknown", option=escape(chosen))
+    if result.status != "new":  # a first vote shows in the tally; only surprises get a private note
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+        except SlackApiError as exc:
+            log.info("vote notice not shown: %s", error_code(exc))
     if result.status in ("new", "changed"):
         refresh(services, post_id, team_id)
     return result.status

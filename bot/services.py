@@ -6,6 +6,7 @@ Built once at start and handed to each listener module's `register(app, services
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,9 +24,10 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.live_updates import LiveUpdates
 from questions.schema import Pack
-from store import Store
+from store import Store, deliveries
 
 log = logging.getLogger(__name__)
+_delivery = threading.local()  # the Slack delivery being handled on this thread (see begin_delivery)
 
 
 def retry_handlers() -> list:
@@ -55,7 +57,8 @@ class Services:
     # Work that follows an acknowledgement runs here, not on Bolt's listener threads: a slow Web API call
     # must never keep the next request from being acknowledged.
     background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
+        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack",
+                                                   initializer=_yield_to_acknowledgements)
     )
     # Bolt's own listener threads (they run each listener up to and just past its ack)
     listener_pool: ThreadPoolExecutor = field(
@@ -82,13 +85,29 @@ class Services:
     def pack(self, pack_id: str | None = None) -> Pack:
         return self.packs.get(pack_id or "") or self.packs[self.default_pack_id]
 
+    def begin_delivery(self, team_id: str, key: str | None) -> None:
+        """Called by the middleware for each Slack delivery, on the thread that will run its listener."""
+        _delivery.current = (team_id, key) if key else None
+
     def after_ack(self, work: Callable[..., object], *args: object) -> Future:
-        """Run `work(*args)` once the listener has acknowledged; failures are logged, never lost silently."""
-        future = self.background.submit(work, *args)
+        """Run `work(*args)` once the listener has acknowledged; failures are logged, never lost silently.
+
+        The delivery this work belongs to is claimed in the database first, off the acknowledgement path:
+        a delivery Slack sends again (X-Slack-Retry-Num) is acknowledged again but its work runs once.
+        """
+        delivery = getattr(_delivery, "current", None)
+        _delivery.current = None  # one claim per delivery
+        future = self.background.submit(self._run_once, delivery, work, *args)
         with self._lock:
             self._in_flight.add(future)
         future.add_done_callback(self._finished)
         return future
+
+    def _run_once(self, delivery: tuple[str, str] | None, work: Callable[..., object], *args: object) -> object:
+        if delivery is not None and not deliveries.claim(self.store, *delivery):
+            log.info("delivery %s seen before: its work is not done again", delivery[1])
+            return None
+        return work(*args)
 
     def _finished(self, future: Future) -> None:
         with self._lock:
@@ -149,6 +168,15 @@ class TrackingExecutor(ThreadPoolExecutor):
     def in_flight(self) -> list[Future]:
         with self._futures_lock:
             return list(self._futures)
+
+
+def _yield_to_acknowledgements() -> None:
+    """Lower this worker thread's CPU priority (Linux schedules threads individually), so that under load
+    the threads acknowledging requests run first and the work after them catches up in the gaps."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):  # not Linux, or not allowed: same priority, still correct
+        pass
 
 
 def _log_failure(future: Future) -> None:

@@ -30,6 +30,9 @@ class Store:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
+        # Threads of this process queue here for the write lock: SQLite's own busy handler waits by
+        # sleeping in growing steps, which under contention costs far more than the writes themselves.
+        self._write_lock = threading.RLock()
         self._migration_sets: list[Migrations] = []
 
     # -- connections ----------------------------------------------------------------------------
@@ -62,14 +65,15 @@ class Store:
         if db.conn.in_transaction:  # nested: join the outer transaction
             yield db
             return
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.conn.rollback()
-            raise
-        else:
-            db.conn.commit()
+        with self._write_lock:
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.rollback()
+                raise
+            else:
+                db.conn.commit()
 
     # -- schema ---------------------------------------------------------------------------------
     def migrate(self, *migration_sets: Migrations) -> Store:

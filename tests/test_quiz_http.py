@@ -59,7 +59,7 @@ def test_a_quiz_asks_reveals_in_place_and_posts_results(http_app, stub, services
     clock.set(asked_at + dt.timedelta(seconds=29))
     tick(services)
     assert quizzes.asked(services.store, quiz.id, 0).revealed_at is None  # 29 s in: not yet
-    clock.advance(seconds=1)
+    clock.advance(seconds=services.live.coalescer.interval)
     tick(services)
     reveal = [c for c in stub.calls("chat.update") if c.params["text"].startswith("Answer:")][-1]
     assert reveal.params["ts"] == posted.response["ts"]  # the question's own message, updated in place
@@ -108,7 +108,7 @@ def test_300_simultaneous_answers_lose_none_and_count_none_twice(http_app, stub,
     assert quizzes.answer_count(services.store, quiz.id, 0) == 300
     # the live count: one update at once, the rest coalesced into one more once a second has passed
     assert len(stub.calls("chat.update")) == 1
-    clock.advance(seconds=1)
+    clock.advance(seconds=services.live.coalescer.interval)
     services.live.flush()
     services.wait_idle()
     assert "*300* answered" in json.dumps(stub.calls("chat.update")[-1].params["blocks"])
