@@ -69,6 +69,7 @@ def run_whole_flow(http_app, stub, services, clock, options=""):
     http_app.action("poll.comment", str(post.id), user_id="UALICE", channel_id="C0CHAN", message_ts=post.ts)
     stub.wait_for("views.open")
     comment(http_app, post, "I think <!here> & so", "UALICE")
+    services.wait_idle()  # two comments posted at once may reach the thread in either order
     comment(http_app, post, "Bob's view", "UBOB")
     settle(services, clock)
     acks.append(http_app.command("/discuss", "results 1", user_id="UCAROL").json())
