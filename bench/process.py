@@ -35,7 +35,8 @@ def start_web(env: dict[str, str], port: int, command: list[str] | None = None) 
         command = [sys.executable, "-m", "gunicorn", *command[1:]]
     full_env = {**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)  # its own process group: master and workers stop together
     deadline = started + 60
     while time.perf_counter() < deadline:
         if proc.poll() is not None:

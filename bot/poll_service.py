@@ -96,35 +96,50 @@ def refresh(services: Services, post_id: int, team_id: str) -> None:
     services.live.changed(("poll", post_id), draw)
 
 
-def vote(services: Services, client: WebClient, *, team_id: str, post_id: int, user_id: str, option_id: str,
-         channel_id: str) -> str:
-    """Store the vote, tell the voter privately, redraw the tally. Returns the vote's status."""
+def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str, option_id: str) -> str:
+    """Store the vote; called before the acknowledgement, so a vote Slack saw acknowledged is never lost.
+
+    Returns new | changed | same | closed | unknown.
+    """
     post = polls.get_post(services.store, team_id, post_id)
     if post is None:
         return "unknown"
     poll = services.pack(post.pack_id).poll(post.poll_id)
     if option_id not in {o.id for o in poll.options}:
         return "unknown"
-    result = polls.cast_vote(services.store, team_id, post_id, user_id, option_id, services.clock.now().timestamp())
-    label = next(o.label for o in poll.options if o.id == option_id)
-    chosen = pick(label, post.language)
-    text = t(post.language, f"vote_{result.status}" if result.status in ("changed", "same", "closed")
-             else "vote_unknown", option=escape(chosen))
-    if result.status != "new":  # a first vote shows in the tally; only surprises get a private note
-        try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
-        except SlackApiError as exc:
-            log.info("vote notice not shown: %s", error_code(exc))
-    if result.status in ("new", "changed"):
+    return polls.cast_vote(services.store, team_id, post_id, user_id, option_id,
+                           services.clock.now().timestamp()).status
+
+
+def after_vote(services: Services, client: WebClient, *, status: str, team_id: str, post_id: int, user_id: str,
+               option_id: str, channel_id: str) -> None:
+    """After the acknowledgement: a private note when the click needs explaining, and the tally redrawn."""
+    if status in ("new", "changed"):
         refresh(services, post_id, team_id)
-    return result.status
-
-
-def add_comment(services: Services, *, team_id: str, post_id: int, user_id: str, text: str) -> int | None:
+    if status == "new":
+        return  # a first vote shows in the tally
     post = polls.get_post(services.store, team_id, post_id)
-    if post is None:
-        return None
-    comment_id = polls.add_comment(services.store, team_id, post_id, user_id, text, services.clock.now().timestamp())
+    chosen = ""
+    if post is not None:
+        poll = services.pack(post.pack_id).poll(post.poll_id)
+        chosen = next((pick(o.label, post.language) for o in poll.options if o.id == option_id), "")
+    language = post.language if post is not None else "en"
+    key = f"vote_{status}" if status in ("changed", "same", "closed") else "vote_unknown"
+    text = t(language, key, option=escape(chosen))
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+    except SlackApiError as exc:
+        log.info("vote notice not shown: %s", error_code(exc))
+
+
+def record_comment(services: Services, *, team_id: str, post: polls.PollPost, user_id: str, text: str) -> int:
+    """Store the comment before the acknowledgement (nothing acknowledged is lost)."""
+    return polls.add_comment(services.store, team_id, post.id, user_id, text, services.clock.now().timestamp())
+
+
+def show_comment(services: Services, *, team_id: str, post_id: int, comment_id: int, user_id: str, text: str) -> None:
+    """After the acknowledgement: the comment in the poll's thread, escaped, unsigned on anonymous polls."""
+    post = polls.get_post(services.store, team_id, post_id)
     client = services.client_for(team_id)
     message = comment_reply(text, None if post.anonymous else user_id, post.language)
     try:
@@ -132,6 +147,15 @@ def add_comment(services: Services, *, team_id: str, post_id: int, user_id: str,
         polls.record_comment_reply(services.store, comment_id, str(response["ts"]))
     except SlackApiError as exc:
         log.warning("comment %s stored but not shown in the thread: %s", comment_id, error_code(exc))
+
+
+def add_comment(services: Services, *, team_id: str, post_id: int, user_id: str, text: str) -> int | None:
+    """Store and show a comment in one go (for callers outside a request, such as the tests' seeding)."""
+    post = polls.get_post(services.store, team_id, post_id)
+    if post is None:
+        return None
+    comment_id = record_comment(services, team_id=team_id, post=post, user_id=user_id, text=text)
+    show_comment(services, team_id=team_id, post_id=post_id, comment_id=comment_id, user_id=user_id, text=text)
     return comment_id
 
 

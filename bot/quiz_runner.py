@@ -58,9 +58,11 @@ class QuizRunner:
                                 answered=quizzes.answer_count(self.services.store, quiz.id, position))
 
     # -- answers -------------------------------------------------------------------------------------
-    def answer(self, client: WebClient, *, team_id: str, quiz_id: int, position: int, user_id: str,
-               raw_answer: str, channel_id: str) -> str:
-        """Score and store one answer, tell the player privately, refresh the live count."""
+    def record_answer(self, *, team_id: str, quiz_id: int, position: int, user_id: str, raw_answer: str) -> str:
+        """Score and store one answer, before the acknowledgement: an acknowledged answer is never lost.
+
+        Returns locked | already | closed | unknown.
+        """
         quiz = quizzes.get(self.services.store, team_id, quiz_id)
         asked = quizzes.asked(self.services.store, quiz_id, position)
         if quiz is None or asked is None:
@@ -77,20 +79,26 @@ class QuizRunner:
             if value is None:
                 return "unknown"
             correct, score = score_numeric(question, value, elapsed, quiz.timer_s)
-        result = quizzes.answer(self.services.store, team_id=team_id, quiz_id=quiz_id, position=position,
-                                user_id=user_id, answer_text=raw_answer, correct=correct, score=score, now=now)
+        return quizzes.answer(self.services.store, team_id=team_id, quiz_id=quiz_id, position=position,
+                              user_id=user_id, answer_text=raw_answer, correct=correct, score=score, now=now).status
+
+    def after_answer(self, client: WebClient, *, status: str, team_id: str, quiz_id: int, position: int,
+                     user_id: str, channel_id: str) -> None:
+        """After the acknowledgement: "locked in" to the player only (never the solution), the count redrawn."""
+        quiz = quizzes.get(self.services.store, team_id, quiz_id)
+        if quiz is None:
+            return
         text = {
             "locked": ":lock: Locked in. The answer is revealed when the timer ends.",
             "already": "Your first answer is already locked in; it can't be changed.",
             "closed": "Too late: this question has been revealed. Catch the next one!",
-        }.get(result.status, "That question is no longer open.")
+        }.get(status, "That question is no longer open.")
         try:
             client.chat_postEphemeral(channel=channel_id or quiz.channel_id, user=user_id, text=text)
         except SlackApiError as exc:
             log.info("answer confirmation not shown: %s", error_code(exc))
-        if result.status == "locked":
+        if status == "locked":
             self.refresh_count(quiz, position)
-        return result.status
 
     def refresh_count(self, quiz: quizzes.Quiz, position: int) -> None:
         def draw():

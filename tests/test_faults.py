@@ -98,3 +98,22 @@ def test_a_database_path_that_is_not_a_database_exits_2(tmp_path):
 def test_fuzzed_digest_text_always_gets_a_reply_never_an_error(http_app, text):
     response = http_app.command("/digest", text.replace("\x00", ""), user_id="UADMIN")
     assert response.status == 200
+
+
+def test_the_same_event_delivered_three_times_has_one_effect(http_app, stub, services):
+    from tests.support.signing import app_home_opened_event, event_body
+
+    body = event_body(app_home_opened_event("U0USER"), team_id=TEAM, event_id="Ev0SAME")
+    for retry in (None, "1", "2"):
+        headers = {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+        assert http_app.post(body, headers).status == 200
+    services.wait_idle()
+    assert len(stub.calls("views.publish")) == 1
+
+
+@hyp_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command=st.sampled_from(["/quiz", "/discuss"]),
+       text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_fuzzed_quiz_and_discuss_text_always_gets_a_reply(http_app, command, text):
+    response = http_app.command(command, text.replace("\x00", ""), user_id="UFUZZ", channel_id="CFUZZ")
+    assert response.status == 200

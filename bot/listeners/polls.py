@@ -48,14 +48,15 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
 
     @app.action(ids.POLL_VOTE)
     def handle_vote(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
-        ack()
         post_id, _, option_id = action.get("value", "").partition("|")
         if not is_number(post_id):
-            return
-        services.after_ack(lambda: poll_service.vote(
-            services, client, team_id=context.team_id or "", post_id=int(post_id), user_id=body["user"]["id"],
-            option_id=option_id, channel_id=(body.get("channel") or {}).get("id", ""),
-        ))
+            return ack()
+        vote = dict(team_id=context.team_id or "", post_id=int(post_id), user_id=body["user"]["id"],
+                    option_id=option_id)
+        status = poll_service.record_vote(services, **vote)  # stored before Slack hears "ok"
+        ack()
+        services.after_ack(lambda: poll_service.after_vote(
+            services, client, status=status, channel_id=(body.get("channel") or {}).get("id", ""), **vote))
 
     @app.action(ids.POLL_COMMENT)
     def handle_comment_button(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
@@ -82,9 +83,10 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         post = polls.get_post(services.store, team_id, int(post_id))
         if post is None or post.is_closed(services.clock.now().timestamp()):
             return ack(response_action="errors", errors={ids.POLL_COMMENT_BLOCK: "This poll has closed."})
+        comment_id = poll_service.record_comment(services, team_id=team_id, post=post, user_id=user_id, text=text)
         ack()
-        services.after_ack(lambda: poll_service.add_comment(services, team_id=team_id, post_id=post.id,
-                                                            user_id=user_id, text=text))
+        services.after_ack(lambda: poll_service.show_comment(services, team_id=team_id, post_id=post.id,
+                                                             comment_id=comment_id, user_id=user_id, text=text))
 
 
 def results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand) -> dict:

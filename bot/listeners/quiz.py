@@ -48,15 +48,20 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         ack()
         services.after_ack(lambda: respond(act(services, runner, client, parsed, team_id, channel_id, user_id)))
 
+    def take_answer(ack: Ack, client: WebClient, context: BoltContext, body: dict, quiz_id: int, position: int,
+                    raw_answer: str, channel_id: str) -> None:
+        player = dict(team_id=context.team_id or "", quiz_id=quiz_id, position=position, user_id=body["user"]["id"])
+        status = runner.record_answer(raw_answer=raw_answer, **player)  # stored before Slack hears "ok"
+        ack()
+        services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id, **player))
+
     @app.action(ids.QUIZ_CHOICE)
     def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
-        ack()
         parts = action.get("value", "").split("|")
         if len(parts) != 3 or not all(is_number(p) for p in parts):
-            return
-        services.after_ack(lambda: runner.answer(
-            client, team_id=context.team_id or "", quiz_id=int(parts[0]), position=int(parts[1]),
-            user_id=body["user"]["id"], raw_answer=parts[2], channel_id=(body.get("channel") or {}).get("id", "")))
+            return ack()
+        take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), parts[2],
+                    (body.get("channel") or {}).get("id", ""))
 
     @app.action(ids.QUIZ_NUMERIC_OPEN)
     def handle_numeric_open(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
@@ -81,11 +86,9 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         parts = view.get("private_metadata", "").split("|")
         if len(parts) != 2 or not all(is_number(p) for p in parts):
             return ack()
-        ack()
         quiz = quizzes.get(services.store, context.team_id or "", int(parts[0]))
-        services.after_ack(lambda: runner.answer(
-            client, team_id=context.team_id or "", quiz_id=int(parts[0]), position=int(parts[1]),
-            user_id=body["user"]["id"], raw_answer=raw.strip(), channel_id=quiz.channel_id if quiz else ""))
+        take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), raw.strip(),
+                    quiz.channel_id if quiz else "")
 
     @app.action(ids.QUIZ_QUICK_CHECK)
     def handle_quick_check(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
