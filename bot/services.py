@@ -27,7 +27,6 @@ from questions.schema import Pack
 from store import Store, deliveries
 
 log = logging.getLogger(__name__)
-_delivery = threading.local()  # the Slack delivery being handled on this thread (see begin_delivery)
 
 
 def retry_handlers() -> list:
@@ -85,18 +84,13 @@ class Services:
     def pack(self, pack_id: str | None = None) -> Pack:
         return self.packs.get(pack_id or "") or self.packs[self.default_pack_id]
 
-    def begin_delivery(self, team_id: str, key: str | None) -> None:
-        """Called by the middleware for each Slack delivery, on the thread that will run its listener."""
-        _delivery.current = (team_id, key) if key else None
-
-    def after_ack(self, work: Callable[..., object], *args: object) -> Future:
+    def after_ack(self, work: Callable[..., object], *args: object,
+                  delivery: tuple[str, str] | None = None) -> Future:
         """Run `work(*args)` once the listener has acknowledged; failures are logged, never lost silently.
 
-        The delivery this work belongs to is claimed in the database first, off the acknowledgement path:
-        a delivery Slack sends again (X-Slack-Retry-Num) is acknowledged again but its work runs once.
+        With a `delivery` (see bot.listeners.delivery), the delivery is claimed in the database first, off
+        the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
         """
-        delivery = getattr(_delivery, "current", None)
-        _delivery.current = None  # one claim per delivery
         future = self.background.submit(self._run_once, delivery, work, *args)
         with self._lock:
             self._in_flight.add(future)

@@ -119,8 +119,7 @@ def start(store: Store, *, team_id: str, channel_id: str, host: str, pack_id: st
 
 
 def get(store: Store, team_id: str, quiz_id: int) -> Quiz | None:
-    rows = store.db.query("SELECT * FROM quizzes WHERE team_id = ? AND id = ?", [team_id, quiz_id])
-    return _quiz(next(iter(rows), None))
+    return _quiz(store.row("SELECT * FROM quizzes WHERE team_id = ? AND id = ?", [team_id, quiz_id]))
 
 
 def running(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[Quiz]:
@@ -149,8 +148,7 @@ def record_question_ts(store: Store, quiz_id: int, position: int, ts: str) -> No
 
 
 def asked(store: Store, quiz_id: int, position: int) -> AskedQuestion | None:
-    rows = store.db.query("SELECT * FROM quiz_questions WHERE quiz_id = ? AND position = ?", [quiz_id, position])
-    row = next(iter(rows), None)
+    row = store.row("SELECT * FROM quiz_questions WHERE quiz_id = ? AND position = ?", [quiz_id, position])
     return None if row is None else AskedQuestion(**row)
 
 

@@ -9,6 +9,7 @@ from bot import ids
 from bot.blocks.home import home_view
 from bot.delivery import post_next
 from bot.home import gather
+from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
 from bot.posting import ChannelPacer
 from bot.services import Services
@@ -26,10 +27,11 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     pacer = pacer or ChannelPacer()
 
     @app.event("app_home_opened")
-    def on_home_opened(event: dict, client: WebClient, context: BoltContext):
+    def on_home_opened(body: dict, event: dict, client: WebClient, context: BoltContext):
         if event.get("tab", "home") != "home":
             return
-        services.after_ack(publish_home, services, client, context.team_id or "", event["user"])
+        services.after_ack(publish_home, services, client, context.team_id or "", event["user"],
+                           delivery=delivery_of(body, context))
 
     @app.action(ids.HOME_POST_NEXT)
     def on_post_next(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):

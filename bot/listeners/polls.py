@@ -10,6 +10,7 @@ from bot import ids, poll_service
 from bot.blocks.digest import error_reply, notice
 from bot.blocks.polls import COMMENT_MAX, comment_modal, results_reply
 from bot.digest import CommandError
+from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
 from bot.polls import USAGE, DiscussCommand, parse_discuss, tally
 from bot.posting import ChannelPacer, error_code
@@ -32,7 +33,8 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     services.timers.append(lambda: poll_service.close_due(services, pacer))
 
     @app.command("/discuss")
-    def handle_discuss(ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext):
+    def handle_discuss(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,
+                       context: BoltContext):
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
         pack = poll_service.channel_pack(services, team_id, channel_id)
         parsed = parse_discuss(command.get("text", ""), len(pack.polls))
@@ -44,7 +46,8 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         if parsed.action == "results":
             return ack(results(services, team_id, channel_id, parsed))
         ack()
-        services.after_ack(lambda: respond(act(services, pacer, client, parsed, team_id, channel_id, user_id)))
+        services.after_ack(lambda: respond(act(services, pacer, client, parsed, team_id, channel_id, user_id)),
+                           delivery=delivery_of(body, context))
 
     @app.action(ids.POLL_VOTE)
     def handle_vote(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):

@@ -9,6 +9,7 @@ from bot import ids
 from bot.blocks.digest import error_reply, notice
 from bot.blocks.quiz import numeric_modal, scores_reply
 from bot.digest import CommandError, find_section
+from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
 from bot.posting import ChannelPacer
 from bot.quiz import QuizCommand, choose_questions, parse_number, parse_quiz
@@ -31,7 +32,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     services.timers.append(runner.tick)
 
     @app.command("/quiz")
-    def handle_quiz(ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext):
+    def handle_quiz(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond, context: BoltContext):
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
         parsed = parse_quiz(command.get("text", ""))
         if isinstance(parsed, CommandError):
@@ -46,7 +47,8 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
             if problem:
                 return ack(notice(problem))
         ack()
-        services.after_ack(lambda: respond(act(services, runner, client, parsed, team_id, channel_id, user_id)))
+        services.after_ack(lambda: respond(act(services, runner, client, parsed, team_id, channel_id, user_id)),
+                           delivery=delivery_of(body, context))
 
     def take_answer(ack: Ack, client: WebClient, context: BoltContext, body: dict, quiz_id: int, position: int,
                     raw_answer: str, channel_id: str) -> None:
