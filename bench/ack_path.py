@@ -37,10 +37,10 @@ def environ_for(body: str) -> dict:
 def measure(app, bodies: list[str]) -> float:
     envs = [environ_for(b) for b in bodies]
     statuses = []
-    start = time.process_time()
+    start = time.thread_time()
     for env in envs:
         app(env, lambda status, headers: statuses.append(status))
-    elapsed = time.process_time() - start
+    elapsed = time.thread_time() - start
     assert set(statuses) == {"200 OK"}, set(statuses)
     return elapsed / len(bodies) * 1e6
 

@@ -56,7 +56,7 @@ class Services:
     # Work that follows an acknowledgement runs here, not on Bolt's listener threads: a slow Web API call
     # must never keep the next request from being acknowledged.
     background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack",
+        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack",
                                                    initializer=_yield_to_acknowledgements)
     )
     # Bolt's own listener threads (they run each listener up to and just past its ack)
@@ -65,8 +65,6 @@ class Services:
     )
     # timers to run as the clock moves (quiz reveals, poll closing): the console calls each after a tick
     timers: list[Callable[[], object]] = field(default_factory=list)
-    # App Home contributors: each `(services, team_id) -> list of blocks` adds a section (polls, scores)
-    home_sections: list[Callable[..., list]] = field(default_factory=list)
     # coalesced chat.update of live messages (poll tallies, quiz answer counts)
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # workspaces whose Slack refused the native chart block: they get text bars from then on

@@ -95,5 +95,21 @@ def create_wsgi_app(check_token: bool = True):
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    app, _scheduler = start(services)
+    app, scheduler = start(services)
+    _running.append((services, scheduler))
     return wsgi_app_for(SlackRequestHandler(app))
+
+
+_running: list = []  # the services and scheduler this worker started, for `shutdown`
+
+
+def shutdown(timeout: float = 20.0) -> None:
+    """On a graceful stop (gunicorn's worker_exit): no new timers, then let queued Slack work finish."""
+    for services, scheduler in _running:
+        if scheduler is not None:
+            scheduler.shutdown()
+        try:
+            services.wait_idle(timeout)
+        except TimeoutError:
+            log.warning("stopping with Slack work still queued; stored state is complete, messages may lag")
+        services.live.stop()

@@ -204,3 +204,13 @@ def test_help_says_answers_are_final_and_how_points_are_scored(http_app):
     assert_valid_message(reply)
     text = json.dumps(reply)
     assert "first answer is final" in text and "1 + speed" in text and "closeness" in text
+
+
+def test_quick_check_and_home_start_while_a_quiz_runs_say_so_privately(http_app, stub, services):
+    start(http_app, stub, services, "section 1 timer 10")
+    http_app.action("home.start_quiz", "C0CHAN", user_id="U2")
+    http_app.action("quiz.quick_check", "s2", user_id="U3", channel_id="C0CHAN")
+    services.wait_idle()
+    said = {c.params["user"]: c.params["text"] for c in stub.calls("chat.postEphemeral")}
+    assert "already running" in said["U2"] and "already running" in said["U3"]
+    assert len(questions_posted(stub)) == 1

@@ -19,7 +19,7 @@ from store import plans
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     caller = look_up(client, user_id)
     is_admin = caller.is_workspace_admin or user_id in services.settings.admin_user_ids
-    view = home_view(gather(services, team_id, caller.timezone, is_admin))
+    view = home_view(gather(services, team_id, user_id, caller.timezone, is_admin))
     client.views_publish(user_id=user_id, view=view)
 
 

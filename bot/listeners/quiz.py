@@ -120,6 +120,18 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
             return
         services.after_ack(lambda: act(services, runner, client, command, team_id, channel_id, user_id))
 
+    @app.action(ids.HOME_START_QUIZ)
+    def handle_home_start(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+        ack()
+        team_id, user_id, channel_id = context.team_id or "", body["user"]["id"], action.get("value", "")
+        command = QuizCommand("start")
+        problem = start_problem(services, team_id, channel_id, command)
+        if problem:
+            services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id,
+                                                                 text=problem["text"]))
+            return
+        services.after_ack(lambda: act(services, runner, client, command, team_id, channel_id, user_id))
+
     return runner
 
 
