@@ -70,8 +70,13 @@ class QuizRunner:
         asked = quizzes.open_question(self.services.store, quiz, position, self.now())
         if asked is None:
             return  # another tick asked it, or the quiz was stopped meanwhile
-        ts = post_to_channel(self.services.client_for(quiz.team_id), self.pacer, quiz.channel_id,
-                             self.draw_question(quiz, position))
+        try:
+            ts = post_to_channel(self.services.client_for(quiz.team_id), self.pacer, quiz.channel_id,
+                                 self.draw_question(quiz, position))
+        except Exception:
+            # nobody saw it: forget it, so the next tick asks it again (with a fresh deadline)
+            quizzes.forget_question(self.services.store, quiz.id, position)
+            raise
         quizzes.record_question_ts(self.services.store, quiz.id, position, ts)
 
     def draw_question(self, quiz: quizzes.Quiz, position: int) -> dict:
@@ -142,9 +147,12 @@ class QuizRunner:
     def tick(self, now: dt.datetime) -> None:
         """Do whatever is due at `now` in every running quiz (called every second by the scheduler)."""
         moment = now.timestamp()
-        for quiz in quizzes.running(self.services.store):
+        for quiz in quizzes.running(self.services.store) + quizzes.unreported(self.services.store):
             try:
-                self._advance(quiz, moment)
+                if quiz.state == "running":
+                    self._advance(quiz, moment)
+                else:
+                    self.post_results(quiz)  # ended, but its results never reached Slack
             except SlackApiError as exc:
                 if is_permanent(exc):  # the channel is gone or closed to us: end the quiz, don't retry forever
                     log.warning("quiz %s: Slack answered %s; closing it", quiz.id, error_code(exc))
@@ -152,6 +160,8 @@ class QuizRunner:
                 else:
                     log.warning("quiz %s: Slack answered %s; trying again on the next tick", quiz.id,
                                 error_code(exc))
+            except Exception:  # noqa: BLE001 - one broken quiz must not stop the others
+                log.exception("quiz %s failed on this tick; trying again on the next", quiz.id)
 
     def _advance(self, quiz: quizzes.Quiz, now: float) -> None:
         asked = quizzes.asked(self.services.store, quiz.id, quiz.current)
@@ -212,15 +222,22 @@ class QuizRunner:
         quizzes.mark_reveal_shown(self.services.store, quiz.id, position)
 
     def finish(self, quiz: quizzes.Quiz, state: str, now: float | None = None) -> bool:
-        """End the quiz once (revealing the open question) and post the results with the leaderboard.
+        """End the quiz once, reveal whatever is still open, and post the results with the leaderboard.
 
-        `state` is finished, stopped (`/quiz stop`) or interrupted (the app was away too long).
+        `state` is finished, stopped (`/quiz stop`) or interrupted (the app was away too long). The state
+        changes first, so no tick can ask another question afterwards; then every asked question still open
+        (a tick may have asked one more in between) is revealed.
         """
         now = self.now() if now is None else now
-        if state != "finished" and quizzes.asked(self.services.store, quiz.id, quiz.current) is not None:
-            self._reveal(quiz, quiz.current, now)
         if not quizzes.finish(self.services.store, quiz.id, state, now):
             return False
+        for position in quizzes.unrevealed_positions(self.services.store, quiz.id):
+            self._reveal(quiz, position, now)
+        self.post_results(quizzes.get(self.services.store, quiz.team_id, quiz.id))
+        return True
+
+    def post_results(self, quiz: quizzes.Quiz) -> None:
+        """The results message; retried by `tick` until Slack has taken it (recorded by its ts)."""
         pack = self.services.pack(quiz.pack_id)
         asked_questions = [pack.question(q) for q in quiz.question_ids[: quiz.current + 1]]
         rows = quizzes.quiz_leaderboard(self.services.store, quiz.id)
@@ -230,7 +247,6 @@ class QuizRunner:
         ts = with_block_fallback(
             self.services.charts_refused, quiz.team_id,
             lambda message: post_to_channel(client, self.pacer, quiz.channel_id, message),
-            lambda table: results_message(pack, reread, rows, quiz.language, table=table, state=state),
+            lambda table: results_message(pack, reread, rows, quiz.language, table=table, state=quiz.state),
         )
         quizzes.record_results_ts(self.services.store, quiz.id, str(ts))
-        return True

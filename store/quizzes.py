@@ -210,7 +210,8 @@ def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: 
         question = asked(store, quiz_id, position)
         if question is None:
             return AnswerResult("unknown")
-        if question.revealed_at is not None or now > question.deadline:
+        quiz_state = store.row("SELECT state FROM quizzes WHERE id = ?", [quiz_id])
+        if question.revealed_at is not None or now > question.deadline or quiz_state["state"] != "running":
             return AnswerResult("closed")
         try:
             db.execute(
@@ -222,6 +223,24 @@ def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: 
         except sqlite3.IntegrityError:
             return AnswerResult("already")
     return AnswerResult("locked")
+
+
+def unrevealed_positions(store: Store, quiz_id: int) -> list[int]:
+    return [r["position"] for r in store.rows(
+        "SELECT position FROM quiz_questions WHERE quiz_id = ? AND revealed_at IS NULL ORDER BY position", [quiz_id])]
+
+
+def forget_question(store: Store, quiz_id: int, position: int) -> None:
+    """An asked question whose message never reached Slack (and so has no answers)."""
+    store.db.execute("DELETE FROM quiz_questions WHERE quiz_id = ? AND position = ? AND ts IS NULL",
+                     [quiz_id, position])
+
+
+def unreported(store: Store) -> list[Quiz]:
+    """Quizzes that ended (not abandoned) but whose results message was never posted."""
+    return [_quiz(r) for r in store.rows(
+        "SELECT * FROM quizzes WHERE state IN ('finished', 'stopped', 'interrupted') AND results_ts IS NULL "
+        "ORDER BY id")]
 
 
 def answer_of(store: Store, quiz_id: int, position: int, user_id: str) -> str | None:

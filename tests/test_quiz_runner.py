@@ -214,3 +214,41 @@ def test_quick_check_and_home_start_while_a_quiz_runs_say_so_privately(http_app,
     said = {c.params["user"]: c.params["text"] for c in stub.calls("chat.postEphemeral")}
     assert "already running" in said["U2"] and "already running" in said["U3"]
     assert len(questions_posted(stub)) == 1
+
+
+def test_a_stop_racing_a_tick_leaves_no_question_open_and_refuses_later_answers(http_app, stub, services, clock):
+    quiz = start(http_app, stub, services, "3 timer 20")
+    runner = runner_for(services)
+    stale = quizzes.get(services.store, TEAM, quiz.id)  # what /quiz stop read, at question 1
+    runner.tick(clock.advance(seconds=20))  # meanwhile a tick reveals question 1 and asks question 2
+    assert quizzes.asked(services.store, quiz.id, 1) is not None
+    assert runner.finish(stale, "stopped")
+    assert quizzes.unrevealed_positions(services.store, quiz.id) == []
+    click(http_app, quiz, 1, 0, "ULATE")
+    services.wait_idle()
+    assert quizzes.answer_count(services.store, quiz.id, 1) == 0
+    runner.tick(clock.advance(seconds=60))
+    assert len(questions_posted(stub)) == 2  # nothing more was asked
+
+
+def test_results_that_slack_refused_are_posted_on_a_later_tick(http_app, stub, services, clock):
+    quiz = start(http_app, stub, services, "1 timer 10")
+    runner = runner_for(services)
+    stub.respond("chat.postMessage", {"ok": False, "error": "internal_error"}, times=1)
+    runner.tick(clock.advance(seconds=10))  # reveal, then the results post fails
+    assert quizzes.get(services.store, TEAM, quiz.id).results_ts is None
+    runner.tick(clock.advance(seconds=1))
+    assert quizzes.get(services.store, TEAM, quiz.id).results_ts is not None
+    assert sum(1 for c in stub.calls("chat.postMessage") if c.params["text"].startswith("Quiz results")
+               or "results" in c.params["text"].lower()) >= 1
+
+
+def test_a_question_whose_post_failed_is_asked_again(http_app, stub, services, clock):
+    quiz = start(http_app, stub, services, "2 timer 10")
+    runner = runner_for(services)
+    stub.respond("chat.postMessage", {"ok": False, "error": "internal_error"}, times=1)
+    runner.tick(clock.advance(seconds=10))  # reveal 1, asking 2 fails
+    assert quizzes.asked(services.store, quiz.id, 1) is None
+    runner.tick(clock.advance(seconds=1))
+    asked = quizzes.asked(services.store, quiz.id, 1)
+    assert asked is not None and asked.ts is not None
