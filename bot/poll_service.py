@@ -165,28 +165,42 @@ def close(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> bool
         return False
     post = polls.get_post(services.store, post.team_id, post.id)
     client = services.client_for(post.team_id)
+    try:
+        # under the message's live lock: a tally drawn from the open state can't land after this
+        with services.live.exclusive(("poll", post.id)):
+            with_block_fallback(services.charts_refused, post.team_id,
+                                lambda m: client.chat_update(channel=post.channel_id, ts=post.ts, **m),
+                                lambda charts: render(services, post, charts))
+    except Exception as exc:  # noqa: BLE001 - the poll is closed either way; the results still go out
+        log.warning("poll %s closed but its message not redrawn: %s", post.id, type(exc).__name__)
+    post_results(services, pacer, post)
+    return True
+
+
+def post_results(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> None:
+    """The final results message; `close_due` retries it until Slack has taken it (recorded by its ts)."""
     pack = services.pack(post.pack_id)
     poll = pack.poll(post.poll_id)
     counts = counts_for(services, post)
     comments = polls.comments(services.store, post.team_id, post.id, limit=3)
+    client = services.client_for(post.team_id)
     try:
-        with_block_fallback(services.charts_refused, post.team_id,
-                             lambda m: client.chat_update(channel=post.channel_id, ts=post.ts, **m),
-                             lambda charts: render(services, post, charts))
         ts = with_block_fallback(
             services.charts_refused, post.team_id, lambda m: post_to_channel(client, pacer, post.channel_id, m),
             lambda charts: results_message(pack, poll, post.number, post.language, counts, comments,
                                            anonymous=post.anonymous, charts=charts),
         )
-        polls.record_results_ts(services.store, post.id, str(ts))
-    except SlackApiError as exc:
-        log.warning("poll %s closed but results not posted: %s", post.id, error_code(exc))
-    return True
+    except Exception as exc:  # noqa: BLE001 - retried by the timer
+        log.warning("poll %s results not posted yet: %s", post.id, type(exc).__name__)
+        return
+    polls.record_results_ts(services.store, post.id, str(ts))
 
 
 def close_due(services: Services, pacer: ChannelPacer) -> int:
-    """The timer: close every poll whose closing time has passed."""
+    """The timer: close every poll whose closing time has passed; post results Slack refused before."""
     closed = 0
     for post in polls.due_to_close(services.store, services.clock.now().timestamp()):
         closed += close(services, pacer, post)
+    for post in polls.closed_without_results(services.store):
+        post_results(services, pacer, post)
     return closed

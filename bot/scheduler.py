@@ -44,7 +44,7 @@ class DigestScheduler:
     def __init__(self, services: Services, pacer: ChannelPacer | None = None,
                  scheduler: BackgroundScheduler | None = None):
         self.services = services
-        self.pacer = pacer or ChannelPacer()
+        self.pacer = pacer or services.pacer
         self.scheduler = scheduler or BackgroundScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
         )

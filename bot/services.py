@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.live_updates import LiveUpdates
+from bot.posting import ChannelPacer
 from questions.schema import Pack
 from store import Store, deliveries
 
@@ -65,6 +66,8 @@ class Services:
     )
     # timers to run as the clock moves (quiz reveals, poll closing): the console calls each after a tick
     timers: list[Callable[[], object]] = field(default_factory=list)
+    # one pacer for every feature, so a digest, a quiz and a poll in one channel share ~1 post/s
+    pacer: ChannelPacer = field(default_factory=ChannelPacer)
     # coalesced chat.update of live messages (poll tallies, quiz answer counts)
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # workspaces whose Slack refused the native chart block: they get text bars from then on

@@ -152,6 +152,11 @@ def due_to_close(store: Store, now: float) -> list[PollPost]:
     return [_post(r) for r in rows]
 
 
+def closed_without_results(store: Store) -> list[PollPost]:
+    return [_post(r) for r in store.rows(
+        "SELECT * FROM poll_posts WHERE closed_at IS NOT NULL AND results_ts IS NULL AND ts IS NOT NULL ORDER BY id")]
+
+
 def record_ts(store: Store, post_id: int, ts: str) -> None:
     store.db.execute("UPDATE poll_posts SET ts = ? WHERE id = ?", [ts, post_id])
 

@@ -23,6 +23,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.app import build_services, create_app
 from bot.config import Settings
 from bot.live_updates import LiveUpdates
+from bot.posting import ChannelPacer
 from bot.web import wsgi_app_for
 from tests.support.clock import FakeClock
 from tests.support.signing import block_actions_body, sign, slash_command_body, view_submission_body
@@ -62,7 +63,9 @@ def settings(tmp_path, stub):
 def services(settings, clock):
     """The app's services on the fixture clock; live updates are flushed by the tests (`flush_live`)."""
     live = LiveUpdates(background=False, monotonic=lambda: clock.now().timestamp())
-    services = build_services(settings, clock=clock, live=live)
+    waits: list[float] = []  # the pacer's waits are recorded, not slept (tests/test_scheduler checks spacing)
+    services = build_services(settings, clock=clock, live=live, pacer=ChannelPacer(sleep=waits.append))
+    services.pacer_waits = waits
     yield services
     services.background.shutdown(wait=True)
     services.store.close()

@@ -211,3 +211,11 @@ def test_invalid_blocks_falls_back_to_text_bars(http_app, stub, services):
 def test_bad_discuss_input_gets_the_right_form(http_app, text):
     reply = http_app.command("/discuss", text).json()
     assert reply["response_type"] == "ephemeral" and "/discuss" in json.dumps(reply)
+
+
+def test_posts_from_every_feature_share_one_pacer_per_channel(http_app, stub, services):
+    post_polls(http_app, stub, services, "")  # three polls in one channel
+    http_app.command("/quiz", "1", user_id="UHOST")
+    stub.wait_for("chat.postMessage", count=4)
+    services.wait_idle()
+    assert len(services.pacer_waits) >= 3  # polls 2 and 3 and the quiz question each waited their turn

@@ -36,7 +36,7 @@ PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang"}
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
-    pacer = pacer or ChannelPacer()
+    pacer = pacer or services.pacer
 
     @app.command("/digest")
     def handle_digest(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond, context: BoltContext):

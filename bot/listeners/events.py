@@ -24,7 +24,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
-    pacer = pacer or ChannelPacer()
+    pacer = pacer or services.pacer
 
     @app.event("app_home_opened")
     def on_home_opened(body: dict, event: dict, client: WebClient, context: BoltContext):

@@ -29,7 +29,7 @@ HELP = """*Team polls on the article's closing questions.*
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
-    pacer = pacer or ChannelPacer()
+    pacer = pacer or services.pacer
     services.timers.append(lambda: poll_service.close_due(services, pacer))
 
     @app.command("/discuss")

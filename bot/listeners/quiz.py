@@ -33,7 +33,7 @@ tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> QuizRunner:
-    runner = QuizRunner(services, pacer or ChannelPacer())
+    runner = QuizRunner(services, pacer or services.pacer)
     services.timers.append(lambda: runner.tick(services.clock.now()))
 
     @app.command("/quiz")
