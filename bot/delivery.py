@@ -84,6 +84,8 @@ def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id:
         plans.release(store, claim)
         code = error_code(exc) or f"http_{exc.response.status_code}"
         if is_permanent(exc):
+            if code in ("invalid_auth", "token_revoked", "account_inactive"):
+                services.forget_client(team_id)  # a reinstall brings a new token
             plans.set_paused(store, team_id, channel_id, True)
             _tell_owner(services, claim.plan, code)
             log.warning("plan %s/%s paused: Slack answered %s", team_id, channel_id, code)

@@ -8,7 +8,14 @@ master, so a bad setting stops gunicorn with exit status 2 and one line, before 
 import os
 import sys
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
+def _port() -> str:
+    """$PORT, else PORT from .env (as every other setting), else 3000."""
+    from dotenv import dotenv_values
+
+    return os.environ.get("PORT") or dotenv_values(".env").get("PORT") or "3000"
+
+
+bind = f"0.0.0.0:{_port()}"
 workers = 1
 threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = 30
@@ -17,12 +24,12 @@ accesslog = None
 
 def on_starting(server):
     from bot.config import ConfigError, load_settings
-    from bot.runtime import prepare
+    from bot.runtime import check
 
     try:
         settings = load_settings()
         settings.require_http()
-        prepare(settings).store.close()
+        check(settings)  # token, database and packs; no threads are started in the master
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -104,7 +104,10 @@ def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str,
     post = polls.get_post(services.store, team_id, post_id)
     if post is None:
         return "unknown"
-    poll = services.pack(post.pack_id).poll(post.poll_id)
+    try:
+        poll = services.pack(post.pack_id).poll(post.poll_id)
+    except KeyError:  # the pack was edited and this poll is gone
+        return "unknown"
     if option_id not in {o.id for o in poll.options}:
         return "unknown"
     return polls.cast_vote(services.store, team_id, post_id, user_id, option_id,

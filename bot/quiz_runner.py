@@ -96,7 +96,10 @@ class QuizRunner:
         asked = quizzes.asked(self.services.store, quiz_id, position)
         if quiz is None or asked is None:
             return "unknown"
-        question = self.services.pack(quiz.pack_id).question(asked.question_id)
+        try:
+            question = self.services.pack(quiz.pack_id).question(asked.question_id)
+        except KeyError:  # the pack was edited and this question is gone
+            return "unknown"
         now = self.now()
         elapsed = max(0.0, now - asked.opened_at)
         if question.kind == "choice":

@@ -14,8 +14,8 @@ from bot.app import build_services, create_app
 from bot.config import ConfigError, Settings
 from bot.scheduler import DigestScheduler
 from bot.services import Services, make_client
-from questions import PackError
-from store import StoreError
+from questions import PackError, load_packs
+from store import StoreError, open_store
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,25 @@ def verify_bot_token(settings: Settings) -> dict:
         raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({type(exc).__name__})") from None
 
 
+def check(settings: Settings) -> None:
+    """Everything `prepare` checks (token, database, packs), without building services or threads."""
+    if settings.bot_token:
+        verify_bot_token(settings)
+    try:
+        open_store(settings.database_path).close()
+        load_packs(settings.content_dir)
+    except StoreError as exc:
+        raise ConfigError(f"DATABASE_PATH: {exc}") from None
+    except PackError as exc:
+        raise ConfigError(_pack_problem(exc)) from None
+
+
+def _pack_problem(exc: PackError) -> str:
+    first = exc.problems[0]
+    more = f" (and {len(exc.problems) - 1} more; run `python -m bot validate`)" if len(exc.problems) > 1 else ""
+    return f"CONTENT_DIR: a content pack does not load: {first}{more}"
+
+
 def prepare(settings: Settings, *, check_token: bool = True, **overrides) -> Services:
     if check_token and settings.bot_token:
         verify_bot_token(settings)
@@ -43,9 +62,7 @@ def prepare(settings: Settings, *, check_token: bool = True, **overrides) -> Ser
     except StoreError as exc:
         raise ConfigError(f"DATABASE_PATH: {exc}") from None
     except PackError as exc:
-        first = exc.problems[0]
-        more = f" (and {len(exc.problems) - 1} more; run `python -m bot validate`)" if len(exc.problems) > 1 else ""
-        raise ConfigError(f"CONTENT_DIR: a content pack does not load: {first}{more}") from None
+        raise ConfigError(_pack_problem(exc)) from None
 
 
 def start(services: Services, *, scheduler: bool = True):

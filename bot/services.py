@@ -60,6 +60,11 @@ class Services:
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack",
                                                    initializer=_yield_to_acknowledgements)
     )
+    # views.open must happen within 3 s of the click (the trigger expires): its own small pool, never
+    # queued behind paced posts
+    urgent: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="open-view")
+    )
     # Bolt's own listener threads (they run each listener up to and just past its ack)
     listener_pool: ThreadPoolExecutor = field(
         default_factory=lambda: TrackingExecutor(max_workers=16, thread_name_prefix="listener")
@@ -93,6 +98,14 @@ class Services:
         the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
         """
         future = self.background.submit(self._run_once, delivery, work, *args)
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def open_view(self, client: WebClient, trigger_id: str, view: dict) -> Future:
+        """Open a modal right after the acknowledgement, on the urgent pool (trigger ids expire in 3 s)."""
+        future = self.urgent.submit(client.views_open, trigger_id=trigger_id, view=view)
         with self._lock:
             self._in_flight.add(future)
         future.add_done_callback(self._finished)
@@ -137,8 +150,15 @@ class Services:
             client = self._clients.get(team_id)
             if client is None:
                 token = self.token_for_team(team_id)  # type: ignore[operator]
-                client = self._clients[team_id] = make_client(self.settings, token)
+                client = make_client(self.settings, token)
+                if token:  # a workspace not (yet) installed is looked up again next time
+                    self._clients[team_id] = client
             return client
+
+    def forget_client(self, team_id: str) -> None:
+        """Drop a workspace's cached client (after a reinstall, or a token Slack stopped accepting)."""
+        with self._lock:
+            self._clients.pop(team_id, None)
 
 
 class TrackingExecutor(ThreadPoolExecutor):

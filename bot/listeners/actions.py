@@ -19,4 +19,4 @@ def register(app: App, services: Services) -> None:
         pack = services.pack(pack_id)
         sec = find_section(pack, section_id) or pack.sections[0]
         view = full_text_view(pack, sec, language or pack.pack.default_language)
-        services.after_ack(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
+        services.open_view(client, body["trigger_id"], view)

@@ -66,11 +66,10 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         ack()
         value = action.get("value", "")
         post = polls.get_post(services.store, context.team_id or "", int(value)) if is_number(value) else None
-        if post is None:
+        if post is None or post.poll_id not in {p.id for p in services.pack(post.pack_id).polls}:
             return
-        poll = services.pack(post.pack_id).poll(post.poll_id)
-        view = comment_modal(poll, post.id, post.language)
-        services.after_ack(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
+        view = comment_modal(services.pack(post.pack_id).poll(post.poll_id), post.id, post.language)
+        services.open_view(client, body["trigger_id"], view)
 
     @app.view(ids.POLL_COMMENT_VIEW)
     def handle_comment(ack: Ack, body: dict, view: dict, context: BoltContext):
@@ -99,7 +98,7 @@ def results(services: Services, team_id: str, channel_id: str, cmd: DiscussComma
     now = services.clock.now().timestamp()
     for number in numbers:
         post = polls.latest_post(services.store, team_id, channel_id, number)
-        if post is None:
+        if post is None or post.poll_id not in {p.id for p in services.pack(post.pack_id).polls}:
             continue
         poll = services.pack(post.pack_id).poll(post.poll_id)
         counts = tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))

@@ -85,10 +85,12 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
             status = "closed"  # no form for a question that can't take answers any more
         elif quizzes.answer_of(services.store, quiz.id, asked.position, user_id) is not None:
             status = "already"
+        elif asked.question_id not in {q.id for q in services.pack(quiz.pack_id).quiz}:
+            status = "unknown"  # the pack was edited and this question is gone
         else:
             question = services.pack(quiz.pack_id).question(asked.question_id)
             view = numeric_modal(question, quiz.id, asked.position, quiz.language)
-            services.after_ack(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
+            services.open_view(client, body["trigger_id"], view)
             return
         services.after_ack(lambda: runner.after_answer(client, status=status, team_id=quiz.team_id, quiz_id=quiz.id,
                                                        position=asked.position, user_id=user_id,
@@ -118,7 +120,8 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
             services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id,
                                                                  text=problem["text"]))
             return
-        services.after_ack(lambda: act(services, runner, client, command, team_id, channel_id, user_id))
+        services.after_ack(lambda: tell(client, channel_id, user_id,
+                                        act(services, runner, client, command, team_id, channel_id, user_id)))
 
     @app.action(ids.HOME_START_QUIZ)
     def handle_home_start(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
@@ -130,9 +133,20 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
             services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id,
                                                                  text=problem["text"]))
             return
-        services.after_ack(lambda: act(services, runner, client, command, team_id, channel_id, user_id))
+        services.after_ack(lambda: tell(client, channel_id, user_id,
+                                        act(services, runner, client, command, team_id, channel_id, user_id)))
 
     return runner
+
+
+def tell(client: WebClient, channel_id: str, user_id: str, reply: dict) -> None:
+    """A button has no response to reply in: say how it went privately, unless the quiz simply started."""
+    if reply.get("text", "").startswith("Quiz on"):
+        return
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=reply.get("text", ""))
+    except SlackApiError:
+        pass  # not in the channel: nothing more we can say
 
 
 def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> dict | None:
