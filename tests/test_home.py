@@ -55,13 +55,15 @@ def test_admin_posts_the_next_digest_from_home(http_app, stub, services):
                  timezone="UTC", created_by="U1")
     stub.users["UBOSS"] = {"is_admin": True}
     home = {"type": "home", "blocks": []}
-    http_app.action("home.post_next", "C1", user_id="UBOSS", channel_id=None, view=home)
+    http_app.action("home.post_next", "C1|0", user_id="UBOSS", channel_id=None, view=home)
     post = stub.wait_for("chat.postMessage")[0]
     assert post.params["channel"] == "C1" and post.params["text"] == "Introduction"
     stub.wait_for("views.publish")  # the home view is refreshed
-    http_app.action("home.post_next", "C1", user_id="UNOBODY", channel_id=None, view=home)
+    http_app.action("home.post_next", "C1|0", user_id="UBOSS", channel_id=None, view=home)  # a double click
     stub.wait_for("views.publish", count=2)
-    assert len(stub.calls("chat.postMessage")) == 1  # a non-admin's click posts nothing
+    http_app.action("home.post_next", "C1|1", user_id="UNOBODY", channel_id=None, view=home)
+    stub.wait_for("views.publish", count=3)
+    assert len(stub.calls("chat.postMessage")) == 1  # the double click and a non-admin's click post nothing
 
 
 def test_home_shows_open_polls_scores_and_starts_a_quiz(http_app, stub, services, clock):

@@ -56,7 +56,8 @@ def home_view(data: HomeData) -> dict:
         blocks.append(section(text))
         buttons = [button("Start a quiz", ids.HOME_START_QUIZ, value=card.channel_id)]
         if data.is_admin and card.done < card.total:
-            buttons.append(button("Post next", ids.HOME_POST_NEXT, value=card.channel_id))
+            # the position travels with the click: a double click posts one section, not two
+            buttons.append(button("Post next", ids.HOME_POST_NEXT, value=f"{card.channel_id}|{card.done}"))
         blocks.append(actions(*buttons, block_id=f"home|{card.channel_id}"))
     if len(data.plans) > MAX_PLANS:
         blocks.append(context(f"…and {len(data.plans) - MAX_PLANS} more channels."))

@@ -36,13 +36,15 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     @app.action(ids.HOME_POST_NEXT)
     def on_post_next(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
         ack()
-        team_id, user_id, channel_id = context.team_id or "", body["user"]["id"], action.get("value", "")
+        team_id, user_id = context.team_id or "", body["user"]["id"]
+        channel_id, _, position = action.get("value", "").partition("|")
 
         def work():
             plan = plans.get(services.store, team_id, channel_id)
             caller = look_up(client, user_id)
             if plan and may_manage(caller, plan.created_by, services.settings.admin_user_ids):
-                post_next(services, pacer, team_id, channel_id, slot=f"now:{body.get('trigger_id')}")
+                # the slot names the position the button showed: a second click for it finds the slot taken
+                post_next(services, pacer, team_id, channel_id, slot=f"home:{plan.run}:{position}")
             publish_home(services, client, team_id, user_id)
 
         services.after_ack(work)
