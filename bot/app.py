@@ -26,7 +26,9 @@ def build_services(settings: Settings, **overrides) -> Services:
     return services
 
 
-BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:join", "files:write", "im:write"]
+# channels:read and groups:read let App Home ask which channels the viewer is in (users.conversations)
+BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:join", "channels:read", "groups:read", "files:write",
+              "im:write"]
 
 
 def oauth_settings(services: Services) -> OAuthSettings:

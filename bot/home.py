@@ -1,4 +1,4 @@
-"""Gathering what the App Home shows, for one viewer: plans of their workspace, in their timezone."""
+"""Gathering what the App Home shows, for one viewer: their channels' plans and polls, in their timezone."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from bot.services import Services
 from store import plans, polls, quizzes
 
 
-def plan_cards(services: Services, team_id: str, viewer_tz: str | None) -> list[PlanCard]:
+def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible: set[str]) -> list[PlanCard]:
     now = services.clock.now()
     cards = []
     for plan in plans.all_plans(services.store, team_id):
+        if plan.channel_id not in visible:
+            continue
         pack = services.pack(plan.pack_id)
         total = len(plan_items(pack))
         done = min(plan.next_index, total)
@@ -36,11 +38,11 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None) -> list[
     return cards
 
 
-def poll_cards(services: Services, team_id: str) -> list[PollCard]:
+def poll_cards(services: Services, team_id: str, visible: set[str]) -> list[PollCard]:
     cards = []
     now = services.clock.now().timestamp()
     for post in polls.open_posts(services.store, team_id):
-        if post.is_closed(now):
+        if post.is_closed(now) or post.channel_id not in visible:
             continue
         pack = services.pack(post.pack_id)
         poll = pack.poll(post.poll_id)
@@ -52,11 +54,13 @@ def poll_cards(services: Services, team_id: str) -> list[PollCard]:
     return cards
 
 
-def gather(services: Services, team_id: str, user_id: str, viewer_tz: str | None, is_admin: bool) -> HomeData:
+def gather(services: Services, team_id: str, user_id: str, viewer_tz: str | None, is_admin: bool,
+           visible: set[str]) -> HomeData:
+    """What one viewer may see: only channels they are in (`visible`), so private channels stay private."""
     return HomeData(
         is_admin=is_admin,
-        plans=plan_cards(services, team_id, viewer_tz),
-        polls=poll_cards(services, team_id),
+        plans=plan_cards(services, team_id, viewer_tz, visible),
+        polls=poll_cards(services, team_id, visible),
         my_score=quizzes.user_rank(services.store, team_id, user_id),
-        leaderboard=quizzes.workspace_leaderboard(services.store, team_id),
+        leaderboard=quizzes.workspace_leaderboard(services.store, team_id, channels=visible),
     )

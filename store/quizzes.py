@@ -283,10 +283,15 @@ def channel_leaderboard(store: Store, team_id: str, channel_id: str, limit: int 
         f"LIMIT {int(limit)}", [team_id, channel_id]))
 
 
-def workspace_leaderboard(store: Store, team_id: str, limit: int = 10) -> list[dict]:
-    return store.rows(
-        "SELECT user_id, SUM(score) AS score, SUM(correct) AS correct FROM quiz_answers WHERE team_id = ? "
-        f"GROUP BY user_id ORDER BY score DESC, correct DESC LIMIT {int(limit)}", [team_id])
+def workspace_leaderboard(store: Store, team_id: str, limit: int = 10, channels: set[str] | None = None) -> list[dict]:
+    """Top players across the workspace, or across `channels` only (what a viewer may see)."""
+    sql = ("SELECT a.user_id, SUM(a.score) AS score, SUM(a.correct) AS correct FROM quiz_answers a "
+           "JOIN quizzes q ON q.id = a.quiz_id WHERE a.team_id = ?")
+    params: list = [team_id]
+    if channels is not None:
+        sql += f" AND q.channel_id IN ({', '.join('?' for _ in channels) or 'NULL'})"
+        params += sorted(channels)
+    return store.rows(sql + f" GROUP BY a.user_id ORDER BY score DESC, correct DESC LIMIT {int(limit)}", params)
 
 
 def user_rank(store: Store, team_id: str, user_id: str) -> tuple[int, int] | None:

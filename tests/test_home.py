@@ -28,6 +28,7 @@ def test_home_shows_progress_in_the_viewers_timezone_and_admin_buttons(http_app,
                        timezone="America/New_York", now=0)
     plans.claim_next(services.store, TEAM, "C1", slot="now:1", item_count=6)
     stub.users["UVIEW"] = {"tz": "Asia/Taipei"}
+    stub.memberships["UVIEW"] = stub.memberships["UBOSS"] = ["C1"]
     view = open_home(http_app, stub, "UVIEW")
     assert_valid_home(view)
     text = str(view["blocks"])
@@ -44,6 +45,7 @@ def test_home_stays_within_100_blocks_with_many_channels(http_app, stub, service
     for n in range(300):
         plans.ensure(services.store, TEAM, f"C{n:04d}", pack_id="sample", language="en", days="mon",
                      post_time="09:30", timezone="UTC", created_by="U1")
+    stub.memberships["U0USER"] = [f"C{n:04d}" for n in range(300)]  # read page by page
     view = open_home(http_app, stub, "U0USER")
     assert_valid_home(view)
     assert len(view["blocks"]) <= 100
@@ -83,6 +85,7 @@ def test_home_shows_open_polls_scores_and_starts_a_quiz(http_app, stub, services
                        correct=pick == 1, score={"UVIEW": 110, "UBEST": 140}.get(user, 0),
                        now=clock.now().timestamp())
     quizzes.finish(services.store, quiz.id, "finished", clock.now().timestamp())
+    stub.memberships["UVIEW"] = ["C1"]
     view = open_home(http_app, stub, "UVIEW")
     assert_valid_home(view)
     text = str(view["blocks"])
@@ -92,3 +95,18 @@ def test_home_shows_open_polls_scores_and_starts_a_quiz(http_app, stub, services
     http_app.action("home.start_quiz", "C1", user_id="UVIEW", channel_id=None, view={"type": "home", "blocks": []})
     question = stub.wait_for("chat.postMessage")[0]
     assert question.params["channel"] == "C1" and question.params["text"].startswith("Quiz question 1")
+
+
+def test_home_never_shows_a_channel_the_viewer_is_not_in(http_app, stub, services, clock):
+    from store import polls
+
+    for channel in ("CPUBLIC", "CSECRET"):
+        plans.ensure(services.store, TEAM, channel, pack_id="sample", language="en", days="", post_time="09:30",
+                     timezone="UTC", created_by="U1")
+        post = polls.create_post(services.store, team_id=TEAM, channel_id=channel, pack_id="sample", poll_id="p1",
+                                 number=1, language="en", anonymous=False, results_hidden=False, closes_at=None,
+                                 posted_by="U1")
+        polls.record_ts(services.store, post.id, "1.1")
+    stub.memberships["UOUTSIDER"] = ["CPUBLIC"]
+    text = str(open_home(http_app, stub, "UOUTSIDER")["blocks"])
+    assert "CPUBLIC" in text and "CSECRET" not in text

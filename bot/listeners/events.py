@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.home import home_view
@@ -15,11 +18,27 @@ from bot.posting import ChannelPacer
 from bot.services import Services
 from store import plans
 
+log = logging.getLogger(__name__)
+
+
+def member_channels(client: WebClient, user_id: str) -> set[str]:
+    """The channels (public and private) the viewer is in: Home shows nothing from any other channel."""
+    channels: set[str] = set()
+    try:
+        for page in client.users_conversations(user=user_id, types="public_channel,private_channel",
+                                               exclude_archived=True, limit=200):
+            channels |= {c["id"] for c in page.get("channels", [])}
+    except SlackApiError as exc:  # without the scope we cannot tell: show no channel's data at all
+        log.warning("users.conversations failed (%s): Home shows no channel data", exc.response.get("error"))
+        return set()
+    return channels
+
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     caller = look_up(client, user_id)
     is_admin = caller.is_workspace_admin or user_id in services.settings.admin_user_ids
-    view = home_view(gather(services, team_id, user_id, caller.timezone, is_admin))
+    visible = member_channels(client, user_id)
+    view = home_view(gather(services, team_id, user_id, caller.timezone, is_admin, visible))
     client.views_publish(user_id=user_id, view=view)
 
 

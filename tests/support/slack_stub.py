@@ -151,6 +151,8 @@ class SlackStub:
         self.unknown_methods: List[str] = []
         self.spec_violations: List[str] = []
         self.users: Dict[str, Dict[str, Any]] = {}
+        # users.conversations: the channels each user is in (a user not listed is in none)
+        self.memberships: Dict[str, List[str]] = {}
         self.channels: Dict[str, Dict[str, Any]] = {}
         self.auth: Dict[str, Any] = {}  # merged into auth.test answers
         self.oauth_scope = "chat:write,commands,users:read,channels:read,channels:join,files:write"
@@ -494,6 +496,15 @@ class SlackStub:
         with self._cond:
             self.home_views[uid] = answer["view"]
         return answer
+
+    def _r_users_conversations(self, call):
+        """The user's channels, two to a page, so callers must follow `response_metadata.next_cursor`."""
+        channels = self.memberships.get(str(call.params.get("user", "")), [])
+        start = int(call.params.get("cursor") or 0)
+        page = channels[start:start + 2]
+        more = start + 2 < len(channels)
+        return {"ok": True, "channels": [{"id": c, "is_private": False} for c in page],
+                "response_metadata": {"next_cursor": str(start + 2) if more else ""}}
 
     def _r_users_info(self, call):
         uid = str(call.params.get("user", ""))
