@@ -66,7 +66,6 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
         token_verification_enabled=False,
         process_before_response=process_before_response,
         ignoring_self_events_enabled=True,
-        listener_executor=services.listener_pool,
         **auth,
     )
     listeners.register(app, services)

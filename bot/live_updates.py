@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
-from bot.coalesce import EPSILON, Coalescer  # noqa: F401 - also importable from here, as before
+from bot.coalesce import Coalescer
 
 log = logging.getLogger(__name__)
 

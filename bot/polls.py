@@ -138,10 +138,3 @@ def tally(option_ids: list[str], votes: dict[str, int]) -> Tally:
     """Counts for every option (zeros included, unknown options dropped) and the number of voters."""
     counts = {option: int(votes.get(option, 0)) for option in option_ids}
     return Tally(counts, sum(counts.values()))
-
-
-def vote_outcome(previous: str | None, chosen: str) -> str:
-    """new | changed | same: what a click did, so the voter can be told."""
-    if previous is None:
-        return "new"
-    return "same" if previous == chosen else "changed"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -17,7 +18,7 @@ from bot.delivery import PostOutcome, post_next
 from bot.digest import due_slot, trigger_for
 from bot.posting import ChannelPacer
 from bot.services import Services
-from store import plans
+from store import deliveries, plans
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ class DigestScheduler:
         self.scheduler.add_job(self.catch_up, id="digest:catch-up", replace_existing=True)
         # other timers (poll closing times, quiz reveals) are checked against the clock every second
         self.scheduler.add_job(self.run_timers, "interval", seconds=1, id="timers", replace_existing=True)
+        # Slack stops retrying a delivery within minutes: a day of remembered deliveries is plenty
+        self.scheduler.add_job(lambda: deliveries.prune(self.services.store, time.time() - 86400), "interval",
+                               hours=1, id="deliveries:prune", replace_existing=True)
 
     def shutdown(self) -> None:
         if self.scheduler.running:

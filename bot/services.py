@@ -65,10 +65,6 @@ class Services:
     urgent: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="open-view")
     )
-    # Bolt's own listener threads (they run each listener up to and just past its ack)
-    listener_pool: ThreadPoolExecutor = field(
-        default_factory=lambda: TrackingExecutor(max_workers=16, thread_name_prefix="listener")
-    )
     # timers to run as the clock moves (quiz reveals, poll closing): the console calls each after a tick
     timers: list[Callable[[], object]] = field(default_factory=list)
     # one pacer for every feature, so a digest, a quiz and a poll in one channel share ~1 post/s
@@ -123,12 +119,11 @@ class Services:
         _log_failure(future)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
-        """Block until every listener and all after-ack work (and work it submitted) has finished."""
+        """Block until all after-ack work (and work it submitted) has finished: for tests and graceful stops."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
                 pending = list(self._in_flight)
-            pending += self.listener_pool.in_flight() if isinstance(self.listener_pool, TrackingExecutor) else []
             if not pending:
                 return
             remaining = deadline - time.monotonic()
@@ -159,30 +154,6 @@ class Services:
         """Drop a workspace's cached client (after a reinstall, or a token Slack stopped accepting)."""
         with self._lock:
             self._clients.pop(team_id, None)
-
-
-class TrackingExecutor(ThreadPoolExecutor):
-    """A thread pool that knows which of its futures are still running (for `Services.wait_idle`)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._futures: set[Future] = set()
-        self._futures_lock = threading.Lock()
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        future = super().submit(fn, *args, **kwargs)
-        with self._futures_lock:
-            self._futures.add(future)
-        future.add_done_callback(self._forget)
-        return future
-
-    def _forget(self, future: Future) -> None:
-        with self._futures_lock:
-            self._futures.discard(future)
-
-    def in_flight(self) -> list[Future]:
-        with self._futures_lock:
-            return list(self._futures)
 
 
 def _yield_to_acknowledgements() -> None:

@@ -77,9 +77,6 @@ class Plan:
     updated_at: float
     active_since: float
 
-    @property
-    def day_list(self) -> list[str]:
-        return self.days.split(",")
 
 
 @dataclass(frozen=True)

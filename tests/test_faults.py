@@ -96,8 +96,11 @@ def test_a_database_path_that_is_not_a_database_exits_2(tmp_path):
 @hyp_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120))
 def test_fuzzed_digest_text_always_gets_a_reply_never_an_error(http_app, text):
+    before = len(http_app.stub.response_posts)
     response = http_app.command("/digest", text.replace("\x00", ""), user_id="UADMIN")
+    http_app.services.wait_idle()
     assert response.status == 200
+    assert response.body or len(http_app.stub.response_posts) > before, "no reply at all"
 
 
 def test_the_same_event_delivered_three_times_has_one_effect(http_app, stub, services):
@@ -115,5 +118,8 @@ def test_the_same_event_delivered_three_times_has_one_effect(http_app, stub, ser
 @given(command=st.sampled_from(["/quiz", "/discuss"]),
        text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
 def test_fuzzed_quiz_and_discuss_text_always_gets_a_reply(http_app, command, text):
+    before = len(http_app.stub.response_posts)
     response = http_app.command(command, text.replace("\x00", ""), user_id="UFUZZ", channel_id="CFUZZ")
+    http_app.services.wait_idle()
     assert response.status == 200
+    assert response.body or len(http_app.stub.response_posts) > before, "no reply at all"

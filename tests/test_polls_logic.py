@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 from bot.digest import CommandError
 from bot.coalesce import EPSILON, Coalescer
 from bot.live_updates import LiveUpdates
-from bot.polls import DiscussCommand, PollOptions, closing_time, parse_discuss, tally, vote_outcome
+from bot.polls import DiscussCommand, PollOptions, closing_time, parse_discuss, tally
 
 UTC = dt.timezone.utc
 
@@ -57,10 +57,6 @@ def test_tally_keeps_every_option_in_order_and_drops_unknown_ones():
     assert list(counts.counts.items()) == [("a", 1), ("b", 2), ("c", 0)]
     assert counts.voters == 3 and counts.share("b") == pytest.approx(2 / 3)
     assert tally(["a"], {}).share("a") == 0.0
-
-
-def test_vote_outcomes():
-    assert [vote_outcome(None, "a"), vote_outcome("a", "b"), vote_outcome("a", "a")] == ["new", "changed", "same"]
 
 
 def test_closing_time_is_the_next_such_local_time():
