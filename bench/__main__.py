@@ -71,7 +71,9 @@ class Target:
         self.name = name
         self.db = tmp / f"{name}.db"
         env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": stub.base_url,
-               "DATABASE_PATH": str(self.db), "LOG_LEVEL": "WARNING"}
+               "DATABASE_PATH": str(self.db), "LOG_LEVEL": "WARNING",
+               # the small sample pack: its section 1 question is multiple choice, so clicks can answer it
+               "CONTENT_DIR": str(ROOT / "tests" / "packs")}
         self.port = free_port()
         self.proc, self.cold_start = start_web(env, self.port, command)
         self.url = f"http://127.0.0.1:{self.port}/slack/events"
