@@ -3,6 +3,8 @@
 An answer is keyed by (quiz, position, user): the primary key makes a burst of simultaneous answers
 count each person once, and the reveal check runs in the same write transaction, so nothing is accepted
 after a question has been revealed. One running quiz per channel is a unique partial index.
+A quiz ends `finished` (all asked), `stopped` (/quiz stop), `interrupted` (the app was down too long to
+carry on) or `failed` (its first question could not be posted).
 """
 
 from __future__ import annotations
@@ -201,6 +203,20 @@ def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: 
         except sqlite3.IntegrityError:
             return AnswerResult("already")
     return AnswerResult("locked")
+
+
+def has_answered(store: Store, quiz_id: int, position: int, user_id: str) -> bool:
+    rows = store.db.query("SELECT 1 FROM quiz_answers WHERE quiz_id = ? AND position = ? AND user_id = ?",
+                          [quiz_id, position, user_id])
+    return next(iter(rows), None) is not None
+
+
+def asked_in_channel(store: Store, team_id: str, channel_id: str) -> set[str]:
+    """Ids of every question a quiz in this channel has put to it (for choosing fresh ones next time)."""
+    rows = store.db.query(
+        "SELECT DISTINCT qq.question_id FROM quiz_questions qq JOIN quizzes q ON q.id = qq.quiz_id "
+        "WHERE q.team_id = ? AND q.channel_id = ?", [team_id, channel_id])
+    return {row["question_id"] for row in rows}
 
 
 def answer_count(store: Store, quiz_id: int, position: int) -> int:

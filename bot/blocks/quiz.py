@@ -9,6 +9,7 @@ from bot.text import escape, truncate
 from questions.schema import Pack, QuizQuestion
 
 LETTERS = "ABCD"
+MAX_REREAD_BUTTONS = 10  # a quiz has at most 10 questions, so at most 10 sections
 
 
 def _section_name(pack: Pack, section_id: str, language: str) -> str:
@@ -92,17 +93,59 @@ def leaderboard_text(rows: list[dict]) -> str:
                      f"{row['correct']} right" for rank, row in enumerate(rows[:20], 1)) or "Nobody answered."
 
 
+RESULTS_TITLES = {
+    "finished": "Quiz results",
+    "stopped": "Quiz stopped: results so far",
+    "interrupted": "Quiz interrupted by a restart: results so far",
+}
+
+
 def results_message(pack: Pack, questions: list[QuizQuestion], rows: list[dict], language: str, *,
-                    table: bool = True, stopped: bool = False) -> dict:
-    sections = sorted({q.section for q in questions}, key=[s.id for s in pack.sections].index)
-    reread = ", ".join(f"`/digest show {pack.section(s).number or s}`" for s in sections)
-    blocks: list[dict] = [header("Quiz stopped: results so far" if stopped else "Quiz results")]
+                    table: bool = True, state: str = "finished") -> dict:
+    """The leaderboard (a native table, or text where Slack refuses tables) and a way back to the sections.
+
+    Each "Reread" button opens that section's full text, as the digest's own button does.
+    """
+    order = [s.id for s in pack.sections]
+    sections = sorted({q.section for q in questions}, key=order.index)
+    title = RESULTS_TITLES.get(state, RESULTS_TITLES["finished"])
+    blocks: list[dict] = [header(title)]
     if table and rows:
         blocks.append(leaderboard_table(rows))
     else:
         blocks.append(section(leaderboard_text(rows)))
-    blocks.append(context(f"Reread: {reread} · all-time leaderboard: `/quiz scores`"))
-    return {"text": "Quiz results", "blocks": blocks}
+    if sections:
+        blocks.append(actions(*[
+            button(truncate(f"Reread {_section_name(pack, s, language)}", 75), ids.DIGEST_READ_FULL,
+                   value=f"{pack.pack.id}|{s}|{language}")
+            for s in sections[:MAX_REREAD_BUTTONS]
+        ], block_id="quiz|reread"))
+    blocks.append(context("All-time leaderboard: `/quiz scores` · another round: `/quiz`"))
+    return {"text": title, "blocks": blocks}
+
+
+def answer_receipt(status: str, question: QuizQuestion | None, raw_answer: str, language: str) -> dict:
+    """The private reply to one answer: what was locked in (never whether it is right), or why not."""
+    if status == "locked" and question is not None:
+        text = f":lock: Locked in: *{escape(your_answer(question, raw_answer, language))}*. " \
+               "The answer is revealed when the timer ends."
+    else:
+        text = {
+            "locked": ":lock: Locked in. The answer is revealed when the timer ends.",
+            "already": "Your first answer is already locked in; answers can't be changed.",
+            "closed": "Too late: this question has been revealed. Catch the next one!",
+        }.get(status, "That question is no longer open.")
+    return {"text": text, "blocks": [section(text)]}
+
+
+def your_answer(question: QuizQuestion, raw_answer: str, language: str) -> str:
+    if question.kind == "choice":
+        index = int(raw_answer) if raw_answer.isdigit() else -1
+        if 0 <= index < len(question.options):
+            return f"{LETTERS[index]}. {pick(question.options[index], language)}"
+        return raw_answer
+    unit = f" {pick(question.unit, language)}" if question.unit else ""
+    return f"{truncate(raw_answer, 30)}{unit}"
 
 
 def scores_reply(rows: list[dict]) -> dict:

@@ -12,7 +12,7 @@ from bot.digest import CommandError, find_section
 from bot.permissions import look_up, may_manage
 from bot.posting import ChannelPacer
 from bot.quiz import QuizCommand, choose_questions, parse_number, parse_quiz
-from bot.quiz_runner import QuizRunner
+from bot.quiz_runner import QuizNotStarted, QuizRunner
 from bot.services import Services
 from bot.text import escape, is_number
 from store import plans, quizzes
@@ -20,10 +20,13 @@ from store import plans, quizzes
 HELP = """*Quick quizzes on the article's key figures.*
 • `/quiz` asks 5 questions across the sections; `/quiz 3` asks 3 (1–10); `/quiz section 4` one from section 4.
   Add `timer 30` for 30 seconds a question (default 45).
-• Click an option, or *Answer* to type an estimate. Your first answer is final ("locked in").
+• Click an option, or *Answer* to type an estimate. Your first answer is final ("locked in"): changing it
+  after watching the live count would be a hint. The answer is revealed when the timer ends.
 • `/quiz scores` shows this channel's all-time leaderboard; `/quiz stop` ends a quiz (its host or an admin).
-*Scoring:* a right answer is worth 100, an estimate within the tolerance 50–100 by closeness; answering
-fast adds up to half again (speed = 1 − seconds taken ÷ timer). Wrong answers score 0."""
+*Scoring:* a right answer is worth 100; an estimate within the tolerance is worth 50 + 50 × closeness
+(closeness = 1 − |error| ÷ tolerance: exact 100, at the edge 50). Speed multiplies it by 1 + speed ÷ 2
+(speed = 1 − seconds taken ÷ timer), so an instant answer earns half again: at most 150 a question.
+Wrong answers and estimates outside the tolerance score 0."""
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> QuizRunner:
@@ -49,32 +52,41 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         services.after_ack(lambda: respond(act(services, runner, client, parsed, team_id, channel_id, user_id)))
 
     def take_answer(ack: Ack, client: WebClient, context: BoltContext, body: dict, quiz_id: int, position: int,
-                    raw_answer: str, channel_id: str) -> None:
+                    raw_answer: str, channel_id: str, respond: Respond | None = None) -> None:
         player = dict(team_id=context.team_id or "", quiz_id=quiz_id, position=position, user_id=body["user"]["id"])
         status = runner.record_answer(raw_answer=raw_answer, **player)  # stored before Slack hears "ok"
         ack()
-        services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id, **player))
+        services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id,
+                                                       raw_answer=raw_answer, respond=respond, **player))
 
     @app.action(ids.QUIZ_CHOICE)
-    def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, respond: Respond):
         parts = action.get("value", "").split("|")
         if len(parts) != 3 or not all(is_number(p) for p in parts):
             return ack()
         take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), parts[2],
-                    (body.get("channel") or {}).get("id", ""))
+                    (body.get("channel") or {}).get("id", ""), respond if body.get("response_url") else None)
 
     @app.action(ids.QUIZ_NUMERIC_OPEN)
-    def handle_numeric_open(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    def handle_numeric_open(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                            respond: Respond):
+        """Open the estimate modal, unless the question is already closed or answered: then say so instead."""
         ack()
         parts = action.get("value", "").split("|")
         if len(parts) != 2 or not all(is_number(p) for p in parts):
             return
+        user_id, position = body["user"]["id"], int(parts[1])
         quiz = quizzes.get(services.store, context.team_id or "", int(parts[0]))
-        asked = quizzes.asked(services.store, int(parts[0]), int(parts[1])) if quiz else None
-        if asked is None:
+        state = runner.answer_state(quiz, position, user_id) if quiz else "unknown"
+        if state != "open":
+            if quiz is not None:
+                services.after_ack(lambda: runner.after_answer(
+                    client, status=state, team_id=quiz.team_id, quiz_id=quiz.id, position=position, user_id=user_id,
+                    channel_id=(body.get("channel") or {}).get("id", ""),
+                    respond=respond if body.get("response_url") else None))
             return
-        question = services.pack(quiz.pack_id).question(asked.question_id)
-        view = numeric_modal(question, quiz.id, asked.position, quiz.language)
+        question = services.pack(quiz.pack_id).question(quiz.question_ids[position])
+        view = numeric_modal(question, quiz.id, position, quiz.language)
         services.after_ack(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
 
     @app.view(ids.QUIZ_NUMERIC_VIEW)
@@ -91,16 +103,24 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
                     quiz.channel_id if quiz else "")
 
     @app.action(ids.QUIZ_QUICK_CHECK)
-    def handle_quick_check(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    def handle_quick_check(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                           respond: Respond):
         ack()
         team_id, user_id = context.team_id or "", body["user"]["id"]
         channel_id = (body.get("channel") or {}).get("id", "")
         command = QuizCommand("start", count=1, section=action.get("value", ""))
+
+        def tell(reply: dict) -> None:
+            if body.get("response_url"):
+                respond(replace_original=False, **reply)
+            else:
+                client.chat_postEphemeral(channel=channel_id, user=user_id, text=reply["text"])
+
         problem = start_problem(services, team_id, channel_id, command)
         if problem:
-            services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id, text=problem))
+            services.after_ack(lambda: tell(notice(problem)))
             return
-        services.after_ack(lambda: act(services, runner, client, command, team_id, channel_id, user_id))
+        services.after_ack(lambda: tell(act(services, runner, client, command, team_id, channel_id, user_id)))
 
     return runner
 
@@ -134,11 +154,16 @@ def act(services: Services, runner: QuizRunner, client: WebClient, cmd: QuizComm
     language = plan.language if plan else pack.pack.default_language
     section = find_section(pack, cmd.section) if cmd.section else None
     seed = int(services.clock.now().timestamp())
-    chosen = choose_questions(pack, cmd.count, seed, section.id if section else None)
+    chosen = choose_questions(pack, cmd.count, seed, section.id if section else None,
+                              already_asked=quizzes.asked_in_channel(services.store, team_id, channel_id))
     if not chosen:
         return notice("This article has no quiz questions yet.")
-    quiz = runner.start(team_id=team_id, channel_id=channel_id, host=user_id, language=language,
-                        question_ids=[q.id for q in chosen], timer_s=cmd.timer, pack_id=pack.pack.id)
+    try:
+        quiz = runner.start(team_id=team_id, channel_id=channel_id, host=user_id, language=language,
+                            question_ids=[q.id for q in chosen], timer_s=cmd.timer, pack_id=pack.pack.id)
+    except QuizNotStarted as failure:
+        return notice(f"Slack didn't take the first question (`{escape(failure.error)}`). "
+                      "Is the app in this channel? `/invite` it, then try again.")
     if quiz is None:
         return notice("A quiz is already running in this channel.")
     return notice(f"Quiz on: {len(chosen)} question{'s' if len(chosen) > 1 else ''}, {cmd.timer}s each.")
