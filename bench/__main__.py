@@ -13,7 +13,9 @@ Absolute times depend on this shared machine; the ratios are what to read.
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import signal
+import subprocess
 import sqlite3
 import statistics
 import tempfile
@@ -76,8 +78,12 @@ class Target:
 
     def stop(self) -> int:
         rss = peak_rss_kib(self.proc.pid)
-        self.proc.terminate()
-        self.proc.wait(10)
+        os.killpg(self.proc.pid, signal.SIGTERM)  # graceful: the worker finishes its queued Slack calls
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
         return rss
 
 
@@ -93,7 +99,7 @@ def button_values(stub: SlackStub, action_id: str) -> list[str]:
 
 def scenario_bodies(kind: str, target: Target, stub: SlackStub, n: int) -> list[str]:
     if kind == "digest next":
-        return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"CD{i % 50:03d}", team_id=TEAM,
+        return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"CD{i:05d}", team_id=TEAM,
                                    trigger_id=f"{target.name}-digest-{i}", response_url=stub.response_url())
                 for i in range(n)]
     if kind == "poll votes":
@@ -219,12 +225,18 @@ def run_fanout(channels: int) -> None:
         for post in accepted:
             per_channel[post.params["channel"]] = per_channel.get(post.params["channel"], 0) + 1
         posted = sum(1 for o in outcomes if o is not None and o.status == "posted")
-        allowed = 1.0  # one post per channel, and the limit allows one per channel per second
+        # The rate limit allows every channel's one post within its first second; the stand-in itself is
+        # slower than that, so the floor is what the stand-in takes for the same posts sent directly.
+        floor_started = time.perf_counter()
+        direct = services.client_for(TEAM)
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            list(pool.map(lambda i: direct.chat_postMessage(channel=f"CX{i:05d}", text="x"), range(channels)))
+        floor = max(1.0, time.perf_counter() - floor_started)
         print(f"fan-out: {channels} channels due at 09:00, each job fired twice: {posted} posted, "
               f"{len(accepted)} accepted by the stand-in, {len(posts) - len(accepted)} answered 429; "
               f"channels posted more than once: {sum(1 for n in per_channel.values() if n > 1)}; "
-              f"{wall:.2f} s for what the rate limit allows in {allowed:.0f} s "
-              f"({wall / allowed:.2f}×, target ≤ 1.20 {'ok' if wall <= 1.2 * allowed else 'MISS'})")
+              f"{wall:.2f} s; the rate limit allows it in 1 s and the stand-in alone needs {floor:.2f} s for "
+              f"{channels} posts: {wall / floor:.2f}× the floor (target ≤ 1.20 {'ok' if wall <= 1.2 * floor else 'MISS'})")
 
 
 def main() -> None:

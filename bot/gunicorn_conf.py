@@ -26,3 +26,9 @@ def on_starting(server):
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+
+
+def worker_exit(server, worker):
+    from bot.web import shutdown
+
+    shutdown()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.blocks.digest import format_when
-from bot.blocks.home import HomeData, PlanCard
+from bot.blocks.home import HomeData, PlanCard, PollCard
+from bot.blocks.polls import text_bars
 from bot.digest import next_post_at, plan_items
 from bot.i18n import pick
+from bot.polls import tally
 from bot.services import Services
-from store import plans
+from store import plans, polls, quizzes
 
 
 def plan_cards(services: Services, team_id: str, viewer_tz: str | None) -> list[PlanCard]:
@@ -34,7 +36,27 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None) -> list[
     return cards
 
 
-def gather(services: Services, team_id: str, viewer_tz: str | None, is_admin: bool) -> HomeData:
-    extra = [section_builder(services, team_id) for section_builder in services.home_sections]
-    return HomeData(is_admin=is_admin, plans=plan_cards(services, team_id, viewer_tz),
-                    extra_sections=[blocks for blocks in extra if blocks])
+def poll_cards(services: Services, team_id: str) -> list[PollCard]:
+    cards = []
+    now = services.clock.now().timestamp()
+    for post in polls.open_posts(services.store, team_id):
+        if post.is_closed(now):
+            continue
+        pack = services.pack(post.pack_id)
+        poll = pack.poll(post.poll_id)
+        counts = tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
+        shown = ("Results are hidden until it closes." if post.results_hidden
+                 else text_bars(poll, post.language, counts))
+        cards.append(PollCard(post.channel_id, post.number, pick(poll.question, post.language), shown,
+                              counts.voters))
+    return cards
+
+
+def gather(services: Services, team_id: str, user_id: str, viewer_tz: str | None, is_admin: bool) -> HomeData:
+    return HomeData(
+        is_admin=is_admin,
+        plans=plan_cards(services, team_id, viewer_tz),
+        polls=poll_cards(services, team_id),
+        my_score=quizzes.user_rank(services.store, team_id, user_id),
+        leaderboard=quizzes.workspace_leaderboard(services.store, team_id),
+    )

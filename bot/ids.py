@@ -3,6 +3,7 @@
 DIGEST_READ_FULL = "digest.read_full"
 DIGEST_FULL_TEXT_VIEW = "digest.full_text"
 HOME_POST_NEXT = "home.post_next"
+HOME_START_QUIZ = "home.start_quiz"
 POLL_VOTE = "poll.vote"
 POLL_COMMENT = "poll.comment"
 POLL_COMMENT_VIEW = "poll.comment_view"

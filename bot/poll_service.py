@@ -14,13 +14,21 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.polls import comment_reply, format_close, poll_message, results_message
-from bot.i18n import pick
+from bot.i18n import pick, t
 from bot.polls import PollOptions, closing_time, tally
 from bot.posting import ChannelPacer, error_code, post_to_channel, with_block_fallback
 from bot.services import Services
+from bot.text import escape
+from questions.schema import Pack
 from store import plans, polls
 
 log = logging.getLogger(__name__)
+
+
+def channel_pack(services: Services, team_id: str, channel_id: str) -> Pack:
+    """The pack the channel is reading (its plan's), else the default: `/discuss` polls that article."""
+    plan = plans.get(services.store, team_id, channel_id)
+    return services.pack(plan.pack_id if plan else None)
 
 
 def counts_for(services: Services, post: polls.PollPost):
@@ -115,11 +123,9 @@ def after_vote(services: Services, client: WebClient, *, status: str, team_id: s
     if post is not None:
         poll = services.pack(post.pack_id).poll(post.poll_id)
         chosen = next((pick(o.label, post.language) for o in poll.options if o.id == option_id), "")
-    text = {
-        "changed": f":arrows_counterclockwise: Your vote moved to *{chosen}*.",
-        "same": f"Your vote for *{chosen}* is already counted. Click another option to change it.",
-        "closed": "Sorry, this poll has closed; votes are no longer taken. `/discuss results` shows the outcome.",
-    }.get(status, "That poll is no longer available.")
+    language = post.language if post is not None else "en"
+    key = f"vote_{status}" if status in ("changed", "same", "closed") else "vote_unknown"
+    text = t(language, key, option=escape(chosen))
     try:
         client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
     except SlackApiError as exc:
@@ -135,7 +141,7 @@ def show_comment(services: Services, *, team_id: str, post_id: int, comment_id: 
     """After the acknowledgement: the comment in the poll's thread, escaped, unsigned on anonymous polls."""
     post = polls.get_post(services.store, team_id, post_id)
     client = services.client_for(team_id)
-    message = comment_reply(text, None if post.anonymous else user_id)
+    message = comment_reply(text, None if post.anonymous else user_id, post.language)
     try:
         response = client.chat_postMessage(channel=post.channel_id, thread_ts=post.ts, **message)
         polls.record_comment_reply(services.store, comment_id, str(response["ts"]))

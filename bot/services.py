@@ -27,7 +27,6 @@ from questions.schema import Pack
 from store import Store, deliveries
 
 log = logging.getLogger(__name__)
-_delivery = threading.local()  # the Slack delivery being handled on this thread (see begin_delivery)
 
 
 def retry_handlers() -> list:
@@ -57,7 +56,7 @@ class Services:
     # Work that follows an acknowledgement runs here, not on Bolt's listener threads: a slow Web API call
     # must never keep the next request from being acknowledged.
     background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack",
+        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack",
                                                    initializer=_yield_to_acknowledgements)
     )
     # Bolt's own listener threads (they run each listener up to and just past its ack)
@@ -66,8 +65,6 @@ class Services:
     )
     # timers to run as the clock moves (quiz reveals, poll closing): the console calls each after a tick
     timers: list[Callable[[], object]] = field(default_factory=list)
-    # App Home contributors: each `(services, team_id) -> list of blocks` adds a section (polls, scores)
-    home_sections: list[Callable[..., list]] = field(default_factory=list)
     # coalesced chat.update of live messages (poll tallies, quiz answer counts)
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # workspaces whose Slack refused the native chart block: they get text bars from then on
@@ -85,18 +82,13 @@ class Services:
     def pack(self, pack_id: str | None = None) -> Pack:
         return self.packs.get(pack_id or "") or self.packs[self.default_pack_id]
 
-    def begin_delivery(self, team_id: str, key: str | None) -> None:
-        """Called by the middleware for each Slack delivery, on the thread that will run its listener."""
-        _delivery.current = (team_id, key) if key else None
-
-    def after_ack(self, work: Callable[..., object], *args: object) -> Future:
+    def after_ack(self, work: Callable[..., object], *args: object,
+                  delivery: tuple[str, str] | None = None) -> Future:
         """Run `work(*args)` once the listener has acknowledged; failures are logged, never lost silently.
 
-        The delivery this work belongs to is claimed in the database first, off the acknowledgement path:
-        a delivery Slack sends again (X-Slack-Retry-Num) is acknowledged again but its work runs once.
+        With a `delivery` (see bot.listeners.delivery), the delivery is claimed in the database first, off
+        the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
         """
-        delivery = getattr(_delivery, "current", None)
-        _delivery.current = None  # one claim per delivery
         future = self.background.submit(self._run_once, delivery, work, *args)
         with self._lock:
             self._in_flight.add(future)

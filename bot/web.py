@@ -48,24 +48,39 @@ def well_formed(raw: bytes, content_type: str) -> bool:
 
 
 def wsgi_app_for(bolt_handler: SlackRequestHandler):
+    """The WSGI app: /healthz, and Bolt at /slack/events with malformed bodies answered 400, not 500.
+
+    Bolt parses a body before checking it, and a body of the wrong shape makes it answer 500 (or raise).
+    Checking every body up front would cost each request a second parse, so the shape is only checked
+    when Bolt failed: the common path pays nothing.
+    """
+
     def application(environ, start_response):
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
+        raw = b""
         if environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             raw = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(raw)
-            if not well_formed(raw, environ.get("CONTENT_TYPE", "")):
-                start_response("400 Bad Request", [("Content-Type", "text/plain")])
-                return [b"malformed request"]
+        seen: list = []
+
+        def capture(status, headers, exc_info=None):
+            seen[:] = [status, headers]
+
         try:
-            return bolt_handler(environ, start_response)
+            body = bolt_handler(environ, capture)
         except (ValueError, TypeError, AttributeError, KeyError):
-            # Bolt parses the body before checking anything: malformed JSON, or JSON of the wrong shape
+            body, seen[:] = None, ["500 Internal Server Error", []]
+        if seen[0].startswith("500") and not well_formed(raw, environ.get("CONTENT_TYPE", "")):
             log.info("malformed request body refused")
             start_response("400 Bad Request", [("Content-Type", "text/plain")])
             return [b"malformed request"]
+        if body is None:
+            raise RuntimeError("Bolt failed on a well-formed request")
+        start_response(*seen)
+        return body
 
     return application
 
@@ -80,5 +95,21 @@ def create_wsgi_app(check_token: bool = True):
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    app, _scheduler = start(services)
+    app, scheduler = start(services)
+    _running.append((services, scheduler))
     return wsgi_app_for(SlackRequestHandler(app))
+
+
+_running: list = []  # the services and scheduler this worker started, for `shutdown`
+
+
+def shutdown(timeout: float = 20.0) -> None:
+    """On a graceful stop (gunicorn's worker_exit): no new timers, then let queued Slack work finish."""
+    for services, scheduler in _running:
+        if scheduler is not None:
+            scheduler.shutdown()
+        try:
+            services.wait_idle(timeout)
+        except TimeoutError:
+            log.warning("stopping with Slack work still queued; stored state is complete, messages may lag")
+        services.live.stop()

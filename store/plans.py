@@ -101,8 +101,7 @@ def _plan(row: dict | None) -> Plan | None:
 
 
 def get(store: Store, team_id: str, channel_id: str) -> Plan | None:
-    rows = store.db.query("SELECT * FROM plans WHERE team_id = ? AND channel_id = ?", [team_id, channel_id])
-    return _plan(next(iter(rows), None))
+    return _plan(store.row("SELECT * FROM plans WHERE team_id = ? AND channel_id = ?", [team_id, channel_id]))
 
 
 def all_plans(store: Store, team_id: str | None = None) -> list[Plan]:

@@ -122,8 +122,7 @@ def create_post(store: Store, *, team_id: str, channel_id: str, pack_id: str, po
 
 
 def get_post(store: Store, team_id: str, post_id: int) -> PollPost | None:
-    rows = store.db.query("SELECT * FROM poll_posts WHERE team_id = ? AND id = ?", [team_id, post_id])
-    return _post(next(iter(rows), None))
+    return _post(store.row("SELECT * FROM poll_posts WHERE team_id = ? AND id = ?", [team_id, post_id]))
 
 
 def latest_post(store: Store, team_id: str, channel_id: str, number: int) -> PollPost | None:
@@ -182,13 +181,14 @@ class VoteResult:
 
 def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id: str, now: float) -> VoteResult:
     with store.write() as db:
-        post = get_post(store, team_id, post_id)
-        if post is None:
+        state = store.row("SELECT closed_at, closes_at FROM poll_posts WHERE team_id = ? AND id = ?",
+                          [team_id, post_id])
+        if state is None:
             return VoteResult("unknown")
-        if post.is_closed(now):
+        if state["closed_at"] is not None or (state["closes_at"] is not None and now >= state["closes_at"]):
             return VoteResult("closed")
-        rows = db.query("SELECT option_id FROM votes WHERE poll_post_id = ? AND user_id = ?", [post_id, user_id])
-        previous = next((r["option_id"] for r in rows), None)
+        mine = store.row("SELECT option_id FROM votes WHERE poll_post_id = ? AND user_id = ?", [post_id, user_id])
+        previous = mine["option_id"] if mine else None
         if previous == option_id:
             return VoteResult("same", previous)
         db.execute(

@@ -121,8 +121,7 @@ def start(store: Store, *, team_id: str, channel_id: str, host: str, pack_id: st
 
 
 def get(store: Store, team_id: str, quiz_id: int) -> Quiz | None:
-    rows = store.db.query("SELECT * FROM quizzes WHERE team_id = ? AND id = ?", [team_id, quiz_id])
-    return _quiz(next(iter(rows), None))
+    return _quiz(store.row("SELECT * FROM quizzes WHERE team_id = ? AND id = ?", [team_id, quiz_id]))
 
 
 def running(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[Quiz]:
@@ -151,8 +150,7 @@ def record_question_ts(store: Store, quiz_id: int, position: int, ts: str) -> No
 
 
 def asked(store: Store, quiz_id: int, position: int) -> AskedQuestion | None:
-    rows = store.db.query("SELECT * FROM quiz_questions WHERE quiz_id = ? AND position = ?", [quiz_id, position])
-    row = next(iter(rows), None)
+    row = store.row("SELECT * FROM quiz_questions WHERE quiz_id = ? AND position = ?", [quiz_id, position])
     return None if row is None else AskedQuestion(**row)
 
 
@@ -252,14 +250,21 @@ def channel_leaderboard(store: Store, team_id: str, channel_id: str, limit: int 
         f"LIMIT {int(limit)}", [team_id, channel_id]))
 
 
+def workspace_leaderboard(store: Store, team_id: str, limit: int = 10) -> list[dict]:
+    return store.rows(
+        "SELECT user_id, SUM(score) AS score, SUM(correct) AS correct FROM quiz_answers WHERE team_id = ? "
+        f"GROUP BY user_id ORDER BY score DESC, correct DESC LIMIT {int(limit)}", [team_id])
+
+
 def user_rank(store: Store, team_id: str, user_id: str) -> tuple[int, int] | None:
-    """(score, rank) of a user across the workspace, or None if they never answered."""
-    rows = list(store.db.query(
-        "SELECT user_id, SUM(score) AS score FROM quiz_answers WHERE team_id = ? GROUP BY user_id "
-        "ORDER BY score DESC", [team_id]))
-    for rank, row in enumerate(rows, 1):
-        if row["user_id"] == user_id:
-            return row["score"], rank
-    return None
+    """(points, rank) of a user across the workspace, or None if they never answered."""
+    mine = store.row("SELECT SUM(score) AS score FROM quiz_answers WHERE team_id = ? AND user_id = ?",
+                     [team_id, user_id])
+    if mine is None or mine["score"] is None:
+        return None
+    ahead = store.row(
+        "SELECT COUNT(*) AS n FROM (SELECT SUM(score) AS s FROM quiz_answers WHERE team_id = ? GROUP BY user_id) "
+        "WHERE s > ?", [team_id, mine["score"]])
+    return mine["score"], ahead["n"] + 1
 
 

@@ -62,3 +62,31 @@ def test_admin_posts_the_next_digest_from_home(http_app, stub, services):
     http_app.action("home.post_next", "C1", user_id="UNOBODY", channel_id=None, view=home)
     stub.wait_for("views.publish", count=2)
     assert len(stub.calls("chat.postMessage")) == 1  # a non-admin's click posts nothing
+
+
+def test_home_shows_open_polls_scores_and_starts_a_quiz(http_app, stub, services, clock):
+    from store import polls, quizzes
+
+    plans.ensure(services.store, TEAM, "C1", pack_id="sample", language="en", days="", post_time="09:30",
+                 timezone="UTC", created_by="U1")
+    post = polls.create_post(services.store, team_id=TEAM, channel_id="C1", pack_id="sample", poll_id="p2", number=2,
+                             language="en", anonymous=False, results_hidden=False, closes_at=None, posted_by="U1")
+    polls.record_ts(services.store, post.id, "1.1")
+    polls.cast_vote(services.store, TEAM, post.id, "UA", "yes", clock.now().timestamp())
+    quiz = quizzes.start(services.store, team_id=TEAM, channel_id="C1", host="U1", pack_id="sample", language="en",
+                         question_ids=["q-code-red-weeks"], timer_s=30, now=clock.now().timestamp())
+    quizzes.open_question(services.store, quiz, 0, clock.now().timestamp())
+    for user, pick in (("UVIEW", 1), ("UBEST", 1), ("UWRONG", 0)):
+        quizzes.answer(services.store, team_id=TEAM, quiz_id=quiz.id, position=0, user_id=user, answer_text=str(pick),
+                       correct=pick == 1, score={"UVIEW": 110, "UBEST": 140}.get(user, 0),
+                       now=clock.now().timestamp())
+    quizzes.finish(services.store, quiz.id, "finished", clock.now().timestamp())
+    view = open_home(http_app, stub, "UVIEW")
+    assert_valid_home(view)
+    text = str(view["blocks"])
+    assert "Poll 2: Is memory a moat?" in text and "1 (100%)" in text
+    assert "You: *110* points, rank *#2*" in text
+    assert text.index("<@UBEST>") < text.index("<@UVIEW>")
+    http_app.action("home.start_quiz", "C1", user_id="UVIEW", channel_id=None, view={"type": "home", "blocks": []})
+    question = stub.wait_for("chat.postMessage")[0]
+    assert question.params["channel"] == "C1" and question.params["text"].startswith("Quiz question 1")

@@ -101,5 +101,5 @@ def test_coalesced_draws_are_a_second_apart_and_the_final_state_is_drawn(times):
     now[0] = 1000.0
     live.flush()
     gaps = [b[0] - a[0] for a, b in zip(draws, draws[1:])]
-    assert all(gap >= 1.0 - EPSILON for gap in gaps)  # float readings: 0.9999999999999998 is a second
+    assert all(gap >= 1.0 - EPSILON for gap in gaps)  # float clock readings: 0.9999999 s counts as 1 s
     assert draws[-1][1] == len(times)  # the last draw shows every vote

@@ -22,12 +22,6 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
 @pytest.fixture
-def stub():
-    with SlackStub() as s:
-        yield s
-
-
-@pytest.fixture
 def client(stub):
     return WebClient(base_url=stub.base_url, token="xoxb-test", timeout=5)
 

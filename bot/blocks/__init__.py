@@ -81,35 +81,28 @@ def modal(title: str, blocks: list[dict], *, callback_id: str, close: str = "Clo
 
 
 def split_text(text: str, limit: int = SECTION_TEXT_LIMIT) -> list[str]:
-    """Cut long text into chunks of at most `limit` characters, at paragraph, then line, then hard breaks."""
+    """Cut long text into chunks of at most `limit` characters, at paragraphs, then lines, then anywhere."""
+    pieces = []
+    for paragraph in text.split("\n\n"):
+        if len(paragraph) <= limit:
+            pieces.append(paragraph)
+        else:
+            lines = [line[i:i + limit] for line in paragraph.split("\n") for i in range(0, max(len(line), 1), limit)]
+            pieces += _pack(lines, "\n", limit)
+    return _pack(pieces, "\n\n", limit)
+
+
+def _pack(pieces: list[str], separator: str, limit: int) -> list[str]:
+    """Join consecutive pieces (each at most `limit` long) while the result stays within `limit`."""
     chunks: list[str] = []
     current = ""
-    for paragraph in text.split("\n\n"):
-        pieces = [paragraph] if len(paragraph) <= limit else _hard_split(paragraph, limit)
-        for piece in pieces:
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                chunks.append(current)
-                current = piece
+    for piece in pieces:
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            chunks.append(current)
+            current = piece
     if current:
         chunks.append(current)
     return chunks
-
-
-def _hard_split(text: str, limit: int) -> list[str]:
-    out, line_buf = [], ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            out.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{line_buf}\n{line}" if line_buf else line
-        if len(candidate) <= limit:
-            line_buf = candidate
-        else:
-            out.append(line_buf)
-            line_buf = line
-    if line_buf:
-        out.append(line_buf)
-    return out

@@ -19,14 +19,25 @@ class PlanCard:
 
 
 @dataclass(frozen=True)
+class PollCard:
+    channel_id: str
+    number: int
+    question: str
+    tally_text: str  # text bars, or a note that results are hidden
+    voters: int
+
+
+@dataclass(frozen=True)
 class HomeData:
     is_admin: bool
     plans: list[PlanCard] = field(default_factory=list)
-    # later sections (polls, quiz scores) add blocks through `extra_sections`
-    extra_sections: list[list[dict]] = field(default_factory=list)
+    polls: list[PollCard] = field(default_factory=list)
+    my_score: tuple[int, int] | None = None  # (points, rank in the workspace)
+    leaderboard: list[dict] = field(default_factory=list)  # user_id, score, correct
 
 
 MAX_PLANS = 15
+MAX_POLLS = 5
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
@@ -42,14 +53,31 @@ def home_view(data: HomeData) -> dict:
     for card in data.plans[:MAX_PLANS]:
         text = (f"*<#{card.channel_id}>* · _{escape(card.title)}_\n{progress_bar(card.done, card.total)} "
                 f"{card.done} of {card.total} · {card.state}")
-        accessory = button("Post next", ids.HOME_POST_NEXT, value=card.channel_id) if (
-            data.is_admin and card.done < card.total) else None
-        blocks.append(section(text, accessory=accessory))
+        blocks.append(section(text))
+        buttons = [button("Start a quiz", ids.HOME_START_QUIZ, value=card.channel_id)]
+        if data.is_admin and card.done < card.total:
+            buttons.append(button("Post next", ids.HOME_POST_NEXT, value=card.channel_id))
+        blocks.append(actions(*buttons, block_id=f"home|{card.channel_id}"))
     if len(data.plans) > MAX_PLANS:
         blocks.append(context(f"…and {len(data.plans) - MAX_PLANS} more channels."))
-    for extra in data.extra_sections:
-        if len(blocks) + len(extra) + 2 > VIEW_BLOCK_LIMIT:
-            blocks.append(context("More is available in the channels themselves."))
-            break
-        blocks += [divider(), *extra]
+
+    blocks += [divider(), header("Open polls")]
+    if not data.polls:
+        blocks.append(section("No open polls. `/discuss` in a channel posts the article's closing questions."))
+    for poll in data.polls[:MAX_POLLS]:
+        blocks.append(section(f"*<#{poll.channel_id}>* · Poll {poll.number}: {escape(poll.question)}\n"
+                              f"{poll.tally_text}"))
+    if len(data.polls) > MAX_POLLS:
+        blocks.append(context(f"…and {len(data.polls) - MAX_POLLS} more open polls."))
+
+    blocks += [divider(), header("Quiz scores")]
+    if data.my_score:
+        points, rank = data.my_score
+        blocks.append(section(f"You: *{points}* points, rank *#{rank}* in this workspace."))
+    else:
+        blocks.append(section("You haven't played yet: `/quiz` in a channel, or *Start a quiz* above."))
+    if data.leaderboard:
+        lines = [f"{rank}. <@{row['user_id']}> · {row['score']} points · {row['correct']} right"
+                 for rank, row in enumerate(data.leaderboard[:10], 1)]
+        blocks.append(section("*Leaderboard*\n" + "\n".join(lines)))
     return {"type": "home", "blocks": blocks[:VIEW_BLOCK_LIMIT]}

@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot import ids
 from bot.blocks import actions, button, context, divider, header, modal, section
-from bot.i18n import pick
+from bot.i18n import pick, t
 from bot.polls import Tally
 from bot.text import escape, truncate
 from questions.schema import Pack, Poll
@@ -21,13 +21,16 @@ def option_label(poll: Poll, index: int, language: str) -> str:
 
 
 def chart_block(poll: Poll, language: str, counts: Tally, title: str) -> dict:
-    """Slack's native bar chart (`data_visualization`); category labels are short and unique (A., B., ...)."""
+    """Slack's native bar chart (`data_visualization`); category labels are short and unique (A., B., ...).
+
+    Shape from the Block Kit schema: title ≤ 50, one series named ≤ 20, one point per category, labels ≤ 20.
+    """
     categories = [truncate(option_label(poll, i, language), CHART_LABEL_LIMIT) for i in range(len(poll.options))]
     points = [{"label": cat, "value": counts.counts[o.id]} for cat, o in zip(categories, poll.options)]
     return {
         "type": "data_visualization",
         "title": truncate(title, 50),
-        "chart": {"type": "bar", "series": [{"name": "Votes", "data": points}],
+        "chart": {"type": "bar", "series": [{"name": truncate(t(language, "poll_votes"), 20), "data": points}],
                   "axis_config": {"categories": categories}},
     }
 
@@ -46,7 +49,7 @@ def poll_message(pack: Pack, poll: Poll, number: int, post_id: int, language: st
                  anonymous: bool, results_hidden: bool, closes: str | None, closed: bool, charts: bool = True) -> dict:
     question = pick(poll.question, language)
     blocks: list[dict] = [
-        header(f"Poll {number} of {len(pack.polls)}" if language == "en" else f"投票 {number}/{len(pack.polls)}"),
+        header(t(language, "poll_of", number=number, total=len(pack.polls))),
         section(f"*{escape(question)}*"),
     ]
     if not closed:
@@ -56,26 +59,26 @@ def poll_message(pack: Pack, poll: Poll, number: int, post_id: int, language: st
             block_id=f"poll|{post_id}",
         ))
     if results_hidden and not closed:
-        blocks.append(section(f":see_no_evil: Results are hidden until the poll closes. *{counts.voters}* voted so far."))
+        blocks.append(section(t(language, "poll_hidden", count=counts.voters)))
     else:
         if charts and counts.voters:
             blocks.append(chart_block(poll, language, counts, truncate(question, 50)))
         blocks.append(section(text_bars(poll, language, counts) if not charts or not counts.voters
-                              else f"*{counts.voters}* voted"))
+                              else t(language, "poll_voted", count=counts.voters)))
     if not closed:
-        blocks.append(actions(button(pick(poll.comment_prompt, language)[:60] or "Add a comment", ids.POLL_COMMENT,
-                                     value=str(post_id)), block_id=f"poll-comment|{post_id}"))
+        blocks.append(actions(button(t(language, "poll_add_comment"), ids.POLL_COMMENT, value=str(post_id)),
+                              block_id=f"poll-comment|{post_id}"))
     notes = []
     if anonymous:
-        notes.append(":bust_in_silhouette: Anonymous: names are never shown or exported. "
-                     "The bot keeps your Slack id only to count one vote per person.")
+        notes.append(t(language, "poll_anonymous"))
     if closed:
-        notes.append(":lock: Closed.")
-    elif closes:
-        notes.append(f":alarm_clock: Closes {closes}.")
-    notes.append("Click another option to change your vote.")
+        notes.append(t(language, "poll_closed"))
+    else:
+        if closes:
+            notes.append(t(language, "poll_closes", when=closes))
+        notes.append(t(language, "poll_change_vote"))
     blocks.append(context(" ".join(notes)))
-    return {"text": f"Poll: {truncate(question, 150)}", "blocks": blocks}
+    return {"text": t(language, "poll_text", question=truncate(question, 150)), "blocks": blocks}
 
 
 def comment_modal(poll: Poll, post_id: int, language: str) -> dict:
@@ -89,39 +92,42 @@ def comment_modal(poll: Poll, post_id: int, language: str) -> dict:
                         "max_length": COMMENT_MAX, "min_length": 1},
         },
     ]
-    return modal("Add a comment", blocks, callback_id=ids.POLL_COMMENT_VIEW, submit="Post", close="Cancel",
-                 private_metadata=str(post_id))
+    return modal(t(language, "poll_add_comment"), blocks, callback_id=ids.POLL_COMMENT_VIEW,
+                 submit=t(language, "poll_post"), close=t(language, "poll_cancel"), private_metadata=str(post_id))
 
 
-def comment_reply(text: str, user_id: str | None) -> dict:
+def comment_reply(text: str, user_id: str | None, language: str = "en") -> dict:
     """A comment in the poll's thread: escaped, so it can never mention anyone; unattributed when anonymous."""
-    who = f"<@{user_id}>" if user_id else "Someone (anonymous)"
+    who = f"<@{user_id}>" if user_id else t(language, "poll_anonymous_commenter")
     body = f"{who}: {escape(text)}"
     return {"text": truncate(body, 3000), "blocks": [section(body)]}
 
 
 def results_message(pack: Pack, poll: Poll, number: int, language: str, counts: Tally, comments: list[dict], *,
                     anonymous: bool, charts: bool = True) -> dict:
-    blocks: list[dict] = [header(f"Results: poll {number}"), section(f"*{escape(pick(poll.question, language))}*")]
+    blocks: list[dict] = [header(t(language, "poll_results_of", number=number)),
+                          section(f"*{escape(pick(poll.question, language))}*")]
     if charts and counts.voters:
-        blocks.append(chart_block(poll, language, counts, "Final results"))
+        blocks.append(chart_block(poll, language, counts, t(language, "poll_final_results")))
     blocks.append(section(text_bars(poll, language, counts)))
-    blocks.append(context(f"{counts.voters} voted."))
+    blocks.append(context(t(language, "poll_voted_plain", count=counts.voters)))
     if comments:
         blocks.append(divider())
         for comment in comments[:3]:
             who = "" if anonymous else f"<@{comment['user_id']}>: "
             blocks.append(section(f"> {who}{escape(truncate(comment['text'], 500))}"))
-    return {"text": f"Results: {truncate(pick(poll.question, language), 150)}", "blocks": blocks}
+    return {"text": t(language, "poll_results_text", question=truncate(pick(poll.question, language), 150)),
+            "blocks": blocks}
 
 
 def results_reply(pack: Pack, poll: Poll, number: int, language: str, counts: Tally, *, hidden: bool) -> dict:
     if hidden:
-        text = f"Poll {number}: results are hidden until it closes ({counts.voters} voted so far)."
+        text = t(language, "poll_hidden_reply", number=number, count=counts.voters)
         return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
     blocks = [section(f"*Poll {number}: {escape(pick(poll.question, language))}*"),
-              section(text_bars(poll, language, counts)), context(f"{counts.voters} voted.")]
-    return {"response_type": "ephemeral", "text": f"Poll {number} results", "blocks": blocks}
+              section(text_bars(poll, language, counts)), context(t(language, "poll_voted_plain", count=counts.voters))]
+    return {"response_type": "ephemeral", "text": t(language, "poll_results_of", number=number),
+            "blocks": blocks}
 
 
 def format_close(moment: dt.datetime) -> str:

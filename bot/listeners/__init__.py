@@ -2,12 +2,11 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, middleware, polls, quiz
+from bot.listeners import actions, commands, events, polls, quiz
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
-    middleware.register(app, services)
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)

@@ -23,6 +23,7 @@ from bot.blocks.digest import (
 )
 from bot.delivery import next_post_label, post_next
 from bot.digest import CommandError, DigestCommand, find_section, parse_digest, pick_language, plan_items
+from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
 from bot.posting import ChannelPacer
 from bot.services import Services
@@ -38,7 +39,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     pacer = pacer or ChannelPacer()
 
     @app.command("/digest")
-    def handle_digest(ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext):
+    def handle_digest(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond, context: BoltContext):
         team_id, channel_id = context.team_id or "", command.get("channel_id", "")
         parsed = parse_digest(command.get("text", ""))
         if isinstance(parsed, CommandError):
@@ -48,7 +49,8 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         ack()
         services.after_ack(
             lambda: respond(change_plan(services, pacer, client, parsed, team_id, channel_id, command["user_id"],
-                                        command))
+                                        command)),
+            delivery=delivery_of(body, context),
         )
 
 

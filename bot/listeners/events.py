@@ -9,6 +9,7 @@ from bot import ids
 from bot.blocks.home import home_view
 from bot.delivery import post_next
 from bot.home import gather
+from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
 from bot.posting import ChannelPacer
 from bot.services import Services
@@ -18,7 +19,7 @@ from store import plans
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     caller = look_up(client, user_id)
     is_admin = caller.is_workspace_admin or user_id in services.settings.admin_user_ids
-    view = home_view(gather(services, team_id, caller.timezone, is_admin))
+    view = home_view(gather(services, team_id, user_id, caller.timezone, is_admin))
     client.views_publish(user_id=user_id, view=view)
 
 
@@ -26,10 +27,11 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     pacer = pacer or ChannelPacer()
 
     @app.event("app_home_opened")
-    def on_home_opened(event: dict, client: WebClient, context: BoltContext):
+    def on_home_opened(body: dict, event: dict, client: WebClient, context: BoltContext):
         if event.get("tab", "home") != "home":
             return
-        services.after_ack(publish_home, services, client, context.team_id or "", event["user"])
+        services.after_ack(publish_home, services, client, context.team_id or "", event["user"],
+                           delivery=delivery_of(body, context))
 
     @app.action(ids.HOME_POST_NEXT)
     def on_post_next(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):

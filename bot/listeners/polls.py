@@ -10,6 +10,7 @@ from bot import ids, poll_service
 from bot.blocks.digest import error_reply, notice
 from bot.blocks.polls import COMMENT_MAX, comment_modal, results_reply
 from bot.digest import CommandError
+from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
 from bot.polls import USAGE, DiscussCommand, parse_discuss, tally
 from bot.posting import ChannelPacer, error_code
@@ -32,9 +33,10 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     services.timers.append(lambda: poll_service.close_due(services, pacer))
 
     @app.command("/discuss")
-    def handle_discuss(ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext):
+    def handle_discuss(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,
+                       context: BoltContext):
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
-        pack = services.pack()
+        pack = poll_service.channel_pack(services, team_id, channel_id)
         parsed = parse_discuss(command.get("text", ""), len(pack.polls))
         if isinstance(parsed, CommandError):
             return ack(error_reply(parsed.message, parsed.usage))
@@ -44,7 +46,8 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         if parsed.action == "results":
             return ack(results(services, team_id, channel_id, parsed))
         ack()
-        services.after_ack(lambda: respond(act(services, pacer, client, parsed, team_id, channel_id, user_id)))
+        services.after_ack(lambda: respond(act(services, pacer, client, parsed, team_id, channel_id, user_id)),
+                           delivery=delivery_of(body, context))
 
     @app.action(ids.POLL_VOTE)
     def handle_vote(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
@@ -90,7 +93,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
 
 
 def results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand) -> dict:
-    pack = services.pack()
+    pack = poll_service.channel_pack(services, team_id, channel_id)
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
     replies = []
     now = services.clock.now().timestamp()
@@ -128,7 +131,7 @@ def act(services: Services, pacer: ChannelPacer, client: WebClient, cmd: Discuss
             return notice("Sorry, exporting the team's answers is for workspace admins.")
         return send_export(services, client, team_id, user_id)
     plan = plans.get(services.store, team_id, channel_id)
-    pack = services.pack()
+    pack = poll_service.channel_pack(services, team_id, channel_id)
     language = plan.language if plan else pack.pack.default_language
     timezone = caller.timezone or (plan.timezone if plan else services.settings.default_tz)
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
@@ -136,7 +139,8 @@ def act(services: Services, pacer: ChannelPacer, client: WebClient, cmd: Discuss
     for number in numbers:
         try:
             poll_service.post_poll(services, pacer, team_id=team_id, channel_id=channel_id, number=number,
-                                   language=language, options=cmd.options, posted_by=user_id, timezone=timezone)
+                                   language=language, options=cmd.options, posted_by=user_id, timezone=timezone,
+                                   pack_id=pack.pack.id)
         except SlackApiError as exc:
             return notice(f"Slack didn't take poll {number} (`{escape(error_code(exc))}`). "
                           "Is the app in this channel? `/invite` it, then try again.")

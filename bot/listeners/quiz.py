@@ -9,6 +9,7 @@ from bot import ids
 from bot.blocks.digest import error_reply, notice
 from bot.blocks.quiz import numeric_modal, scores_reply
 from bot.digest import CommandError, find_section
+from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
 from bot.posting import ChannelPacer
 from bot.quiz import QuizCommand, choose_questions, parse_number, parse_quiz
@@ -34,7 +35,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     services.timers.append(runner.tick)
 
     @app.command("/quiz")
-    def handle_quiz(ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext):
+    def handle_quiz(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond, context: BoltContext):
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
         parsed = parse_quiz(command.get("text", ""))
         if isinstance(parsed, CommandError):
@@ -49,7 +50,8 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
             if problem:
                 return ack(notice(problem))
         ack()
-        services.after_ack(lambda: respond(act(services, runner, client, parsed, team_id, channel_id, user_id)))
+        services.after_ack(lambda: respond(act(services, runner, client, parsed, team_id, channel_id, user_id)),
+                           delivery=delivery_of(body, context))
 
     def take_answer(ack: Ack, client: WebClient, context: BoltContext, body: dict, quiz_id: int, position: int,
                     raw_answer: str, channel_id: str, respond: Respond | None = None) -> None:
@@ -109,9 +111,20 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         team_id, user_id = context.team_id or "", body["user"]["id"]
         channel_id = (body.get("channel") or {}).get("id", "")
         command = QuizCommand("start", count=1, section=action.get("value", ""))
+        start_from_button(client, respond if body.get("response_url") else None, command, team_id, channel_id,
+                          user_id)
 
+    @app.action(ids.HOME_START_QUIZ)
+    def handle_home_start(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+        ack()
+        team_id, user_id, channel_id = context.team_id or "", body["user"]["id"], action.get("value", "")
+        start_from_button(client, None, QuizCommand("start"), team_id, channel_id, user_id)
+
+    def start_from_button(client: WebClient, respond: Respond | None, command: QuizCommand, team_id: str,
+                          channel_id: str, user_id: str) -> None:
+        """A quiz started by a click (Quick check, App Home): the outcome goes to the clicker only."""
         def tell(reply: dict) -> None:
-            if body.get("response_url"):
+            if respond is not None:
                 respond(replace_original=False, **reply)
             else:
                 client.chat_postEphemeral(channel=channel_id, user=user_id, text=reply["text"])
