@@ -122,3 +122,19 @@ def test_help_documents_every_form_and_the_scoring_formula():
     for rule in ("worth 100", "50 + 50 × closeness", "1 − |error| ÷ tolerance", "1 + speed ÷ 2",
                  "1 − seconds taken ÷ timer", "150", "score 0", "final"):
         assert rule in HELP
+
+
+def test_a_chinese_channel_gets_its_quiz_in_chinese():
+    pack = PACKS[0]
+    question = pack.question("q-weekly-users")
+    asked = json.dumps(question_message(pack, question, quiz_id=1, position=0, total=3, language="zh-Hant",
+                                        answered=4, timer_s=45), ensure_ascii=False)
+    assert "第 1 題,共 3 題" in asked and "已有 *4* 人作答" in asked and "作答 (百萬)" in asked
+    assert "answered" not in asked and "Question" not in asked
+    revealed = json.dumps(reveal_message(pack, question, position=0, total=3, language="zh-Hant",
+                                         stats={"answered": 4, "correct": 2, "fastest": None}), ensure_ascii=False)
+    assert "解答" in revealed and "2 人答對" in revealed
+    results = json.dumps(results_message(pack, [question], ROWS[:2], "zh-Hant", table=False), ensure_ascii=False)
+    assert "測驗結果" in results and "答對 5 題" in results and "重讀" in results
+    assert answer_receipt("locked", question, "780", "zh-Hant")["text"].startswith(":lock: 已鎖定:*780 百萬*")
+    assert "鎖定答案" in json.dumps(numeric_modal(question, 1, 0, "zh-Hant"), ensure_ascii=False)

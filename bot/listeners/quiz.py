@@ -9,6 +9,7 @@ from bot import ids
 from bot.blocks.digest import error_reply, notice
 from bot.blocks.quiz import numeric_modal, scores_reply
 from bot.digest import CommandError, find_section
+from bot.i18n import t
 from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
 from bot.posting import ChannelPacer
@@ -93,14 +94,16 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
 
     @app.view(ids.QUIZ_NUMERIC_VIEW)
     def handle_numeric(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext):
+        """Validate the estimate (errors stay in the modal), then store it as a click's answer is stored."""
         raw = ((view["state"]["values"].get(ids.QUIZ_NUMERIC_BLOCK, {}).get(ids.QUIZ_NUMERIC_INPUT) or {})
                .get("value") or "")
-        if parse_number(raw) is None:
-            return ack(response_action="errors", errors={ids.QUIZ_NUMERIC_BLOCK: "Type a number, like 1.4 or 800."})
         parts = view.get("private_metadata", "").split("|")
         if len(parts) != 2 or not all(is_number(p) for p in parts):
             return ack()
         quiz = quizzes.get(services.store, context.team_id or "", int(parts[0]))
+        if parse_number(raw) is None:
+            message = t(quiz.language if quiz else "en", "quiz_bad_number")
+            return ack(response_action="errors", errors={ids.QUIZ_NUMERIC_BLOCK: message})
         take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), raw.strip(),
                     quiz.channel_id if quiz else "")
 
