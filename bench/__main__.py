@@ -107,7 +107,7 @@ def scenario_bodies(kind: str, target: Target, stub: SlackStub, n: int) -> list[
         if target.name == "app":
             fire(target.url, [slash_command_body("/discuss", "1", user_id="UHOST", channel_id="CPOLL", team_id=TEAM,
                                                  response_url=stub.response_url())], 1)
-            stub.wait_for("chat.postMessage", where=lambda c: "Poll:" in str(c.params.get("text")), timeout=30)
+            stub.wait_for("chat.postMessage", where=lambda c: "poll.vote" in str(c.params.get("blocks")), timeout=30)
             values = [v for v in button_values(stub, "poll.vote")][:4]
         return [block_actions_body("poll.vote", values[i % len(values)], user_id=f"UV{i:05d}", channel_id="CPOLL",
                                    team_id=TEAM, trigger_id=f"{target.name}-vote-{i}") for i in range(n)]
@@ -115,7 +115,7 @@ def scenario_bodies(kind: str, target: Target, stub: SlackStub, n: int) -> list[
     if target.name == "app":
         fire(target.url, [slash_command_body("/quiz", "section 1 timer 300", user_id="UHOST", channel_id="CQUIZ",
                                              team_id=TEAM, response_url=stub.response_url())], 1)
-        stub.wait_for("chat.postMessage", where=lambda c: "Quiz question" in str(c.params.get("text")), timeout=30)
+        stub.wait_for("chat.postMessage", where=lambda c: "quiz.choice" in str(c.params.get("blocks")), timeout=30)
         values = button_values(stub, "quiz.choice") or values
     return [block_actions_body("quiz.choice", values[i % len(values)], user_id=f"UQ{i:05d}", channel_id="CQUIZ",
                                team_id=TEAM, trigger_id=f"{target.name}-quiz-{i}") for i in range(n)]

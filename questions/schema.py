@@ -164,6 +164,9 @@ class Pack(Strict):
         for p in self.polls:
             if p.section is not None and p.section not in known:
                 raise ValueError(f"poll {p.id}: section {p.section!r} is not a section id")
+        for note in self.pack.restorations:
+            if note.section not in known:
+                raise ValueError(f"restoration of {note.restored!r}: section {note.section!r} is not a section id")
         missing = sorted(_missing_languages(self, set(self.pack.languages)))
         if missing:
             raise ValueError("texts missing a language: " + "; ".join(missing[:10]))

@@ -78,3 +78,10 @@ def test_validate_command_exits_non_zero_and_prints_file_and_line(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "bot", "validate", str(SAMPLE)], capture_output=True, text=True,
                         cwd=ROOT, timeout=60)
     assert ok.returncode == 0 and "sample" in ok.stdout
+
+
+def test_a_quiz_question_citing_a_missing_section_is_refused(tmp_path):
+    path, _ = broken(tmp_path, "    section: s3\n", "    section: s9\n")
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    assert "'s9' is not a section id" in str(caught.value)
