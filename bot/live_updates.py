@@ -6,8 +6,9 @@ message inside the same second at Slack's end. The first change to a quiet messa
 mark the message dirty and are drawn together when the interval has passed. Each update reads the state
 at the moment it is drawn, so the final state is always what the channel ends up seeing.
 
-`Coalescer` is the pure rule (time passed in); `LiveUpdates` runs it: on a daemon thread in the app, or by
-`flush(now)` calls in tests and the console.
+`Coalescer` (bot/coalesce.py) is the pure rule, time passed in; `LiveUpdates` runs it: on a daemon thread in
+the app, or by `flush(now)` calls in tests and the console. `exclusive(key)` lets the code that replaces a
+live message for good (a quiz reveal) wait for a draw in flight, so a late count can never land on top of it.
 """
 
 from __future__ import annotations
@@ -17,48 +18,9 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
+from bot.coalesce import EPSILON, Coalescer  # noqa: F401 - also importable from here, as before
+
 log = logging.getLogger(__name__)
-EPSILON = 1e-6  # clock readings are floats: an interval measured as 1.0999999 s has passed
-
-
-class Coalescer:
-    def __init__(self, interval: float = 1.1):
-        self.interval = interval
-        self._last_sent: dict[Hashable, float] = {}
-        self._dirty: set[Hashable] = set()
-        self._in_flight: set[Hashable] = set()
-        self._lock = threading.Lock()
-
-    def offer(self, key: Hashable, now: float) -> bool:
-        """A change to `key`: True means draw it now (and call `done` after); False means it is queued."""
-        with self._lock:
-            last = self._last_sent.get(key)
-            if key not in self._in_flight and (last is None or now - last >= self.interval - EPSILON):
-                self._last_sent[key] = now
-                self._in_flight.add(key)
-                self._dirty.discard(key)
-                return True
-            self._dirty.add(key)
-            return False
-
-    def due(self, now: float) -> list[Hashable]:
-        """Queued keys whose interval has passed; each is handed out once (call `done` after drawing)."""
-        with self._lock:
-            ready = [k for k in self._dirty
-                     if k not in self._in_flight and now - self._last_sent.get(k, float("-inf")) >= self.interval - EPSILON]
-            for key in ready:
-                self._dirty.discard(key)
-                self._in_flight.add(key)
-                self._last_sent[key] = now
-            return ready
-
-    def done(self, key: Hashable) -> None:
-        with self._lock:
-            self._in_flight.discard(key)
-
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._dirty) + len(self._in_flight)
 
 
 class LiveUpdates:
@@ -71,6 +33,8 @@ class LiveUpdates:
         self._draw: dict[Hashable, Callable[[], None]] = {}
         self._run = run or (lambda fn: fn())
         self._stop = threading.Event()
+        self._locks: dict[Hashable, threading.RLock] = {}
+        self._locks_lock = threading.Lock()
         if background:
             threading.Thread(target=self._loop, name="live-updates", daemon=True).start()
 
@@ -86,9 +50,16 @@ class LiveUpdates:
             self._run(lambda key=key: self._draw_once(key))
         return len(keys)
 
+    def exclusive(self, key: Hashable) -> threading.RLock:
+        """The lock every draw of `key` holds: `with live.exclusive(key):` waits for a draw in flight and
+        keeps the next one out, so a final version drawn inside it is the last thing Slack receives."""
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.RLock())
+
     def _draw_once(self, key: Hashable) -> None:
         try:
-            self._draw[key]()
+            with self.exclusive(key):
+                self._draw[key]()
         except Exception:  # noqa: BLE001 - a failed update is retried by the next change; never crash the loop
             log.warning("live update of %s failed", key, exc_info=True)
         finally:

@@ -24,9 +24,6 @@ DEFAULT_QUESTIONS = 5
 MAX_QUESTIONS = 10
 DEFAULT_TIMER = 45
 TIMER_RANGE = (10, 300)
-# A quiz whose open question ran out more than this long ago (the app was down) is closed with the results
-# so far rather than carried on: nobody is still waiting for question 3 an hour later.
-RESUME_WITHIN_S = 600
 
 USAGE = {
     "start": "/quiz [N] [timer SECONDS]",
@@ -132,3 +129,18 @@ def score_numeric(question: QuizQuestion, value: float, elapsed: float, timer: f
         return False, 0
     closeness = 1.0 if tolerance == 0 else 1.0 - error / tolerance
     return True, round((50 + 50 * closeness) * (1 + speed(elapsed, timer) / 2))
+
+
+def missed(stats: dict) -> bool:
+    """A question the channel didn't know: nobody answered, or fewer than half of those who did got it right."""
+    return stats["answered"] == 0 or 2 * stats["correct"] < stats["answered"]
+
+
+def sections_to_reread(sections: list[str], stats: list[dict]) -> list[str]:
+    """The sections (in asking order, once each) of the questions the channel missed: the results message
+    points there (`/digest show N`) rather than at every section the quiz touched."""
+    chosen: list[str] = []
+    for section_id, question_stats in zip(sections, stats):
+        if missed(question_stats) and section_id not in chosen:
+            chosen.append(section_id)
+    return chosen

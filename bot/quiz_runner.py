@@ -1,53 +1,48 @@
 """Running quizzes: ask, take answers, reveal on the timer, move on, post results.
 
-Deadlines live in SQLite, and `tick()` does whatever is due at the clock's `now`: reveal questions whose
-time is up, ask the next one, finish the quiz. The scheduler calls it every second; after a restart the
-first tick reveals whatever ran out while the process was down and carries on, so no question is ever
-left open; if the app was down for longer than `RESUME_WITHIN_S` past a deadline, the quiz is closed with
-the results so far instead. Reveals and finishes are conditional updates, so two processes ticking at
-once act once.
+Deadlines live in SQLite, and `tick(now)` does whatever is due at `now`: reveal questions whose time is
+up, ask the next one, finish the quiz. The scheduler calls it every second (and the console after it
+fast-forwards). After a restart the first tick reveals whatever ran out while the process was down: a
+short outage and the quiz carries on; one longer than `STALE_AFTER` and it closes with the results so
+far, since nobody is still waiting for question 3 an hour later. Either way no question is left open.
 
-A question's message is redrawn by two parties, the coalesced "N answered" count and the reveal. Both
-hold the message's lock around "check whether it is revealed, then chat.update", so a count drawn just
-before the reveal can never land after it and put the answer buttons back.
+Reveals and finishes are conditional updates, so two ticks (or a tick and `/quiz stop`) act once, and a
+stopped quiz never asks another question. A reveal replaces the live question under the message's
+`live.exclusive` lock, so a coalesced "N answered" update still on its way cannot land on top of it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.quiz import answer_receipt, question_message, results_message, reveal_message
-from bot.posting import ChannelPacer, error_code, post_to_channel, with_block_fallback
-from bot.quiz import RESUME_WITHIN_S, parse_number, score_choice, score_numeric
+from bot.blocks.quiz import answer_label, question_message, results_message, reveal_message
+from bot.posting import ChannelPacer, error_code, is_permanent, post_to_channel, with_block_fallback
+from bot.quiz import parse_number, score_choice, score_numeric, sections_to_reread
 from bot.services import Services
 from bot.text import is_number
 from store import quizzes
 
 log = logging.getLogger(__name__)
-MESSAGE_LOCKS = 64  # striped: a bounded set of locks, one per (quiz, position) modulo this
+
+# a question overdue by more than this when a tick first sees it means the app was away: close the quiz
+STALE_AFTER = 10 * 60
+# chat.update can't reach the question's message (deleted, too old to edit): the reveal is posted anew
+GONE_MESSAGE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 
-class QuizNotStarted(Exception):
-    """Slack refused the first question (the app is not in the channel, say); the quiz was closed."""
-
-    def __init__(self, error: str):
-        super().__init__(error)
-        self.error = error
+def live_key(quiz_id: int, position: int) -> tuple:
+    return ("quiz", quiz_id, position)
 
 
 class QuizRunner:
     def __init__(self, services: Services, pacer: ChannelPacer):
         self.services = services
         self.pacer = pacer
-        self._message_locks = [threading.Lock() for _ in range(MESSAGE_LOCKS)]
-
-    def message_lock(self, quiz_id: int, position: int) -> threading.Lock:
-        return self._message_locks[hash((quiz_id, position)) % MESSAGE_LOCKS]
 
     def now(self) -> float:
         return self.services.clock.now().timestamp()
@@ -55,6 +50,11 @@ class QuizRunner:
     # -- starting and asking ----------------------------------------------------------------------
     def start(self, *, team_id: str, channel_id: str, host: str, language: str, question_ids: list[str],
               timer_s: int, pack_id: str | None = None) -> quizzes.Quiz | None:
+        """A running quiz with its first question posted; None if the channel already has one.
+
+        Raises SlackApiError if the first question can't be posted; the quiz is closed by then (nobody has
+        seen it), so the channel is free for another try.
+        """
         pack = self.services.pack(pack_id)
         quiz = quizzes.start(self.services.store, team_id=team_id, channel_id=channel_id, host=host,
                              pack_id=pack.pack.id, language=language, question_ids=question_ids, timer_s=timer_s,
@@ -62,15 +62,15 @@ class QuizRunner:
         if quiz is not None:
             try:
                 self.ask(quiz, 0)
-            except SlackApiError as exc:
-                quizzes.finish(self.services.store, quiz.id, "failed", self.now())
-                raise QuizNotStarted(error_code(exc)) from exc
+            except SlackApiError:
+                quizzes.finish(self.services.store, quiz.id, "abandoned", self.now())
+                raise
         return quiz
 
     def ask(self, quiz: quizzes.Quiz, position: int) -> None:
         asked = quizzes.open_question(self.services.store, quiz, position, self.now())
         if asked is None:
-            return  # another process asked it
+            return  # another tick asked it, or the quiz was stopped meanwhile
         ts = post_to_channel(self.services.client_for(quiz.team_id), self.pacer, quiz.channel_id,
                              self.draw_question(quiz, position))
         quizzes.record_question_ts(self.services.store, quiz.id, position, ts)
@@ -96,7 +96,7 @@ class QuizRunner:
         now = self.now()
         elapsed = max(0.0, now - asked.opened_at)
         if question.kind == "choice":
-            if not is_number(raw_answer):
+            if not is_number(raw_answer) or int(raw_answer) >= len(question.options):
                 return "unknown"
             correct, score = score_choice(question, int(raw_answer), elapsed, quiz.timer_s)
         else:
@@ -108,119 +108,137 @@ class QuizRunner:
                               user_id=user_id, answer_text=raw_answer, correct=correct, score=score, now=now).status
 
     def after_answer(self, client: WebClient, *, status: str, team_id: str, quiz_id: int, position: int,
-                     user_id: str, channel_id: str, raw_answer: str = "",
-                     respond: Callable[..., object] | None = None) -> None:
-        """After the acknowledgement: the live count redrawn, and "locked in" to the player only (never the
-        solution). Clicks answer through their response_url, which a 300-person burst can use without
-        meeting chat.postEphemeral's per-minute limit; modal answers have none and use chat.postEphemeral.
+                     user_id: str, channel_id: str, respond: Callable[..., object] | None = None) -> None:
+        """After the acknowledgement: the count redrawn, and "locked in" to the player only (never the solution).
+
+        A click's receipt goes through its response_url (`respond`): a 300-person burst then never meets
+        chat.postEphemeral's per-minute limit. Modal answers have no response_url and use chat.postEphemeral.
         """
         quiz = quizzes.get(self.services.store, team_id, quiz_id)
-        if quiz is None:
+        asked = quizzes.asked(self.services.store, quiz_id, position)
+        if quiz is None or asked is None:
             return
         if status == "locked":
             self.refresh_count(quiz, position)
-        asked = quizzes.asked(self.services.store, quiz_id, position)
-        question = self.services.pack(quiz.pack_id).question(asked.question_id) if asked else None
-        receipt = answer_receipt(status, question, raw_answer, quiz.language)
+        question = self.services.pack(quiz.pack_id).question(asked.question_id)
+        mine = quizzes.answer_of(self.services.store, quiz_id, position, user_id)
+        label = answer_label(question, mine, quiz.language) if mine is not None else ""
+        text = {
+            "locked": f":lock: Locked in: *{label}*. The answer is revealed when the timer ends.",
+            "already": f"Your first answer, *{label}*, is already locked in; answers can't be changed.",
+            "closed": "Too late: this question has been revealed. Catch the next one!",
+        }.get(status, "That question is no longer open.")
         if respond is not None:
-            respond(response_type="ephemeral", replace_original=False, **receipt)
+            respond(text=text, response_type="ephemeral", replace_original=False)
             return
         try:
-            client.chat_postEphemeral(channel=channel_id or quiz.channel_id, user=user_id, **receipt)
+            client.chat_postEphemeral(channel=channel_id or quiz.channel_id, user=user_id, text=text)
         except SlackApiError as exc:
             log.info("answer confirmation not shown: %s", error_code(exc))
 
-    def answer_state(self, quiz: quizzes.Quiz, position: int, user_id: str) -> str:
-        """Before opening the estimate modal: open | already | closed | unknown."""
-        asked = quizzes.asked(self.services.store, quiz.id, position)
-        if asked is None:
-            return "unknown"
-        if asked.revealed_at is not None or self.now() > asked.deadline:
-            return "closed"
-        return "already" if quizzes.has_answered(self.services.store, quiz.id, position, user_id) else "open"
-
     def refresh_count(self, quiz: quizzes.Quiz, position: int) -> None:
-        def draw():
-            with self.message_lock(quiz.id, position):
-                asked = quizzes.asked(self.services.store, quiz.id, position)
-                if asked is None or asked.ts is None or asked.revealed_at is not None:
-                    return  # the reveal replaced the live count
-                self.services.client_for(quiz.team_id).chat_update(channel=quiz.channel_id, ts=asked.ts,
-                                                                   **self.draw_question(quiz, position))
+        def draw():  # runs under live.exclusive(key): a reveal waits for it, or it sees the reveal and stops
+            asked = quizzes.asked(self.services.store, quiz.id, position)
+            if asked is None or asked.ts is None or asked.revealed_at is not None:
+                return  # the reveal replaced the live count (and shows the final one)
+            self.services.client_for(quiz.team_id).chat_update(channel=quiz.channel_id, ts=asked.ts,
+                                                               **self.draw_question(quiz, position))
 
-        self.services.live.changed(("quiz", quiz.id, position), draw)
+        self.services.live.changed(live_key(quiz.id, position), draw)
 
     # -- the timer -------------------------------------------------------------------------------------
-    def tick(self) -> None:
-        now = self.now()
+    def tick(self, now: dt.datetime) -> None:
+        """Do whatever is due at `now` in every running quiz (called every second by the scheduler)."""
+        moment = now.timestamp()
         for quiz in quizzes.running(self.services.store):
             try:
-                self._advance(quiz, now)
+                self._advance(quiz, moment)
             except SlackApiError as exc:
-                log.warning("quiz %s: Slack answered %s; trying again on the next tick", quiz.id, error_code(exc))
+                if is_permanent(exc):  # the channel is gone or closed to us: end the quiz, don't retry forever
+                    log.warning("quiz %s: Slack answered %s; closing it", quiz.id, error_code(exc))
+                    quizzes.finish(self.services.store, quiz.id, "abandoned", moment)
+                else:
+                    log.warning("quiz %s: Slack answered %s; trying again on the next tick", quiz.id,
+                                error_code(exc))
 
     def _advance(self, quiz: quizzes.Quiz, now: float) -> None:
         asked = quizzes.asked(self.services.store, quiz.id, quiz.current)
-        if self._stale(quiz, asked, now):
-            self.finish(quiz, "interrupted")
+        if asked is None:  # interrupted between two questions (or the first post failed): ask it now
+            if now - quiz.started_at > STALE_AFTER + quiz.timer_s * (quiz.current + 1):
+                self.finish(quiz, "interrupted", now)
+            else:
+                self.ask(quiz, quiz.current)
             return
-        if asked is None:  # interrupted between two questions: ask the current one
-            self.ask(quiz, quiz.current)
-            return
-        if asked.revealed_at is None and now < asked.deadline:
-            return
-        if asked.revealed_at is None and not self.reveal(quiz, quiz.current):
+        if asked.revealed_at is None:
+            if now < asked.deadline:
+                return
+            overdue = now - asked.deadline
+            if not self._reveal(quiz, quiz.current, now):
+                return  # another tick revealed it and carries on
+        else:
+            overdue = now - asked.revealed_at
+            if not asked.reveal_shown:  # Slack refused the reveal last time: draw it again
+                with self.services.live.exclusive(live_key(quiz.id, quiz.current)):
+                    self._draw_reveal(quiz, quiz.current)
+        if overdue > STALE_AFTER:
+            self.finish(quiz, "interrupted", now)  # the app was away: results so far, no more questions
             return
         following = quiz.current + 1
         if following < len(quiz.question_ids):
             quizzes.advance(self.services.store, quiz.id, following)
             self.ask(quizzes.get(self.services.store, quiz.team_id, quiz.id), following)
         else:
-            self.finish(quiz, "finished")
+            self.finish(quiz, "finished", now)
 
-    def _stale(self, quiz: quizzes.Quiz, asked: quizzes.AskedQuestion | None, now: float) -> bool:
-        """True when the quiz's last deadline passed more than RESUME_WITHIN_S ago (the app was down)."""
-        if asked is None and quiz.current > 0:
-            asked = quizzes.asked(self.services.store, quiz.id, quiz.current - 1)
-        last_moment = asked.deadline if asked is not None else quiz.started_at
-        return now - last_moment > RESUME_WITHIN_S
+    def _reveal(self, quiz: quizzes.Quiz, position: int, now: float) -> bool:
+        """Close the question to answers and turn its message into the answer, once (False if already done).
 
-    def reveal(self, quiz: quizzes.Quiz, position: int) -> bool:
-        """Reveal once (ticks may race) and redraw the question's message in place with the answer."""
-        with self.message_lock(quiz.id, position):
-            if not quizzes.reveal(self.services.store, quiz.id, position, self.now()):
-                return False
-            asked = quizzes.asked(self.services.store, quiz.id, position)
-            pack = self.services.pack(quiz.pack_id)
-            message = reveal_message(pack, pack.question(asked.question_id), position=position,
-                                     total=len(quiz.question_ids), language=quiz.language,
-                                     stats=quizzes.question_stats(self.services.store, quiz.id, position))
-            if asked.ts:
-                try:
-                    self.services.client_for(quiz.team_id).chat_update(channel=quiz.channel_id, ts=asked.ts,
-                                                                       **message)
-                except SlackApiError as exc:  # the quiz goes on: answers are refused from the store already
-                    log.warning("quiz %s: reveal of question %s not drawn: %s", quiz.id, position, error_code(exc))
-            return True
-
-    def finish(self, quiz: quizzes.Quiz, state: str) -> bool:
-        """End the quiz once (revealing a question still open) and post the results.
-
-        state: finished | stopped | interrupted.
+        Under the message's live lock: a count update in flight finishes first, and any later one sees
+        `revealed_at` and draws nothing.
         """
-        if quizzes.asked(self.services.store, quiz.id, quiz.current) is not None:
-            self.reveal(quiz, quiz.current)
-        if not quizzes.finish(self.services.store, quiz.id, state, self.now()):
+        with self.services.live.exclusive(live_key(quiz.id, position)):
+            if not quizzes.reveal(self.services.store, quiz.id, position, now):
+                return False
+            self._draw_reveal(quiz, position)
+        return True
+
+    def _draw_reveal(self, quiz: quizzes.Quiz, position: int) -> None:
+        asked = quizzes.asked(self.services.store, quiz.id, position)
+        pack = self.services.pack(quiz.pack_id)
+        message = reveal_message(pack, pack.question(asked.question_id), position=position,
+                                 total=len(quiz.question_ids), language=quiz.language,
+                                 stats=quizzes.question_stats(self.services.store, quiz.id, position))
+        client = self.services.client_for(quiz.team_id)
+        try:
+            if not asked.ts:
+                raise LookupError  # the question's ts was never recorded (failed post, or the process died)
+            client.chat_update(channel=quiz.channel_id, ts=asked.ts, **message)
+        except (LookupError, SlackApiError) as exc:
+            if isinstance(exc, SlackApiError) and error_code(exc) not in GONE_MESSAGE_ERRORS:
+                raise
+            post_to_channel(client, self.pacer, quiz.channel_id, message)  # say it anew
+        quizzes.mark_reveal_shown(self.services.store, quiz.id, position)
+
+    def finish(self, quiz: quizzes.Quiz, state: str, now: float | None = None) -> bool:
+        """End the quiz once (revealing the open question) and post the results with the leaderboard.
+
+        `state` is finished, stopped (`/quiz stop`) or interrupted (the app was away too long).
+        """
+        now = self.now() if now is None else now
+        if state != "finished" and quizzes.asked(self.services.store, quiz.id, quiz.current) is not None:
+            self._reveal(quiz, quiz.current, now)
+        if not quizzes.finish(self.services.store, quiz.id, state, now):
             return False
         pack = self.services.pack(quiz.pack_id)
-        asked_questions = [pack.question(question_id) for position, question_id in enumerate(quiz.question_ids)
-                           if quizzes.asked(self.services.store, quiz.id, position) is not None]
+        asked_questions = [pack.question(q) for q in quiz.question_ids[: quiz.current + 1]]
         rows = quizzes.quiz_leaderboard(self.services.store, quiz.id)
+        stats = [quizzes.question_stats(self.services.store, quiz.id, p) for p in range(len(asked_questions))]
+        reread = sections_to_reread([q.section for q in asked_questions], stats)
         client = self.services.client_for(quiz.team_id)
         ts = with_block_fallback(
             self.services.charts_refused, quiz.team_id,
             lambda message: post_to_channel(client, self.pacer, quiz.channel_id, message),
-            lambda table: results_message(pack, asked_questions, rows, quiz.language, table=table, state=state),
+            lambda table: results_message(pack, reread, rows, quiz.language, table=table, state=state),
         )
         quizzes.record_results_ts(self.services.store, quiz.id, str(ts))
         return True

@@ -3,8 +3,6 @@
 An answer is keyed by (quiz, position, user): the primary key makes a burst of simultaneous answers
 count each person once, and the reveal check runs in the same write transaction, so nothing is accepted
 after a question has been revealed. One running quiz per channel is a unique partial index.
-A quiz ends `finished` (all asked), `stopped` (/quiz stop), `interrupted` (the app was down too long to
-carry on) or `failed` (its first question could not be posted).
 """
 
 from __future__ import annotations
@@ -74,6 +72,17 @@ def m001_create_quizzes(db):
     )
 
 
+@migrations()
+def m002_question_team_ids(db):
+    """Every record carries team_id: asked questions too, filled in from their quiz. `reveal_shown` records
+    that the reveal reached the channel, so one that Slack refused is drawn again on the next tick."""
+    db.execute("ALTER TABLE quiz_questions ADD COLUMN team_id TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE quiz_questions SET team_id = (SELECT q.team_id FROM quizzes q WHERE q.id = quiz_id)")
+    db.execute("ALTER TABLE quiz_questions ADD COLUMN reveal_shown INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE quiz_questions SET reveal_shown = 1 WHERE revealed_at IS NOT NULL")
+    db.execute("CREATE INDEX quizzes_by_channel ON quizzes(team_id, channel_id)")
+
+
 @dataclass(frozen=True)
 class Quiz:
     id: int
@@ -100,6 +109,8 @@ class AskedQuestion:
     opened_at: float
     deadline: float
     revealed_at: float | None
+    team_id: str
+    reveal_shown: int
 
 
 def _quiz(row: dict | None) -> Quiz | None:
@@ -134,15 +145,20 @@ def running(store: Store, team_id: str | None = None, channel_id: str | None = N
 
 
 def open_question(store: Store, quiz: Quiz, position: int, now: float) -> AskedQuestion | None:
-    """Record question `position` as asked (deadline from now); None if it already was (a racing tick)."""
+    """Record question `position` as asked (deadline from now).
+
+    None if it already was (a racing tick) or the quiz is no longer running (stopped while a tick was
+    between the reveal and the next question): a stopped quiz never asks another question.
+    """
     try:
-        store.db.execute(
-            "INSERT INTO quiz_questions (quiz_id, position, question_id, opened_at, deadline) VALUES (?, ?, ?, ?, ?)",
-            [quiz.id, position, quiz.question_ids[position], now, now + quiz.timer_s],
+        cursor = store.db.execute(
+            "INSERT INTO quiz_questions (quiz_id, team_id, position, question_id, opened_at, deadline) "
+            "SELECT id, team_id, ?, ?, ?, ? FROM quizzes WHERE id = ? AND state = 'running'",
+            [position, quiz.question_ids[position], now, now + quiz.timer_s, quiz.id],
         )
     except sqlite3.IntegrityError:
         return None
-    return asked(store, quiz.id, position)
+    return asked(store, quiz.id, position) if cursor.rowcount == 1 else None
 
 
 def record_question_ts(store: Store, quiz_id: int, position: int, ts: str) -> None:
@@ -161,6 +177,11 @@ def reveal(store: Store, quiz_id: int, position: int, now: float) -> bool:
         [now, quiz_id, position],
     )
     return cursor.rowcount == 1
+
+
+def mark_reveal_shown(store: Store, quiz_id: int, position: int) -> None:
+    store.db.execute("UPDATE quiz_questions SET reveal_shown = 1 WHERE quiz_id = ? AND position = ?",
+                     [quiz_id, position])
 
 
 def advance(store: Store, quiz_id: int, to_position: int) -> None:
@@ -203,10 +224,11 @@ def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: 
     return AnswerResult("locked")
 
 
-def has_answered(store: Store, quiz_id: int, position: int, user_id: str) -> bool:
-    rows = store.db.query("SELECT 1 FROM quiz_answers WHERE quiz_id = ? AND position = ? AND user_id = ?",
-                          [quiz_id, position, user_id])
-    return next(iter(rows), None) is not None
+def answer_of(store: Store, quiz_id: int, position: int, user_id: str) -> str | None:
+    """What `user_id` answered (their locked-in answer), or None."""
+    row = store.row("SELECT answer FROM quiz_answers WHERE quiz_id = ? AND position = ? AND user_id = ?",
+                    [quiz_id, position, user_id])
+    return None if row is None else row["answer"]
 
 
 def asked_in_channel(store: Store, team_id: str, channel_id: str) -> set[str]:

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bot.digest import CommandError
-from bot.live_updates import EPSILON, Coalescer, LiveUpdates
+from bot.coalesce import EPSILON, Coalescer
+from bot.live_updates import LiveUpdates
 from bot.polls import DiscussCommand, PollOptions, closing_time, parse_discuss, tally, vote_outcome
 
 UTC = dt.timezone.utc

@@ -11,7 +11,9 @@ from bot.quiz import (
     parse_quiz,
     score_choice,
     score_numeric,
+    sections_to_reread,
 )
+from bot.blocks.quiz import answer_label
 from questions import load_pack
 from tests.conftest import SAMPLE_PACKS
 
@@ -100,3 +102,17 @@ def test_exact_and_instant_is_the_top_score_and_the_edge_is_half():
 def test_speed_bonus_is_monotonic_in_time_for_estimates(elapsed):
     assume(elapsed < 45)
     assert score_numeric(NUMERIC, 850, 0, 45)[1] >= score_numeric(NUMERIC, 850, elapsed, 45)[1]
+
+
+def test_the_sections_to_reread_are_those_the_channel_missed():
+    stats = [{"answered": 4, "correct": 3}, {"answered": 4, "correct": 1}, {"answered": 0, "correct": 0},
+             {"answered": 2, "correct": 0}]
+    assert sections_to_reread(["s1", "s2", "s3", "s2"], stats) == ["s2", "s3"]
+    assert sections_to_reread(["s1"], [{"answered": 2, "correct": 1}]) == []  # half right is known enough
+
+
+def test_a_locked_in_answer_is_shown_as_the_player_gave_it_and_escaped():
+    assert answer_label(CHOICE, "0", "en") == "A. 1–2 weeks"
+    assert answer_label(NUMERIC, "1,400", "en") == "1,400 million"
+    assert answer_label(CHOICE, "9", "en") == "?"
+    assert "<!channel>" not in answer_label(NUMERIC, "<!channel>", "en")

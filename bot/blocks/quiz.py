@@ -1,23 +1,14 @@
-"""Quiz messages: a live question, its reveal (the same message, updated), the results, the leaderboard.
-
-Everything a channel sees is drawn in the quiz's language (the channel plan's); the pack supplies the
-question text, `bot.i18n` the frame around it.
-"""
+"""Quiz messages: a live question, its reveal (the same message, updated), the results, the leaderboard."""
 
 from __future__ import annotations
 
 from bot import ids
 from bot.blocks import actions, button, context, header, modal, section
-from bot.i18n import pick, t
+from bot.i18n import pick
 from bot.text import escape, truncate
 from questions.schema import Pack, QuizQuestion
 
 LETTERS = "ABCD"
-MAX_REREAD_BUTTONS = 10  # a quiz has at most 10 questions, so at most 10 sections
-LEADERBOARD_ROWS = 20
-MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
-RESULTS_TITLES = {"finished": "quiz_results", "stopped": "quiz_results_stopped",
-                  "interrupted": "quiz_results_interrupted"}
 
 
 def _section_name(pack: Pack, section_id: str, language: str) -> str:
@@ -28,10 +19,8 @@ def _section_name(pack: Pack, section_id: str, language: str) -> str:
 
 def question_message(pack: Pack, question: QuizQuestion, *, quiz_id: int, position: int, total: int,
                      language: str, answered: int, timer_s: int) -> dict:
-    """The live question: option buttons (value quiz|position|option) or one "Answer" button for estimates."""
     text = pick(question.question, language)
-    blocks: list[dict] = [header(t(language, "quiz_question_of", number=position + 1, total=total)),
-                          section(f"*{escape(text)}*")]
+    blocks: list[dict] = [header(f"Question {position + 1} of {total}"), section(f"*{escape(text)}*")]
     value = f"{quiz_id}|{position}"
     if question.kind == "choice":
         blocks.append(actions(*[
@@ -39,13 +28,20 @@ def question_message(pack: Pack, question: QuizQuestion, *, quiz_id: int, positi
             for i, option in enumerate(question.options)
         ], block_id=f"quiz|{quiz_id}|{position}"))
     else:
-        label = t(language, "quiz_answer_button")
-        unit = f" ({pick(question.unit, language)})" if question.unit else ""
-        blocks.append(actions(button(truncate(f"{label}{unit}", 75), ids.QUIZ_NUMERIC_OPEN, value=value,
-                                     style="primary"), block_id=f"quiz|{quiz_id}|{position}"))
-    blocks.append(context(t(language, "quiz_live", timer=timer_s, count=answered)))
-    return {"text": t(language, "quiz_question_text", number=position + 1, question=truncate(text, 150)),
-            "blocks": blocks}
+        unit = f" ({escape(pick(question.unit, language))})" if question.unit else ""
+        blocks.append(actions(button(f"Answer{unit}"[:75], ids.QUIZ_NUMERIC_OPEN, value=value, style="primary"),
+                              block_id=f"quiz|{quiz_id}|{position}"))
+    blocks.append(context(f":stopwatch: {timer_s}s · *{answered}* answered · first answers are final"))
+    return {"text": f"Quiz question {position + 1}: {truncate(text, 150)}", "blocks": blocks}
+
+
+def answer_label(question: QuizQuestion, raw: str, language: str) -> str:
+    """What a player answered, as they'd recognise it ("B. 6 weeks", "780 million"), escaped."""
+    if question.kind == "choice":
+        index = int(raw) if raw.isdigit() and int(raw) < len(question.options) else None
+        return escape(f"{LETTERS[index]}. {pick(question.options[index], language)}") if index is not None else "?"
+    unit = f" {pick(question.unit, language)}" if question.unit else ""
+    return escape(truncate(f"{raw}{unit}", 60))
 
 
 def correct_answer(question: QuizQuestion, language: str) -> str:
@@ -57,42 +53,37 @@ def correct_answer(question: QuizQuestion, language: str) -> str:
 
 def reveal_message(pack: Pack, question: QuizQuestion, *, position: int, total: int, language: str,
                    stats: dict) -> dict:
-    """The question's own message once its timer ends: answer, explanation, section, counts, fastest right."""
     text = pick(question.question, language)
-    answer = correct_answer(question, language)
     fastest = stats.get("fastest")
-    line = [escape(_section_name(pack, question.section, language)),
-            t(language, "quiz_reveal_stats", answered=stats["answered"], correct=stats["correct"])]
-    if fastest:
-        line.append(t(language, "quiz_fastest", user=fastest["user_id"], seconds=f"{fastest['elapsed']:.1f}"))
+    fastest_text = f" · fastest: <@{fastest['user_id']}> in {fastest['elapsed']:.1f}s" if fastest else ""
     blocks = [
-        header(t(language, "quiz_answer_of", number=position + 1, total=total)),
-        section(f"*{escape(text)}*\n:white_check_mark: *{escape(answer)}*"),
+        header(f"Question {position + 1} of {total}: answer"),
+        section(f"*{escape(text)}*\n:white_check_mark: *{escape(correct_answer(question, language))}*"),
         section(f"_{escape(pick(question.explanation, language))}_"),
-        context(" · ".join(line)),
+        context(f"{escape(_section_name(pack, question.section, language))} · {stats['answered']} answered · "
+                f"{stats['correct']} right{fastest_text}"),
     ]
-    return {"text": t(language, "quiz_answer_text", answer=truncate(answer, 150)), "blocks": blocks}
+    return {"text": f"Answer: {truncate(correct_answer(question, language), 150)}", "blocks": blocks}
 
 
 def numeric_modal(question: QuizQuestion, quiz_id: int, position: int, language: str) -> dict:
-    unit = pick(question.unit, language) if question.unit else t(language, "quiz_a_number")
+    unit = pick(question.unit, language) if question.unit else "a number"
     blocks = [
         section(f"*{escape(pick(question.question, language))}*"),
         {"type": "input", "block_id": ids.QUIZ_NUMERIC_BLOCK,
-         "label": {"type": "plain_text", "text": truncate(t(language, "quiz_estimate_label", unit=unit), 2000)},
+         "label": {"type": "plain_text", "text": truncate(f"Your estimate ({unit})", 2000)},
          "element": {"type": "plain_text_input", "action_id": ids.QUIZ_NUMERIC_INPUT, "max_length": 30,
-                     "placeholder": {"type": "plain_text", "text": "1.4"}}},
+                     "placeholder": {"type": "plain_text", "text": "e.g. 1.4"}}},
     ]
-    return modal(t(language, "quiz_estimate_title"), blocks, callback_id=ids.QUIZ_NUMERIC_VIEW,
-                 submit=t(language, "quiz_lock_in"), close=t(language, "close"),
+    return modal("Your estimate", blocks, callback_id=ids.QUIZ_NUMERIC_VIEW, submit="Lock in", close="Cancel",
                  private_metadata=f"{quiz_id}|{position}")
 
 
-def leaderboard_table(rows: list[dict], language: str = "en") -> dict:
+def leaderboard_table(rows: list[dict]) -> dict:
     """Slack's table block: rank, player, points, right answers."""
-    titles = ("#", t(language, "quiz_player"), t(language, "quiz_points"), t(language, "quiz_right"))
+    header_row = [{"type": "raw_text", "text": t} for t in ("#", "Player", "Points", "Right")]
     body = []
-    for rank, row in enumerate(rows[:LEADERBOARD_ROWS], 1):
+    for rank, row in enumerate(rows[:20], 1):
         body.append([
             {"type": "raw_text", "text": str(rank)},
             {"type": "rich_text", "elements": [{"type": "rich_text_section",
@@ -100,59 +91,41 @@ def leaderboard_table(rows: list[dict], language: str = "en") -> dict:
             {"type": "raw_text", "text": str(row["score"])},
             {"type": "raw_text", "text": str(row["correct"])},
         ])
-    return {"type": "table", "rows": [[{"type": "raw_text", "text": title} for title in titles], *body],
+    return {"type": "table", "rows": [header_row, *body],
             "column_settings": [{"align": "right"}, None, {"align": "right"}, {"align": "right"}]}
 
 
-def leaderboard_text(rows: list[dict], language: str = "en") -> str:
-    """The same ranking as lines of text, for workspaces whose Slack refuses the table block."""
-    return "\n".join(t(language, "quiz_board_line", place=MEDALS.get(rank, f"{rank}."), user=row["user_id"],
-                       score=row["score"], correct=row["correct"])
-                     for rank, row in enumerate(rows[:LEADERBOARD_ROWS], 1)) or t(language, "quiz_nobody")
+def leaderboard_text(rows: list[dict]) -> str:
+    medals = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
+    return "\n".join(f"{medals.get(rank, f'{rank}.')} <@{row['user_id']}> · *{row['score']}* points · "
+                     f"{row['correct']} right" for rank, row in enumerate(rows[:20], 1)) or "Nobody answered."
 
 
-def results_message(pack: Pack, questions: list[QuizQuestion], rows: list[dict], language: str, *,
-                    table: bool = True, state: str = "finished") -> dict:
-    """The leaderboard (a native table, or text where Slack refuses tables) and a way back to the sections.
+RESULT_HEADERS = {
+    "finished": "Quiz results",
+    "stopped": "Quiz stopped: results so far",
+    "interrupted": "Quiz closed early (the app was away): results so far",
+}
 
-    Each "Reread" button opens that section's full text, as the digest's own button does.
-    """
-    order = [s.id for s in pack.sections]
-    sections = sorted({q.section for q in questions}, key=order.index)
-    title = t(language, RESULTS_TITLES.get(state, "quiz_results"))
+
+def results_message(pack: Pack, reread: list[str], rows: list[dict], language: str, *, table: bool = True,
+                    state: str = "finished") -> dict:
+    """The quiz's leaderboard (a table block, or text where Slack refuses tables) and where to reread."""
+    title = RESULT_HEADERS.get(state, RESULT_HEADERS["finished"])
     blocks: list[dict] = [header(title)]
     if table and rows:
-        blocks.append(leaderboard_table(rows, language))
+        blocks.append(leaderboard_table(rows))
     else:
-        blocks.append(section(leaderboard_text(rows, language)))
-    if sections:
-        blocks.append(actions(*[
-            button(truncate(t(language, "quiz_reread", section=_section_name(pack, s, language)), 75),
-                   ids.DIGEST_READ_FULL, value=f"{pack.pack.id}|{s}|{language}")
-            for s in sections[:MAX_REREAD_BUTTONS]
-        ], block_id="quiz|reread"))
-    blocks.append(context(t(language, "quiz_results_footer")))
-    return {"text": title, "blocks": blocks}
-
-
-def answer_receipt(status: str, question: QuizQuestion | None, raw_answer: str, language: str) -> dict:
-    """The private reply to one answer: what was locked in (never whether it is right), or why not."""
-    if status == "locked" and question is not None:
-        text = t(language, "quiz_locked", answer=escape(your_answer(question, raw_answer, language)))
+        blocks.append(section(leaderboard_text(rows)))
+    if reread:
+        pointers = ", ".join(f"`/digest show {pack.section(s).number or s}` "
+                             f"({escape(truncate(_section_name(pack, s, language), 60))})" for s in reread)
+        blocks.append(section(truncate(f":books: Worth rereading: {pointers}", 3000)))
     else:
-        key = {"already": "quiz_already", "closed": "quiz_closed"}.get(status, "quiz_unknown")
-        text = t(language, key)
-    return {"text": text, "blocks": [section(text)]}
-
-
-def your_answer(question: QuizQuestion, raw_answer: str, language: str) -> str:
-    if question.kind == "choice":
-        index = int(raw_answer) if raw_answer.isdigit() else -1
-        if 0 <= index < len(question.options):
-            return f"{LETTERS[index]}. {pick(question.options[index], language)}"
-        return truncate(raw_answer, 30)
-    unit = f" {pick(question.unit, language)}" if question.unit else ""
-    return f"{truncate(raw_answer, 30)}{unit}"
+        blocks.append(section(":tada: Every question was mostly answered right: nothing to reread."))
+    blocks.append(context("All-time leaderboard: `/quiz scores`"))
+    winner = f": <@{rows[0]['user_id']}> leads with {rows[0]['score']} points" if rows else ""
+    return {"text": f"{title}{winner}", "blocks": blocks}
 
 
 def scores_reply(rows: list[dict]) -> dict:

@@ -4,36 +4,37 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.digest import error_reply, notice
 from bot.blocks.quiz import numeric_modal, scores_reply
 from bot.digest import CommandError, find_section
-from bot.i18n import t
 from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
-from bot.posting import ChannelPacer
-from bot.quiz import QuizCommand, choose_questions, parse_number, parse_quiz
-from bot.quiz_runner import QuizNotStarted, QuizRunner
+from bot.posting import ChannelPacer, error_code, is_permanent
+from bot.quiz import USAGE, QuizCommand, choose_questions, parse_number, parse_quiz
+from bot.quiz_runner import QuizRunner
 from bot.services import Services
 from bot.text import escape, is_number
 from store import plans, quizzes
 
 HELP = """*Quick quizzes on the article's key figures.*
 • `/quiz` asks 5 questions across the sections; `/quiz 3` asks 3 (1–10); `/quiz section 4` one from section 4.
-  Add `timer 30` for 30 seconds a question (default 45).
-• Click an option, or *Answer* to type an estimate. Your first answer is final ("locked in"): changing it
-  after watching the live count would be a hint. The answer is revealed when the timer ends.
+  Add `timer 30` for 30 seconds a question (10–300, default 45), e.g. `/quiz 5 timer 30`.
+• Click an option, or *Answer* to type an estimate. Only you see "locked in" with your answer.
+  *Your first answer is final:* it can't be changed, so the live "N answered" count gives nothing away.
+• When the timer ends the question shows the answer, who got it right and the fastest; then the next one.
+  At the end: the quiz's leaderboard and the sections worth rereading.
 • `/quiz scores` shows this channel's all-time leaderboard; `/quiz stop` ends a quiz (its host or an admin).
-*Scoring:* a right answer is worth 100; an estimate within the tolerance is worth 50 + 50 × closeness
-(closeness = 1 − |error| ÷ tolerance: exact 100, at the edge 50). Speed multiplies it by 1 + speed ÷ 2
-(speed = 1 − seconds taken ÷ timer), so an instant answer earns half again: at most 150 a question.
-Wrong answers and estimates outside the tolerance score 0."""
+*Scoring:* speed = 1 − seconds taken ÷ timer. A right choice scores 100 × (1 + speed ÷ 2), so 100–150.
+An estimate within the tolerance scores (50 + 50 × closeness) × (1 + speed ÷ 2), closeness = 1 − error ÷
+tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong answers score 0."""
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> QuizRunner:
     runner = QuizRunner(services, pacer or ChannelPacer())
-    services.timers.append(runner.tick)
+    services.timers.append(lambda: runner.tick(services.clock.now()))
 
     @app.command("/quiz")
     def handle_quiz(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond, context: BoltContext):
@@ -49,7 +50,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         if parsed.action == "start":
             problem = start_problem(services, team_id, channel_id, parsed)
             if problem:
-                return ack(notice(problem))
+                return ack(problem)
         ack()
         services.after_ack(lambda: respond(act(services, runner, client, parsed, team_id, channel_id, user_id)),
                            delivery=delivery_of(body, context))
@@ -60,7 +61,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         status = runner.record_answer(raw_answer=raw_answer, **player)  # stored before Slack hears "ok"
         ack()
         services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id,
-                                                       raw_answer=raw_answer, respond=respond, **player))
+                                                       respond=respond, **player))
 
     @app.action(ids.QUIZ_CHOICE)
     def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, respond: Respond):
@@ -73,84 +74,84 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     @app.action(ids.QUIZ_NUMERIC_OPEN)
     def handle_numeric_open(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
                             respond: Respond):
-        """Open the estimate modal, unless the question is already closed or answered: then say so instead."""
         ack()
         parts = action.get("value", "").split("|")
         if len(parts) != 2 or not all(is_number(p) for p in parts):
             return
-        user_id, position = body["user"]["id"], int(parts[1])
         quiz = quizzes.get(services.store, context.team_id or "", int(parts[0]))
-        state = runner.answer_state(quiz, position, user_id) if quiz else "unknown"
-        if state != "open":
-            if quiz is not None:
-                services.after_ack(lambda: runner.after_answer(
-                    client, status=state, team_id=quiz.team_id, quiz_id=quiz.id, position=position, user_id=user_id,
-                    channel_id=(body.get("channel") or {}).get("id", ""),
-                    respond=respond if body.get("response_url") else None))
+        asked = quizzes.asked(services.store, int(parts[0]), int(parts[1])) if quiz else None
+        if asked is None:
             return
-        question = services.pack(quiz.pack_id).question(quiz.question_ids[position])
-        view = numeric_modal(question, quiz.id, position, quiz.language)
-        services.after_ack(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
+        user_id, channel_id = body["user"]["id"], (body.get("channel") or {}).get("id") or quiz.channel_id
+        if asked.revealed_at is not None or runner.now() > asked.deadline:
+            status = "closed"  # no form for a question that can't take answers any more
+        elif quizzes.answer_of(services.store, quiz.id, asked.position, user_id) is not None:
+            status = "already"
+        else:
+            question = services.pack(quiz.pack_id).question(asked.question_id)
+            view = numeric_modal(question, quiz.id, asked.position, quiz.language)
+            services.after_ack(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
+            return
+        services.after_ack(lambda: runner.after_answer(client, status=status, team_id=quiz.team_id, quiz_id=quiz.id,
+                                                       position=asked.position, user_id=user_id,
+                                                       channel_id=channel_id,
+                                                       respond=respond if body.get("response_url") else None))
 
     @app.view(ids.QUIZ_NUMERIC_VIEW)
     def handle_numeric(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext):
-        """Validate the estimate (errors stay in the modal), then store it as a click's answer is stored."""
         raw = ((view["state"]["values"].get(ids.QUIZ_NUMERIC_BLOCK, {}).get(ids.QUIZ_NUMERIC_INPUT) or {})
                .get("value") or "")
+        if parse_number(raw) is None:
+            return ack(response_action="errors", errors={ids.QUIZ_NUMERIC_BLOCK: "Type a number, like 1.4 or 800."})
         parts = view.get("private_metadata", "").split("|")
         if len(parts) != 2 or not all(is_number(p) for p in parts):
             return ack()
         quiz = quizzes.get(services.store, context.team_id or "", int(parts[0]))
-        if parse_number(raw) is None:
-            message = t(quiz.language if quiz else "en", "quiz_bad_number")
-            return ack(response_action="errors", errors={ids.QUIZ_NUMERIC_BLOCK: message})
         take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), raw.strip(),
                     quiz.channel_id if quiz else "")
 
     @app.action(ids.QUIZ_QUICK_CHECK)
-    def handle_quick_check(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
-                           respond: Respond):
+    def handle_quick_check(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
         ack()
         team_id, user_id = context.team_id or "", body["user"]["id"]
         channel_id = (body.get("channel") or {}).get("id", "")
         command = QuizCommand("start", count=1, section=action.get("value", ""))
-        start_from_button(client, respond if body.get("response_url") else None, command, team_id, channel_id,
-                          user_id)
+        problem = start_problem(services, team_id, channel_id, command)
+        if problem:
+            services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id,
+                                                                 text=problem["text"]))
+            return
+        services.after_ack(lambda: act(services, runner, client, command, team_id, channel_id, user_id))
 
     @app.action(ids.HOME_START_QUIZ)
     def handle_home_start(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
         ack()
         team_id, user_id, channel_id = context.team_id or "", body["user"]["id"], action.get("value", "")
-        start_from_button(client, None, QuizCommand("start"), team_id, channel_id, user_id)
-
-    def start_from_button(client: WebClient, respond: Respond | None, command: QuizCommand, team_id: str,
-                          channel_id: str, user_id: str) -> None:
-        """A quiz started by a click (Quick check, App Home): the outcome goes to the clicker only."""
-        def tell(reply: dict) -> None:
-            if respond is not None:
-                respond(replace_original=False, **reply)
-            else:
-                client.chat_postEphemeral(channel=channel_id, user=user_id, text=reply["text"])
-
+        command = QuizCommand("start")
         problem = start_problem(services, team_id, channel_id, command)
         if problem:
-            services.after_ack(lambda: tell(notice(problem)))
+            services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id,
+                                                                 text=problem["text"]))
             return
-        services.after_ack(lambda: tell(act(services, runner, client, command, team_id, channel_id, user_id)))
+        services.after_ack(lambda: act(services, runner, client, command, team_id, channel_id, user_id))
 
     return runner
 
 
-def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> str | None:
-    """Why a quiz can't start (another is running, no such section), answered in the ack; None if it can."""
+def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> dict | None:
+    """Why a quiz can't start (another is running, no such section), as the ack's ephemeral reply; None if
+    it can."""
     if quizzes.running(services.store, team_id, channel_id):
-        return "A quiz is already running in this channel. Join in, or `/quiz stop` it first."
+        return notice("A quiz is already running in this channel. Join in, or `/quiz stop` it first.")
     if cmd.section is not None:
         plan = plans.get(services.store, team_id, channel_id)
         pack = services.pack(plan.pack_id if plan else None)
         sec = find_section(pack, cmd.section)
-        if sec is None or not any(q.section == sec.id for q in pack.quiz):
-            return f"There are no quiz questions for section `{escape(cmd.section[:20])}`."
+        with_questions = [s for s in pack.sections if any(q.section == s.id for q in pack.quiz)]
+        if sec is None or sec not in with_questions:
+            numbers = ", ".join(str(s.number or s.id) for s in with_questions)
+            return error_reply(f"There are no quiz questions for section `{escape(cmd.section[:20])}`; "
+                               f"sections with questions: {escape(numbers)}.", USAGE["section"])
     return None
 
 
@@ -177,9 +178,12 @@ def act(services: Services, runner: QuizRunner, client: WebClient, cmd: QuizComm
     try:
         quiz = runner.start(team_id=team_id, channel_id=channel_id, host=user_id, language=language,
                             question_ids=[q.id for q in chosen], timer_s=cmd.timer, pack_id=pack.pack.id)
-    except QuizNotStarted as failure:
-        return notice(f"Slack didn't take the first question (`{escape(failure.error)}`). "
-                      "Is the app in this channel? `/invite` it, then try again.")
+    except SlackApiError as exc:
+        if is_permanent(exc):
+            return notice(f"I can't post in this channel (`{escape(error_code(exc))}`). Invite me with "
+                          "`/invite`, then try `/quiz` again.")
+        return notice(f"Slack didn't take the first question (`{escape(error_code(exc))}`); "
+                      "try `/quiz` again in a moment.")
     if quiz is None:
         return notice("A quiz is already running in this channel.")
     return notice(f"Quiz on: {len(chosen)} question{'s' if len(chosen) > 1 else ''}, {cmd.timer}s each.")

@@ -1,0 +1,82 @@
+"""The coalescing rule behind a live question's "N answered" (bot/coalesce.py), without Slack or a clock."""
+
+import threading
+
+from hypothesis import given, strategies as st
+
+from bot.coalesce import Coalescer
+from bot.live_updates import LiveUpdates
+
+
+def test_a_quiet_message_is_drawn_at_once_and_a_busy_one_once_a_second():
+    c = Coalescer(interval=1.0)
+    assert c.offer("q1", 10.0) is True
+    c.done("q1")
+    assert [c.offer("q1", t) for t in (10.2, 10.4, 10.9)] == [False, False, False]
+    assert c.when("q1") == 11.0              # when the queued changes can go out
+    assert c.due(10.99) == []
+    assert c.due(11.0) == ["q1"]             # three changes, one update
+    c.done("q1")
+    assert c.when("q1") is None and c.due(20.0) == []
+    assert c.offer("q2", 10.5) is True       # each message has its own interval
+
+
+def test_a_change_during_a_draw_is_drawn_after_it_not_alongside_it():
+    c = Coalescer(interval=1.0)
+    assert c.offer("q", 0.0) is True
+    assert c.offer("q", 2.0) is False        # the first draw is still in flight
+    assert c.due(3.0) == []                  # never two draws of one message at once
+    c.done("q")
+    assert c.due(3.0) == ["q"]
+
+
+offers = st.lists(st.tuples(st.sampled_from(["q1", "q2", "q3"]), st.floats(0, 0.5, allow_nan=False)),
+                  min_size=1, max_size=300)
+
+
+@given(offers)
+def test_at_most_one_update_per_second_per_message_and_every_last_change_drawn(steps):
+    """Answers arrive at random gaps on three questions: no message is updated twice within the interval,
+    and each message's final update comes after its last change (so the final count is shown)."""
+    c = Coalescer(interval=1.0)
+    now, draws, last_change = 0.0, {}, {}
+
+    def draw(key):
+        draws.setdefault(key, []).append(now)
+        c.done(key)
+
+    for key, gap in steps:
+        now += gap
+        for ready in c.due(now):
+            draw(ready)
+        last_change[key] = now
+        if c.offer(key, now):
+            draw(key)
+    now += 5.0
+    for ready in c.due(now):
+        draw(ready)
+    for key, times in draws.items():
+        assert all(b - a >= 1.0 - 1e-6 for a, b in zip(times, times[1:]))
+    for key, changed_at in last_change.items():
+        assert draws[key][-1] >= changed_at
+    assert c.pending() == 0
+
+
+def test_a_final_version_waits_for_a_draw_in_flight():
+    """The reveal takes `exclusive(key)`: while a count update is being sent, the reveal cannot start, so
+    the count can never arrive at Slack after the reveal and put the buttons back."""
+    live = LiveUpdates(interval=1.0, monotonic=lambda: 0.0, background=False,
+                       run=lambda fn: threading.Thread(target=fn).start())
+    drawing, release = threading.Event(), threading.Event()
+
+    def slow_draw():
+        drawing.set()
+        release.wait(5)
+
+    live.changed("q", slow_draw)
+    assert drawing.wait(5)
+    lock = live.exclusive("q")
+    assert lock.acquire(blocking=False) is False  # the reveal would wait here
+    release.set()
+    assert lock.acquire(timeout=5) is True
+    lock.release()
