@@ -73,10 +73,22 @@ def parse_quiz(text: str) -> QuizCommand | CommandError:
                         "questions.", "\n".join(USAGE.values()))
 
 
-def choose_questions(pack: Pack, count: int, seed: int, section_id: str | None = None) -> list[QuizQuestion]:
-    """`count` questions spread across sections (round robin over a shuffled order), or from one section."""
+def choose_questions(pack: Pack, count: int, seed: int, section_id: str | None = None,
+                     already_asked: frozenset[str] | set[str] = frozenset()) -> list[QuizQuestion]:
+    """`count` questions spread across sections (round robin over a shuffled order), or from one section.
+
+    Questions this channel has not been asked yet come first, so repeated `/quiz` runs walk through the
+    whole pack before anything repeats; asked ones only top up a quiz the fresh ones can't fill.
+    """
     rng = random.Random(seed)
     pool = [q for q in pack.quiz if section_id is None or q.section == section_id]
+    fresh = [q for q in pool if q.id not in already_asked]
+    stale = [q for q in pool if q.id in already_asked]
+    chosen = _spread(fresh, count, rng)
+    return chosen + _spread(stale, count - len(chosen), rng)
+
+
+def _spread(pool: list[QuizQuestion], count: int, rng: random.Random) -> list[QuizQuestion]:
     by_section: dict[str, list[QuizQuestion]] = {}
     for question in pool:
         by_section.setdefault(question.section, []).append(question)

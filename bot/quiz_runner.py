@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -115,12 +116,18 @@ class QuizRunner:
                               user_id=user_id, answer_text=raw_answer, correct=correct, score=score, now=now).status
 
     def after_answer(self, client: WebClient, *, status: str, team_id: str, quiz_id: int, position: int,
-                     user_id: str, channel_id: str) -> None:
-        """After the acknowledgement: "locked in" to the player only (never the solution), the count redrawn."""
+                     user_id: str, channel_id: str, respond: Callable[..., object] | None = None) -> None:
+        """After the acknowledgement: the count redrawn, and "locked in" to the player only (never the solution).
+
+        A click's receipt goes through its response_url (`respond`): a 300-person burst then never meets
+        chat.postEphemeral's per-minute limit. Modal answers have no response_url and use chat.postEphemeral.
+        """
         quiz = quizzes.get(self.services.store, team_id, quiz_id)
         asked = quizzes.asked(self.services.store, quiz_id, position)
         if quiz is None or asked is None:
             return
+        if status == "locked":
+            self.refresh_count(quiz, position)
         question = self.services.pack(quiz.pack_id).question(asked.question_id)
         mine = quizzes.answer_of(self.services.store, quiz_id, position, user_id)
         label = answer_label(question, mine, quiz.language) if mine is not None else ""
@@ -129,12 +136,13 @@ class QuizRunner:
             "already": f"Your first answer, *{label}*, is already locked in; answers can't be changed.",
             "closed": "Too late: this question has been revealed. Catch the next one!",
         }.get(status, "That question is no longer open.")
+        if respond is not None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+            return
         try:
             client.chat_postEphemeral(channel=channel_id or quiz.channel_id, user=user_id, text=text)
         except SlackApiError as exc:
             log.info("answer confirmation not shown: %s", error_code(exc))
-        if status == "locked":
-            self.refresh_count(quiz, position)
 
     def refresh_count(self, quiz: quizzes.Quiz, position: int) -> None:
         def draw():  # runs under live.exclusive(key): a reveal waits for it, or it sees the reveal and stops

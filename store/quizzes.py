@@ -250,6 +250,14 @@ def answer_of(store: Store, quiz_id: int, position: int, user_id: str) -> str | 
     return None if row is None else row["answer"]
 
 
+def asked_in_channel(store: Store, team_id: str, channel_id: str) -> set[str]:
+    """Ids of every question a quiz in this channel has put to it (for choosing fresh ones next time)."""
+    rows = store.db.query(
+        "SELECT DISTINCT qq.question_id FROM quiz_questions qq JOIN quizzes q ON q.id = qq.quiz_id "
+        "WHERE q.team_id = ? AND q.channel_id = ?", [team_id, channel_id])
+    return {row["question_id"] for row in rows}
+
+
 def answer_count(store: Store, quiz_id: int, position: int) -> int:
     rows = store.db.query("SELECT COUNT(*) AS n FROM quiz_answers WHERE quiz_id = ? AND position = ?",
                           [quiz_id, position])

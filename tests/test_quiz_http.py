@@ -25,7 +25,15 @@ def start(http_app, stub, services, text="2 timer 30", user_id="UHOST"):
 
 
 def answer(http_app, quiz, position, option, user):
-    return http_app.action("quiz.choice", f"{quiz.id}|{position}|{option}", user_id=user, channel_id="C0CHAN")
+    """A click on an option, with a response_url of its own (the receipt goes there, as in Slack)."""
+    return http_app.action("quiz.choice", f"{quiz.id}|{position}|{option}", user_id=user, channel_id="C0CHAN",
+                           response_url=http_app.stub.response_url(f"answer-{user}"))
+
+
+def receipts(stub):
+    """What players were told privately: via their click's response_url, or chat.postEphemeral (modals)."""
+    by_url = [c.params["text"] for c in stub.response_posts if c.method.startswith("answer-")]
+    return by_url + [c.params["text"] for c in stub.calls("chat.postEphemeral")]
 
 
 def first_question(services, quiz):
@@ -52,9 +60,10 @@ def test_a_quiz_asks_reveals_in_place_and_posts_results(http_app, stub, services
         http_app.submit_view("quiz.numeric_view", {"estimate": {"estimate_value": {"type": "plain_text_input",
                              "value": str(question.answer_value)}}}, user_id="UFAST", private_metadata=f"{quiz.id}|0")
     services.wait_idle()
-    locked = [c.params["text"] for c in stub.calls("chat.postEphemeral")]
+    locked = receipts(stub)
     assert locked and all("Locked in" in t for t in locked)
-    assert "correct" not in " ".join(locked).lower()  # no solution before the reveal
+    if question.kind == "choice":  # each player sees their own pick, nothing about whether it is right
+        assert any(f"Locked in: *{'ABCD'[right]}." in t for t in locked) and not any("right" in t for t in locked)
 
     clock.set(asked_at + dt.timedelta(seconds=29))
     tick(services)
@@ -79,14 +88,16 @@ def test_answers_after_the_reveal_are_refused_and_first_answers_are_final(http_a
     answer(http_app, quiz, 0, 0, "U1")
     answer(http_app, quiz, 0, 1, "U1")
     services.wait_idle()
-    texts = [c.params["text"] for c in stub.calls("chat.postEphemeral")]
-    assert "Locked in" in texts[0] and "already locked in" in texts[1]
+    texts = receipts(stub)
+    assert len(texts) == 2 and any("Locked in: *A." in t for t in texts)
+    assert any("already locked in" in t for t in texts)
     assert quizzes.answer_count(services.store, quiz.id, 0) == 1
+    assert quizzes.quiz_leaderboard(services.store, quiz.id)[0]["correct"] == 0  # A was wrong and stays so
     clock.advance(seconds=10)
     tick(services)
     answer(http_app, quiz, 0, 1, "U2")
     services.wait_idle()
-    assert "Too late" in stub.calls("chat.postEphemeral")[-1].params["text"]
+    assert "Too late" in stub.wait_for_response(name="answer-U2")[0].params["text"]
     assert quizzes.answer_count(services.store, quiz.id, 0) == 1
 
 
@@ -195,3 +206,24 @@ def test_bad_quiz_input_gets_the_right_form(http_app):
         assert form in json.dumps(reply)
         assert "<!channel>" not in json.dumps(reply)
     assert "sections with questions: 1, 2, 3" in http_app.command("/quiz", "section 42").json()["text"]
+
+
+def test_repeated_quizzes_ask_fresh_questions_before_repeating(http_app, stub, services, clock):
+    seen = []
+    for _ in range(3):
+        quiz = start(http_app, stub, services, "1 timer 10")
+        seen += quiz.question_ids
+        clock.advance(seconds=10)
+        tick(services)
+    assert len(set(seen)) == 3  # the sample pack's three questions, each once
+
+
+def test_a_closed_question_is_refused_through_the_clicks_response_url(http_app, stub, services, clock):
+    quiz = start(http_app, stub, services, "section 2 timer 30")  # the sample's numeric question
+    clock.advance(seconds=30)
+    tick(services)
+    http_app.action("quiz.numeric_open", f"{quiz.id}|0", user_id="U2", channel_id="C0CHAN",
+                    response_url=stub.response_url("answer-U2"))
+    assert "Too late" in stub.wait_for_response(name="answer-U2")[0].params["text"]
+    services.wait_idle()
+    assert stub.calls("views.open") == [] and stub.calls("chat.postEphemeral") == []

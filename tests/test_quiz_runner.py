@@ -26,7 +26,8 @@ def start(http_app, stub, services, text, user_id="UHOST"):
 
 
 def click(http_app, quiz, position, option, user):
-    return http_app.action("quiz.choice", f"{quiz.id}|{position}|{option}", user_id=user, channel_id="C0CHAN")
+    return http_app.action("quiz.choice", f"{quiz.id}|{position}|{option}", user_id=user, channel_id="C0CHAN",
+                           response_url=http_app.stub.response_url(f"click-{user}"))
 
 
 def questions_posted(stub):
@@ -146,15 +147,18 @@ def test_the_estimate_form_is_not_opened_for_a_closed_or_answered_question(http_
     quiz = start(http_app, stub, services, "section 2 timer 30")
     form = {"estimate": {"estimate_value": {"type": "plain_text_input", "value": "1,000"}}}
     http_app.submit_view("quiz.numeric_view", form, user_id="U1", private_metadata=f"{quiz.id}|0")
-    http_app.action("quiz.numeric_open", f"{quiz.id}|0", user_id="U1", channel_id="C0CHAN")
     services.wait_idle()
-    texts = [c.params["text"] for c in stub.calls("chat.postEphemeral")]
+    http_app.action("quiz.numeric_open", f"{quiz.id}|0", user_id="U1", channel_id="C0CHAN",
+                    response_url=stub.response_url("click-U1"))
+    services.wait_idle()
+    texts = [c.params["text"] for c in stub.calls("chat.postEphemeral")]  # the form's answer: no response_url
+    texts += [c.params["text"] for c in stub.wait_for_response(name="click-U1")]  # the click's: its response_url
     assert "Locked in: *1,000 million*" in texts[0] and "already locked in" in texts[1]
     assert "800" not in " ".join(texts)  # never the solution
     runner_for(services).tick(clock.advance(seconds=30))
-    http_app.action("quiz.numeric_open", f"{quiz.id}|0", user_id="U2", channel_id="C0CHAN")
-    services.wait_idle()
-    assert "Too late" in stub.calls("chat.postEphemeral")[-1].params["text"]
+    http_app.action("quiz.numeric_open", f"{quiz.id}|0", user_id="U2", channel_id="C0CHAN",
+                    response_url=stub.response_url("click-U2"))
+    assert "Too late" in stub.wait_for_response(name="click-U2")[0].params["text"]
     assert not stub.calls("views.open")
     board = quizzes.quiz_leaderboard(services.store, quiz.id)
     assert board == [{"user_id": "U1", "score": 0, "correct": 0, "answered": 1}]  # 1,000 is outside ±100

@@ -56,22 +56,24 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
                            delivery=delivery_of(body, context))
 
     def take_answer(ack: Ack, client: WebClient, context: BoltContext, body: dict, quiz_id: int, position: int,
-                    raw_answer: str, channel_id: str) -> None:
+                    raw_answer: str, channel_id: str, respond: Respond | None = None) -> None:
         player = dict(team_id=context.team_id or "", quiz_id=quiz_id, position=position, user_id=body["user"]["id"])
         status = runner.record_answer(raw_answer=raw_answer, **player)  # stored before Slack hears "ok"
         ack()
-        services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id, **player))
+        services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id,
+                                                       respond=respond, **player))
 
     @app.action(ids.QUIZ_CHOICE)
-    def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, respond: Respond):
         parts = action.get("value", "").split("|")
         if len(parts) != 3 or not all(is_number(p) for p in parts):
             return ack()
         take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), parts[2],
-                    (body.get("channel") or {}).get("id", ""))
+                    (body.get("channel") or {}).get("id", ""), respond if body.get("response_url") else None)
 
     @app.action(ids.QUIZ_NUMERIC_OPEN)
-    def handle_numeric_open(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    def handle_numeric_open(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+                            respond: Respond):
         ack()
         parts = action.get("value", "").split("|")
         if len(parts) != 2 or not all(is_number(p) for p in parts):
@@ -94,7 +96,8 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
             return
         services.after_ack(lambda: runner.after_answer(client, status=status, team_id=quiz.team_id, quiz_id=quiz.id,
                                                        position=asked.position, user_id=user_id,
-                                                       channel_id=channel_id))
+                                                       channel_id=channel_id,
+                                                       respond=respond if body.get("response_url") else None))
 
     @app.view(ids.QUIZ_NUMERIC_VIEW)
     def handle_numeric(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext):
@@ -182,7 +185,8 @@ def act(services: Services, runner: QuizRunner, client: WebClient, cmd: QuizComm
     language = plan.language if plan else pack.pack.default_language
     section = find_section(pack, cmd.section) if cmd.section else None
     seed = int(services.clock.now().timestamp())
-    chosen = choose_questions(pack, cmd.count, seed, section.id if section else None)
+    chosen = choose_questions(pack, cmd.count, seed, section.id if section else None,
+                              already_asked=quizzes.asked_in_channel(services.store, team_id, channel_id))
     if not chosen:
         return notice("This article has no quiz questions yet.")
     try:

@@ -1,0 +1,85 @@
+"""Quiz records in a real SQLite file: simultaneous answers, repeat answers, late answers, one quiz per channel."""
+
+import threading
+
+from store import open_store, quizzes
+
+QUESTIONS = ["q-code-red-weeks", "q-weekly-users"]
+
+
+def new_quiz(store, channel="C1", now=1000.0):
+    return quizzes.start(store, team_id="T1", channel_id=channel, host="UHOST", pack_id="sample", language="en",
+                         question_ids=QUESTIONS, timer_s=45, now=now)
+
+
+def test_300_simultaneous_answers_make_300_rows_and_repeats_count_once(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    quiz = new_quiz(store)
+    quizzes.open_question(store, quiz, 0, 1000.0)
+    players = [f"U{n:03d}" for n in range(300)]
+    repeaters = players[:50]  # these click twice, at the same moment as everyone else
+    barrier = threading.Barrier(len(players) + len(repeaters))
+    statuses: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def play(user, pick):
+        barrier.wait()
+        result = quizzes.answer(store, team_id="T1", quiz_id=quiz.id, position=0, user_id=user,
+                                answer_text=pick, correct=pick == "1", score=120 if pick == "1" else 0, now=1010.0)
+        with lock:
+            statuses.append((user, result.status))
+
+    threads = [threading.Thread(target=play, args=(u, str(i % 4))) for i, u in enumerate(players)]
+    threads += [threading.Thread(target=play, args=(u, "1")) for u in repeaters]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+
+    assert quizzes.answer_count(store, quiz.id, 0) == 300
+    assert sorted(s for _, s in statuses) == ["already"] * 50 + ["locked"] * 300
+    board = quizzes.quiz_leaderboard(store, quiz.id)
+    assert len(board) == 300 and all(row["answered"] == 1 for row in board)
+    locked_users = [u for u, s in statuses if s == "locked"]
+    assert sorted(locked_users) == players  # every player got exactly one answer in
+
+
+def test_answers_after_the_reveal_or_the_deadline_are_refused(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    quiz = new_quiz(store)
+    quizzes.open_question(store, quiz, 0, 1000.0)
+    late = dict(team_id="T1", quiz_id=quiz.id, position=0, answer_text="1", correct=True, score=100)
+    assert quizzes.answer(store, user_id="ULATE", now=1045.5, **late).status == "closed"  # timer ran out
+    assert quizzes.reveal(store, quiz.id, 0, 1040.0)
+    assert not quizzes.reveal(store, quiz.id, 0, 1041.0)  # a second reveal does nothing
+    assert quizzes.answer(store, user_id="UAFTER", now=1040.5, **late).status == "closed"
+    assert quizzes.answer(store, user_id="U1", position=1, now=1040.5,
+                          **{k: v for k, v in late.items() if k != "position"}).status == "unknown"  # not asked
+    assert quizzes.answer_count(store, quiz.id, 0) == 0
+
+
+def test_one_running_quiz_per_channel_and_what_a_channel_has_been_asked(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    quiz = new_quiz(store)
+    assert new_quiz(store) is None
+    assert new_quiz(store, channel="C2") is not None  # other channels are independent
+    quizzes.open_question(store, quiz, 0, 1000.0)
+    assert quizzes.open_question(store, quiz, 0, 1001.0) is None  # a racing tick asks nothing twice
+    assert quizzes.asked_in_channel(store, "T1", "C1") == {"q-code-red-weeks"}
+    assert quizzes.finish(store, quiz.id, "finished", 1100.0)
+    assert not quizzes.finish(store, quiz.id, "stopped", 1101.0)  # ends once
+    assert new_quiz(store) is not None  # and the channel is free again
+
+
+def test_leaderboards_per_quiz_and_all_time(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    for round_, (winner_score, other_score) in enumerate([(150, 100), (0, 120)]):
+        quiz = new_quiz(store, now=1000.0 + round_ * 1000)
+        quizzes.open_question(store, quiz, 0, quiz.started_at)
+        for user, score in (("UA", winner_score), ("UB", other_score)):
+            quizzes.answer(store, team_id="T1", quiz_id=quiz.id, position=0, user_id=user, answer_text="1",
+                           correct=score > 0, score=score, now=quiz.started_at + 5)
+        quizzes.finish(store, quiz.id, "finished", quiz.started_at + 60)
+        if round_ == 1:
+            assert [r["user_id"] for r in quizzes.quiz_leaderboard(store, quiz.id)] == ["UB", "UA"]
+    all_time = quizzes.channel_leaderboard(store, "T1", "C1")
+    assert [(r["user_id"], r["score"], r["quizzes"]) for r in all_time] == [("UB", 220, 2), ("UA", 150, 2)]
+    assert quizzes.channel_leaderboard(store, "T1", "COTHER") == []
