@@ -112,32 +112,27 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), raw.strip(),
                     quiz.channel_id if quiz else "")
 
-    @app.action(ids.QUIZ_QUICK_CHECK)
-    def handle_quick_check(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
-        ack()
-        team_id, user_id = context.team_id or "", body["user"]["id"]
-        channel_id = (body.get("channel") or {}).get("id", "")
-        command = QuizCommand("start", count=1, section=action.get("value", ""))
+    def start_from_button(client: WebClient, team_id: str, channel_id: str, user_id: str,
+                          command: QuizCommand) -> None:
+        """Quick check and Home's Start a quiz: start, or say privately why not (a button has no reply)."""
         problem = start_problem(services, team_id, channel_id, command)
         if problem:
-            services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id,
-                                                                 text=problem["text"]))
+            services.after_ack(lambda: tell(client, channel_id, user_id, problem))
             return
         services.after_ack(lambda: tell(client, channel_id, user_id,
                                         act(services, runner, client, command, team_id, channel_id, user_id)))
 
+    @app.action(ids.QUIZ_QUICK_CHECK)
+    def handle_quick_check(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+        ack()
+        start_from_button(client, context.team_id or "", (body.get("channel") or {}).get("id", ""),
+                          body["user"]["id"], QuizCommand("start", count=1, section=action.get("value", "")))
+
     @app.action(ids.HOME_START_QUIZ)
     def handle_home_start(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
         ack()
-        team_id, user_id, channel_id = context.team_id or "", body["user"]["id"], action.get("value", "")
-        command = QuizCommand("start")
-        problem = start_problem(services, team_id, channel_id, command)
-        if problem:
-            services.after_ack(lambda: client.chat_postEphemeral(channel=channel_id, user=user_id,
-                                                                 text=problem["text"]))
-            return
-        services.after_ack(lambda: tell(client, channel_id, user_id,
-                                        act(services, runner, client, command, team_id, channel_id, user_id)))
+        start_from_button(client, context.team_id or "", action.get("value", ""), body["user"]["id"],
+                          QuizCommand("start"))
 
     return runner
 
