@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.quiz import answer_label, question_message, results_message, reveal_message
+from bot.i18n import t
 from bot.posting import ChannelPacer, error_code, is_permanent, post_to_channel, with_block_fallback
 from bot.quiz import parse_number, score_choice, score_numeric, sections_to_reread
 from bot.services import Services
@@ -131,11 +132,8 @@ class QuizRunner:
         question = self.services.pack(quiz.pack_id).question(asked.question_id)
         mine = quizzes.answer_of(self.services.store, quiz_id, position, user_id)
         label = answer_label(question, mine, quiz.language) if mine is not None else ""
-        text = {
-            "locked": f":lock: Locked in: *{label}*. The answer is revealed when the timer ends.",
-            "already": f"Your first answer, *{label}*, is already locked in; answers can't be changed.",
-            "closed": "Too late: this question has been revealed. Catch the next one!",
-        }.get(status, "That question is no longer open.")
+        key = {"locked": "quiz_locked", "already": "quiz_already", "closed": "quiz_closed"}.get(status, "quiz_gone")
+        text = t(quiz.language, key, answer=label)
         if respond is not None:
             respond(text=text, response_type="ephemeral", replace_original=False)
             return

@@ -51,3 +51,14 @@ def test_every_quiz_question_and_its_reveal(language):
                                            language=language, stats=stats)["blocks"])
         if question.kind == "numeric":
             assert_valid_modal(numeric_modal(question, 1, position, language))
+
+
+def test_a_chinese_channel_reads_its_quiz_in_chinese():
+    question = PACK.quiz[0]
+    asked = question_message(PACK, question, quiz_id=1, position=0, total=5, language="zh-Hant", answered=2,
+                             timer_s=45)
+    text = str(asked["blocks"])
+    assert "第 1 題,共 5 題" in text and "已有 *2* 人作答" in text and "Question" not in text
+    revealed = reveal_message(PACK, question, position=0, total=5, language="zh-Hant",
+                              stats={"answered": 2, "correct": 1, "fastest": None})
+    assert "答案" in revealed["text"] and "answered" not in str(revealed["blocks"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import ids
 from bot.blocks import actions, button, context, header, modal, section
-from bot.i18n import pick
+from bot.i18n import pick, t
 from bot.text import escape, truncate
 from questions.schema import Pack, QuizQuestion
 
@@ -20,7 +20,8 @@ def _section_name(pack: Pack, section_id: str, language: str) -> str:
 def question_message(pack: Pack, question: QuizQuestion, *, quiz_id: int, position: int, total: int,
                      language: str, answered: int, timer_s: int) -> dict:
     text = pick(question.question, language)
-    blocks: list[dict] = [header(f"Question {position + 1} of {total}"), section(f"*{escape(text)}*")]
+    blocks: list[dict] = [header(t(language, "quiz_question_of", number=position + 1, total=total)),
+                          section(f"*{escape(text)}*")]
     value = f"{quiz_id}|{position}"
     if question.kind == "choice":
         blocks.append(actions(*[
@@ -29,10 +30,12 @@ def question_message(pack: Pack, question: QuizQuestion, *, quiz_id: int, positi
         ], block_id=f"quiz|{quiz_id}|{position}"))
     else:
         unit = f" ({escape(pick(question.unit, language))})" if question.unit else ""
-        blocks.append(actions(button(f"Answer{unit}"[:75], ids.QUIZ_NUMERIC_OPEN, value=value, style="primary"),
+        blocks.append(actions(button(f"{t(language, 'quiz_answer_button')}{unit}"[:75], ids.QUIZ_NUMERIC_OPEN,
+                                     value=value, style="primary"),
                               block_id=f"quiz|{quiz_id}|{position}"))
-    blocks.append(context(f":stopwatch: {timer_s}s · *{answered}* answered · first answers are final"))
-    return {"text": f"Quiz question {position + 1}: {truncate(text, 150)}", "blocks": blocks}
+    blocks.append(context(t(language, "quiz_live", timer=timer_s, answered=answered)))
+    return {"text": t(language, "quiz_question_text", number=position + 1, question=truncate(text, 150)),
+            "blocks": blocks}
 
 
 def answer_label(question: QuizQuestion, raw: str, language: str) -> str:
@@ -55,27 +58,30 @@ def reveal_message(pack: Pack, question: QuizQuestion, *, position: int, total: 
                    stats: dict) -> dict:
     text = pick(question.question, language)
     fastest = stats.get("fastest")
-    fastest_text = f" · fastest: <@{fastest['user_id']}> in {fastest['elapsed']:.1f}s" if fastest else ""
+    fastest_text = t(language, "quiz_fastest", user=f"<@{fastest['user_id']}>",
+                     seconds=f"{fastest['elapsed']:.1f}") if fastest else ""
     blocks = [
-        header(f"Question {position + 1} of {total}: answer"),
+        header(t(language, "quiz_reveal_of", number=position + 1, total=total)),
         section(f"*{escape(text)}*\n:white_check_mark: *{escape(correct_answer(question, language))}*"),
         section(f"_{escape(pick(question.explanation, language))}_"),
-        context(f"{escape(_section_name(pack, question.section, language))} · {stats['answered']} answered · "
-                f"{stats['correct']} right{fastest_text}"),
+        context(t(language, "quiz_reveal_stats", section=escape(_section_name(pack, question.section, language)),
+                  answered=stats["answered"], correct=stats["correct"], fastest=fastest_text)),
     ]
-    return {"text": f"Answer: {truncate(correct_answer(question, language), 150)}", "blocks": blocks}
+    return {"text": t(language, "quiz_reveal_text", answer=truncate(correct_answer(question, language), 150)),
+            "blocks": blocks}
 
 
 def numeric_modal(question: QuizQuestion, quiz_id: int, position: int, language: str) -> dict:
-    unit = pick(question.unit, language) if question.unit else "a number"
+    unit = pick(question.unit, language) if question.unit else t(language, "quiz_a_number")
     blocks = [
         section(f"*{escape(pick(question.question, language))}*"),
         {"type": "input", "block_id": ids.QUIZ_NUMERIC_BLOCK,
-         "label": {"type": "plain_text", "text": truncate(f"Your estimate ({unit})", 2000)},
+         "label": {"type": "plain_text", "text": truncate(t(language, "quiz_estimate_label", unit=unit), 2000)},
          "element": {"type": "plain_text_input", "action_id": ids.QUIZ_NUMERIC_INPUT, "max_length": 30,
                      "placeholder": {"type": "plain_text", "text": "e.g. 1.4"}}},
     ]
-    return modal("Your estimate", blocks, callback_id=ids.QUIZ_NUMERIC_VIEW, submit="Lock in", close="Cancel",
+    return modal(t(language, "quiz_estimate_title"), blocks, callback_id=ids.QUIZ_NUMERIC_VIEW,
+                 submit=t(language, "quiz_lock_in"), close=t(language, "quiz_cancel"),
                  private_metadata=f"{quiz_id}|{position}")
 
 
@@ -95,36 +101,33 @@ def leaderboard_table(rows: list[dict]) -> dict:
             "column_settings": [{"align": "right"}, None, {"align": "right"}, {"align": "right"}]}
 
 
-def leaderboard_text(rows: list[dict]) -> str:
+def leaderboard_text(rows: list[dict], language: str = "en") -> str:
     medals = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
-    return "\n".join(f"{medals.get(rank, f'{rank}.')} <@{row['user_id']}> · *{row['score']}* points · "
-                     f"{row['correct']} right" for rank, row in enumerate(rows[:20], 1)) or "Nobody answered."
+    return "\n".join(t(language, "quiz_row", medal=medals.get(rank, f"{rank}."), user=f"<@{row['user_id']}>",
+                       points=row["score"], correct=row["correct"])
+                     for rank, row in enumerate(rows[:20], 1)) or t(language, "quiz_nobody")
 
 
-RESULT_HEADERS = {
-    "finished": "Quiz results",
-    "stopped": "Quiz stopped: results so far",
-    "interrupted": "Quiz closed early (the app was away): results so far",
-}
+RESULT_HEADERS = {"finished": "quiz_finished", "stopped": "quiz_stopped", "interrupted": "quiz_interrupted"}
 
 
 def results_message(pack: Pack, reread: list[str], rows: list[dict], language: str, *, table: bool = True,
                     state: str = "finished") -> dict:
     """The quiz's leaderboard (a table block, or text where Slack refuses tables) and where to reread."""
-    title = RESULT_HEADERS.get(state, RESULT_HEADERS["finished"])
+    title = t(language, RESULT_HEADERS.get(state, "quiz_finished"))
     blocks: list[dict] = [header(title)]
     if table and rows:
         blocks.append(leaderboard_table(rows))
     else:
-        blocks.append(section(leaderboard_text(rows)))
+        blocks.append(section(leaderboard_text(rows, language)))
     if reread:
         pointers = ", ".join(f"`/digest show {pack.section(s).number or s}` "
                              f"({escape(truncate(_section_name(pack, s, language), 60))})" for s in reread)
-        blocks.append(section(truncate(f":books: Worth rereading: {pointers}", 3000)))
+        blocks.append(section(truncate(t(language, "quiz_reread", pointers=pointers), 3000)))
     else:
-        blocks.append(section(":tada: Every question was mostly answered right: nothing to reread."))
-    blocks.append(context("All-time leaderboard: `/quiz scores`"))
-    winner = f": <@{rows[0]['user_id']}> leads with {rows[0]['score']} points" if rows else ""
+        blocks.append(section(t(language, "quiz_nothing_to_reread")))
+    blocks.append(context(t(language, "quiz_all_time")))
+    winner = t(language, "quiz_leads", user=f"<@{rows[0]['user_id']}>", points=rows[0]["score"]) if rows else ""
     return {"text": f"{title}{winner}", "blocks": blocks}
 
 
