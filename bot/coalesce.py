@@ -35,13 +35,6 @@ class Coalescer:
             self._dirty.add(key)
             return False
 
-    def when(self, key: Hashable) -> float | None:
-        """The earliest time a queued change to `key` can be drawn; None if nothing is queued."""
-        with self._lock:
-            if key not in self._dirty:
-                return None
-            return self._last_sent.get(key, float("-inf")) + self.interval
-
     def due(self, now: float) -> list[Hashable]:
         """Queued keys whose interval has passed; each is handed out once (call `done` after drawing)."""
         with self._lock:

@@ -8,11 +8,14 @@ master, so a bad setting stops gunicorn with exit status 2 and one line, before 
 import os
 import sys
 
-def _port() -> str:
-    """$PORT, else PORT from .env (as every other setting), else 3000."""
-    from dotenv import dotenv_values
+def _port() -> int:
+    """PORT as the settings read it ($PORT, else .env); a bad value is reported by `on_starting`."""
+    from bot.config import ConfigError, load_settings
 
-    return os.environ.get("PORT") or dotenv_values(".env").get("PORT") or "3000"
+    try:
+        return load_settings().port
+    except ConfigError:
+        return 3000
 
 
 bind = f"0.0.0.0:{_port()}"

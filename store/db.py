@@ -33,7 +33,6 @@ class Store:
         # Threads of this process queue here for the write lock: SQLite's own busy handler waits by
         # sleeping in growing steps, which under contention costs far more than the writes themselves.
         self._write_lock = threading.RLock()
-        self._migration_sets: list[Migrations] = []
 
     # -- connections ----------------------------------------------------------------------------
     @property

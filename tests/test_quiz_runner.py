@@ -11,23 +11,13 @@ from bot.quiz_runner import QuizRunner
 from store import quizzes
 from tests.conftest import TEAM, HttpApp
 from tests.support.schemas import assert_valid_message
+from tests.test_quiz_http import answer as click
+from tests.test_quiz_http import start
 
 
 def runner_for(services):
     """A runner on the same services as the app's (its state is all in the database); never sleeps."""
     return QuizRunner(services, ChannelPacer(sleep=lambda seconds: None))
-
-
-def start(http_app, stub, services, text, user_id="UHOST"):
-    http_app.command("/quiz", text, user_id=user_id)
-    stub.wait_for("chat.postMessage")
-    services.wait_idle()
-    return quizzes.running(services.store, TEAM, "C0CHAN")[0]
-
-
-def click(http_app, quiz, position, option, user):
-    return http_app.action("quiz.choice", f"{quiz.id}|{position}|{option}", user_id=user, channel_id="C0CHAN",
-                           response_url=http_app.stub.response_url(f"click-{user}"))
 
 
 def questions_posted(stub):

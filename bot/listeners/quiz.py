@@ -115,12 +115,13 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     def start_from_button(client: WebClient, team_id: str, channel_id: str, user_id: str,
                           command: QuizCommand) -> None:
         """Quick check and Home's Start a quiz: start, or say privately why not (a button has no reply)."""
-        problem = start_problem(services, team_id, channel_id, command)
-        if problem:
-            services.after_ack(lambda: tell(client, channel_id, user_id, problem))
-            return
-        services.after_ack(lambda: tell(client, channel_id, user_id,
-                                        act(services, runner, client, command, team_id, channel_id, user_id)))
+        def work():
+            outcome = (start_problem(services, team_id, channel_id, command)
+                       or start_quiz(services, runner, command, team_id, channel_id, user_id))
+            if isinstance(outcome, dict):  # not started: say why
+                tell(client, channel_id, user_id, outcome)
+
+        services.after_ack(work)
 
     @app.action(ids.QUIZ_QUICK_CHECK)
     def handle_quick_check(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
@@ -138,9 +139,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
 
 
 def tell(client: WebClient, channel_id: str, user_id: str, reply: dict) -> None:
-    """A button has no response to reply in: say how it went privately, unless the quiz simply started."""
-    if reply.get("text", "").startswith("Quiz on"):
-        return
+    """A button has no response to reply in: say privately why the quiz could not start."""
     try:
         client.chat_postEphemeral(channel=channel_id, user=user_id, text=reply.get("text", ""))
     except SlackApiError:
@@ -175,6 +174,16 @@ def act(services: Services, runner: QuizRunner, client: WebClient, cmd: QuizComm
             return notice(f"Sorry, only <@{quiz.host}>, who started this quiz, or an admin can stop it.")
         runner.finish(quiz, "stopped")
         return notice("Quiz stopped; the results so far are in the channel.")
+    started = start_quiz(services, runner, cmd, team_id, channel_id, user_id)
+    if isinstance(started, dict):
+        return started
+    count = len(started.question_ids)
+    return notice(f"Quiz on: {count} question{'s' if count > 1 else ''}, {cmd.timer}s each.")
+
+
+def start_quiz(services: Services, runner: QuizRunner, cmd: QuizCommand, team_id: str, channel_id: str,
+               user_id: str) -> quizzes.Quiz | dict:
+    """Start a quiz: the quiz once it is on, else the reply that says why it could not start."""
     plan = plans.get(services.store, team_id, channel_id)
     pack = services.pack(plan.pack_id if plan else None)
     language = plan.language if plan else pack.pack.default_language
@@ -195,6 +204,6 @@ def act(services: Services, runner: QuizRunner, client: WebClient, cmd: QuizComm
                       "try `/quiz` again in a moment.")
     if quiz is None:
         return notice("A quiz is already running in this channel.")
-    return notice(f"Quiz on: {len(chosen)} question{'s' if len(chosen) > 1 else ''}, {cmd.timer}s each.")
+    return quiz
 
 
