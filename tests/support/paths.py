@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,18 @@ _MARKER = "SOURCES.md"
 
 
 @functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=1)
+def _origin_parents(here: Path) -> list[Path]:
+    """For a clone made elsewhere (`git clone <repo> /tmp/x`): the folders above the repository it came from."""
+    try:
+        url = subprocess.run(["git", "-C", str(here.parent), "config", "--get", "remote.origin.url"],
+                             capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return []
+    origin = Path(url)
+    return list(origin.resolve().parents) if url and origin.is_dir() else []
+
+
 def samples_dir() -> Path:
     env = os.environ.get("SLACK_SAMPLES_DIR")
     if env:
@@ -25,7 +38,7 @@ def samples_dir() -> Path:
         return p
     here = Path(__file__).resolve()
     tried = []
-    for parent in here.parents:
+    for parent in [*here.parents, *_origin_parents(here)]:
         cand = parent / "shared" / "slack-samples"
         tried.append(str(cand))
         if (cand / _MARKER).is_file():
