@@ -16,8 +16,6 @@ from typing import Any
 _MARKER = "SOURCES.md"
 
 
-@functools.lru_cache(maxsize=None)
-@functools.lru_cache(maxsize=1)
 def _origin_parents(here: Path) -> list[Path]:
     """For a clone made elsewhere (`git clone <repo> /tmp/x`): the folders above the repository it came from."""
     try:
@@ -29,6 +27,7 @@ def _origin_parents(here: Path) -> list[Path]:
     return list(origin.resolve().parents) if url and origin.is_dir() else []
 
 
+@functools.lru_cache(maxsize=None)
 def samples_dir() -> Path:
     env = os.environ.get("SLACK_SAMPLES_DIR")
     if env:
