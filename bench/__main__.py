@@ -26,8 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.process import ROOT, free_port, peak_rss_kib, procfile_web_command, start_web
+from bench.standin import StandIn, standin_process
 from tests.support.signing import block_actions_body, sign, slash_command_body
-from tests.support.slack_stub import SlackStub
 
 SECRET = "bench-secret"
 TEAM = "T0001"
@@ -67,7 +67,7 @@ def fire(url: str, bodies: list[str], clients: int) -> tuple[list[float], float,
 class Target:
     """One served app (the real one or bare Bolt) with its own database and stand-in."""
 
-    def __init__(self, name: str, command: list[str], stub: SlackStub, tmp: Path):
+    def __init__(self, name: str, command: list[str], stub: StandIn, tmp: Path):
         self.name = name
         self.db = tmp / f"{name}.db"
         env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": stub.base_url,
@@ -89,7 +89,7 @@ class Target:
         return rss
 
 
-def button_values(stub: SlackStub, action_id: str) -> list[str]:
+def button_values(stub: StandIn, action_id: str) -> list[str]:
     values = []
     for call in stub.calls("chat.postMessage"):
         for block in call.params.get("blocks") or []:
@@ -99,7 +99,7 @@ def button_values(stub: SlackStub, action_id: str) -> list[str]:
     return values
 
 
-def scenario_bodies(kind: str, target: Target, stub: SlackStub, n: int) -> list[str]:
+def scenario_bodies(kind: str, target: Target, stub: StandIn, n: int) -> list[str]:
     if kind == "digest next":
         return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"CD{i:05d}", team_id=TEAM,
                                    trigger_id=f"{target.name}-digest-{i}", response_url=stub.response_url())
@@ -123,7 +123,7 @@ def scenario_bodies(kind: str, target: Target, stub: SlackStub, n: int) -> list[
                                team_id=TEAM, trigger_id=f"{target.name}-quiz-{i}") for i in range(n)]
 
 
-def updates_per_poll_second(stub: SlackStub) -> int:
+def updates_per_poll_second(stub: StandIn) -> int:
     """The most chat.update calls any one message received within one second."""
     by_message: dict[str, list[float]] = {}
     for call in stub.calls("chat.update"):
@@ -158,7 +158,7 @@ def run_scenarios(args) -> None:
           f"{'tput×':>7}{'p99×':>7}  extra")
     for kind in ("poll votes", "quiz answers", "digest next"):
         for name, command in (("bare", bare_cmd), ("app", app_cmd)):
-            with SlackStub() as stub, tempfile.TemporaryDirectory() as tmp:
+            with standin_process() as stub, tempfile.TemporaryDirectory() as tmp:
                 target = Target(name, command, stub, Path(tmp))
                 try:
                     bodies = scenario_bodies(kind, target, stub, args.requests)
@@ -205,8 +205,7 @@ def run_fanout(channels: int) -> None:
     from store import plans
     from tests.support.clock import FakeClock
 
-    with SlackStub() as stub, tempfile.TemporaryDirectory() as tmp:
-        stub.rate_limit_per_channel(per_seconds=1.0, retry_after=1)
+    with standin_process(rate_limit_per_channel=True) as stub, tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock(dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.timezone.utc))
         settings = Settings(bot_token="xoxb-bench", signing_secret=SECRET, slack_api_url=stub.base_url,
                             database_path=Path(tmp) / "fanout.db", content_dir=ROOT / "tests" / "packs")

@@ -7,7 +7,9 @@ mark the message dirty and are drawn together when the interval has passed. Each
 at the moment it is drawn, so the final state is always what the channel ends up seeing.
 
 `Coalescer` (bot/coalesce.py) is the pure rule, time passed in; `LiveUpdates` runs it: on a daemon thread in
-the app, or by `flush(now)` calls in tests and the console. `exclusive(key)` lets the code that replaces a
+the app, or by `flush(now)` calls in tests and the console. In the app `changed()` never draws on the
+caller's thread (draws go to two threads of their own), so a listener can report a change before it
+acknowledges at the cost of a dictionary write. `exclusive(key)` lets the code that replaces a
 live message for good (a quiz reveal) wait for a draw in flight, so a late count can never land on top of it.
 """
 
@@ -17,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.coalesce import Coalescer
 
@@ -31,7 +34,8 @@ class LiveUpdates:
         self.coalescer = Coalescer(interval)
         self._monotonic = monotonic
         self._draw: dict[Hashable, Callable[[], None]] = {}
-        self._run = run or (lambda fn: fn())
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="live-draw") if background else None
+        self._run = run or (self._pool.submit if self._pool is not None else (lambda fn: fn()))
         self._stop = threading.Event()
         self._locks: dict[Hashable, threading.RLock] = {}
         self._locks_lock = threading.Lock()
@@ -70,4 +74,7 @@ class LiveUpdates:
             self.flush()
 
     def stop(self) -> None:
+        """No more draws are queued; the ones in flight finish."""
         self._stop.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)

@@ -101,26 +101,18 @@ def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str,
 
     Returns new | changed | same | closed | unknown.
     """
-    post = polls.get_post(services.store, team_id, post_id)
-    if post is None:
-        return "unknown"
-    try:
-        poll = services.pack(post.pack_id).poll(post.poll_id)
-    except KeyError:  # the pack was edited and this poll is gone
-        return "unknown"
-    if option_id not in {o.id for o in poll.options}:
-        return "unknown"
-    return polls.cast_vote(services.store, team_id, post_id, user_id, option_id,
-                           services.clock.now().timestamp()).status
+    def options_of(pack_id: str, poll_id: str) -> set[str]:
+        return {o.id for o in services.pack(pack_id).poll(poll_id).options}
+
+    return polls.cast_vote(services.store, team_id, post_id, user_id, option_id, services.clock.now().timestamp(),
+                           options_of).status
 
 
 def after_vote(services: Services, client: WebClient, *, status: str, team_id: str, post_id: int, user_id: str,
                option_id: str, channel_id: str) -> None:
-    """After the acknowledgement: a private note when the click needs explaining, and the tally redrawn."""
-    if status in ("new", "changed"):
-        refresh(services, post_id, team_id)
-    if status == "new":
-        return  # a first vote shows in the tally
+    """After the acknowledgement of a click that is not a first vote: a private note explaining it.
+
+    (The listener asks for the tally to be redrawn itself: that costs it a dictionary write.)"""
     post = polls.get_post(services.store, team_id, post_id)
     chosen = ""
     if post is not None:

@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.ack_first import AckFirst
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.live_updates import LiveUpdates
@@ -69,6 +70,8 @@ class Services:
     timers: list[Callable[[], object]] = field(default_factory=list)
     # one pacer for every feature, so a digest, a quiz and a poll in one channel share ~1 post/s
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
+    # the requests being handled: work after acknowledgements waits for a gap in them (bot/ack_first.py)
+    acks: AckFirst = field(default_factory=AckFirst)
     # coalesced chat.update of live messages (poll tallies, quiz answer counts)
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # workspaces whose Slack refused the native chart block: they get text bars from then on
@@ -108,6 +111,7 @@ class Services:
         return future
 
     def _run_once(self, delivery: tuple[str, str] | None, work: Callable[..., object], *args: object) -> object:
+        self.acks.wait_for_gap()
         if delivery is not None and not deliveries.claim(self.store, *delivery):
             log.info("delivery %s seen before: its work is not done again", delivery[1])
             return None

@@ -6,6 +6,7 @@ measuring cold start.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -14,6 +15,7 @@ from urllib.parse import parse_qs
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.ack_first import AckFirst
 from bot.config import ConfigError, configure_logging, load_settings
 from bot.runtime import prepare, start
 
@@ -47,8 +49,10 @@ def well_formed(raw: bytes, content_type: str) -> bool:
     return all(isinstance(a, dict) for a in data.get("actions", []))
 
 
-def wsgi_app_for(bolt_handler: SlackRequestHandler):
+def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst | None = None):
     """The WSGI app: /healthz, and Bolt at /slack/events with malformed bodies answered 400, not 500.
+
+    `acks` counts the requests being handled, so the work after acknowledgements waits for a gap.
 
     Bolt parses a body before checking it, and a body of the wrong shape makes it answer 500 (or raise).
     Checking every body up front would cost each request a second parse, so the shape is only checked
@@ -70,7 +74,8 @@ def wsgi_app_for(bolt_handler: SlackRequestHandler):
             seen[:] = [status, headers]
 
         try:
-            body = bolt_handler(environ, capture)
+            with acks.handling() if acks is not None else contextlib.nullcontext():
+                body = bolt_handler(environ, capture)
         except (ValueError, TypeError, AttributeError, KeyError):
             body, seen[:] = None, ["500 Internal Server Error", []]
         if seen[0].startswith("500") and not well_formed(raw, environ.get("CONTENT_TYPE", "")):
@@ -97,7 +102,7 @@ def create_wsgi_app(check_token: bool = True):
         raise SystemExit(2) from None
     app, scheduler = start(services)
     _running.append((services, scheduler))
-    return wsgi_app_for(SlackRequestHandler(app))
+    return wsgi_app_for(SlackRequestHandler(app), services.acks)
 
 
 _running: list = []  # the services and scheduler this worker started, for `shutdown`

@@ -8,6 +8,7 @@ changed votes are kept, not overwritten. Closing is checked in the same transact
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from sqlite_utils.migrations import Migrations
@@ -184,25 +185,38 @@ class VoteResult:
     previous: str | None = None
 
 
-def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id: str, now: float) -> VoteResult:
+def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id: str, now: float,
+              options_of: Callable[[str, str], Container[str]] | None = None) -> VoteResult:
+    """Store one click: a first vote, a changed vote, or nothing (same option, closed or unknown poll).
+
+    This runs before Slack hears "ok", so it takes one read: the post's poll and state joined with this
+    person's current vote. `options_of(pack_id, poll_id)`, when given, says which option ids the poll has
+    now (the pack may have been edited since it was posted); it raises KeyError for a poll that is gone.
+    """
     with store.write() as db:
-        state = store.row("SELECT closed_at, closes_at FROM poll_posts WHERE team_id = ? AND id = ?",
-                          [team_id, post_id])
+        state = store.row(
+            "SELECT p.pack_id, p.poll_id, p.closed_at, p.closes_at, v.option_id AS mine FROM poll_posts p "
+            "LEFT JOIN votes v ON v.poll_post_id = p.id AND v.user_id = ? WHERE p.team_id = ? AND p.id = ?",
+            [user_id, team_id, post_id])
         if state is None:
+            return VoteResult("unknown")
+        try:
+            if options_of is not None and option_id not in options_of(state["pack_id"], state["poll_id"]):
+                return VoteResult("unknown")
+        except KeyError:
             return VoteResult("unknown")
         if state["closed_at"] is not None or (state["closes_at"] is not None and now >= state["closes_at"]):
             return VoteResult("closed")
-        mine = store.row("SELECT option_id FROM votes WHERE poll_post_id = ? AND user_id = ?", [post_id, user_id])
-        previous = mine["option_id"] if mine else None
+        previous = state["mine"]
         if previous == option_id:
             return VoteResult("same", previous)
-        db.execute(
+        db.conn.execute(
             "INSERT INTO votes (poll_post_id, user_id, team_id, option_id, voted_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (poll_post_id, user_id) DO UPDATE SET option_id = excluded.option_id, "
             "voted_at = excluded.voted_at",
             [post_id, user_id, team_id, option_id, now],
         )
-        db.execute(
+        db.conn.execute(
             "INSERT INTO vote_log (poll_post_id, team_id, user_id, option_id, previous_option_id, at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             [post_id, team_id, user_id, option_id, previous, now],

@@ -32,6 +32,21 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     pacer = pacer or services.pacer
     services.timers.append(lambda: poll_service.close_due(services, pacer))
 
+    @app.action(ids.POLL_VOTE)
+    def handle_vote(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+        post_id, _, option_id = action.get("value", "").partition("|")
+        if not is_number(post_id):
+            return ack()
+        vote = dict(team_id=context.team_id or "", post_id=int(post_id), user_id=body["user"]["id"],
+                    option_id=option_id)
+        status = poll_service.record_vote(services, **vote)  # stored before Slack hears "ok"
+        ack()
+        if status in ("new", "changed"):
+            poll_service.refresh(services, vote["post_id"], vote["team_id"])  # coalesced: mostly a dict write
+        if status != "new":  # a first vote shows in the tally; anything else gets a private note
+            services.after_ack(lambda: poll_service.after_vote(
+                services, client, status=status, channel_id=(body.get("channel") or {}).get("id", ""), **vote))
+
     @app.command("/discuss")
     def handle_discuss(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,
                        context: BoltContext):
@@ -48,18 +63,6 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         ack()
         services.after_ack(lambda: respond(act(services, pacer, client, parsed, team_id, channel_id, user_id)),
                            delivery=delivery_of(body, context))
-
-    @app.action(ids.POLL_VOTE)
-    def handle_vote(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
-        post_id, _, option_id = action.get("value", "").partition("|")
-        if not is_number(post_id):
-            return ack()
-        vote = dict(team_id=context.team_id or "", post_id=int(post_id), user_id=body["user"]["id"],
-                    option_id=option_id)
-        status = poll_service.record_vote(services, **vote)  # stored before Slack hears "ok"
-        ack()
-        services.after_ack(lambda: poll_service.after_vote(
-            services, client, status=status, channel_id=(body.get("channel") or {}).get("id", ""), **vote))
 
     @app.action(ids.POLL_COMMENT)
     def handle_comment_button(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):

@@ -36,6 +36,22 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
     runner = QuizRunner(services, pacer or services.pacer)
     services.timers.append(lambda: runner.tick(services.clock.now()))
 
+    def take_answer(ack: Ack, client: WebClient, context: BoltContext, body: dict, quiz_id: int, position: int,
+                    raw_answer: str, channel_id: str, respond: Respond | None = None) -> None:
+        player = dict(team_id=context.team_id or "", quiz_id=quiz_id, position=position, user_id=body["user"]["id"])
+        status = runner.record_answer(raw_answer=raw_answer, **player)  # stored before Slack hears "ok"
+        ack()
+        services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id,
+                                                       respond=respond, **player))
+
+    @app.action(ids.QUIZ_CHOICE)
+    def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, respond: Respond):
+        parts = action.get("value", "").split("|")
+        if len(parts) != 3 or not all(is_number(p) for p in parts):
+            return ack()
+        take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), parts[2],
+                    (body.get("channel") or {}).get("id", ""), respond if body.get("response_url") else None)
+
     @app.command("/quiz")
     def handle_quiz(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond, context: BoltContext):
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
@@ -54,22 +70,6 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         ack()
         services.after_ack(lambda: respond(act(services, runner, client, parsed, team_id, channel_id, user_id)),
                            delivery=delivery_of(body, context))
-
-    def take_answer(ack: Ack, client: WebClient, context: BoltContext, body: dict, quiz_id: int, position: int,
-                    raw_answer: str, channel_id: str, respond: Respond | None = None) -> None:
-        player = dict(team_id=context.team_id or "", quiz_id=quiz_id, position=position, user_id=body["user"]["id"])
-        status = runner.record_answer(raw_answer=raw_answer, **player)  # stored before Slack hears "ok"
-        ack()
-        services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id,
-                                                       respond=respond, **player))
-
-    @app.action(ids.QUIZ_CHOICE)
-    def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, respond: Respond):
-        parts = action.get("value", "").split("|")
-        if len(parts) != 3 or not all(is_number(p) for p in parts):
-            return ack()
-        take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), parts[2],
-                    (body.get("channel") or {}).get("id", ""), respond if body.get("response_url") else None)
 
     @app.action(ids.QUIZ_NUMERIC_OPEN)
     def handle_numeric_open(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
