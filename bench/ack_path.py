@@ -1,6 +1,6 @@
 """CPU cost of the acknowledgement path alone: the WSGI callable invoked in-process, no sockets, no threads.
 
-    python -m bench.ack_path [--requests 2000]
+    python -m bench.ack_path [--requests 2000] [--profile "quiz answers"]
 
 It separates what the app does before answering Slack from the work it does after, which the HTTP
 benchmark cannot (both share the same two cores there). Prints microseconds per request and the ratio.
@@ -17,7 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.support.signing import block_actions_body, sign
+from bench.__main__ import TEAM, button_values
+from bench.process import ROOT
+from tests.support.signing import block_actions_body, sign, slash_command_body
 from tests.support.slack_stub import SlackStub
 
 SECRET = "bench-secret"
@@ -57,45 +59,62 @@ def compare(bare_app, real_app, bodies: list[str], rounds: int = 10) -> tuple[fl
     return min(bare), min(real)
 
 
+def scenario_bodies(kind: str, real_app, stub: SlackStub, n: int, prefix: str) -> list[str]:
+    """Bodies for one scenario against the app in-process: the poll or quiz is started through the app."""
+    if kind == "digest next":
+        return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"C{prefix}{i:05d}", team_id=TEAM,
+                                   response_url=stub.response_url()) for i in range(n)]
+    command, action_id = ("/discuss", "poll.vote") if kind == "poll votes" else ("/quiz", "quiz.choice")
+    values = button_values(stub, action_id)
+    if not values:
+        text = "1" if kind == "poll votes" else "section 1 timer 300"
+        measure(real_app, [slash_command_body(command, text, user_id="UHOST", channel_id="CB", team_id=TEAM,
+                                              response_url=stub.response_url())])
+        stub.wait_for("chat.postMessage", where=lambda c: action_id in str(c.params.get("blocks")), timeout=30)
+        values = button_values(stub, action_id)
+    return [block_actions_body(action_id, values[i % len(values)], user_id=f"U{prefix}{i:05d}", channel_id="CB",
+                               team_id=TEAM, response_url=stub.response_url()) for i in range(n)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile", choices=("poll votes", "quiz answers", "digest next"))
     args = parser.parse_args()
     with SlackStub() as stub, tempfile.TemporaryDirectory() as tmp:
         os.environ.update({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
                            "SLACK_API_URL": stub.base_url, "DATABASE_PATH": str(Path(tmp) / "ack.db"),
-                           "LOG_LEVEL": "WARNING"})
+                           "LOG_LEVEL": "WARNING", "CONTENT_DIR": str(ROOT / "tests" / "packs")})
         from bench.bare_app import create_wsgi_app as bare
         from bot.web import create_wsgi_app as real
-        from store import open_store
-        from store import polls as poll_store
 
         bare_app, real_app = bare(), real(check_token=False)
-        store = open_store(Path(tmp) / "ack.db")
-        post = poll_store.create_post(store, team_id="T0001", channel_id="C1", pack_id="altman-2025-12",
-                                      poll_id="p1", number=1, language="en", anonymous=False, results_hidden=False,
-                                      closes_at=None, posted_by="U1")
-        poll_store.record_ts(store, post.id, "1.0")
-        votes = [block_actions_body("poll.vote", f"{post.id}|scalable-colleague", user_id=f"U{i:06d}", channel_id="C1",
-                                    team_id="T0001") for i in range(args.requests)]
-        measure(bare_app, votes[:50]), measure(real_app, [block_actions_body(
-            "poll.vote", f"{post.id}|scoped-tasks", user_id=f"W{i:06d}", channel_id="C1", team_id="T0001")
-            for i in range(50)])  # warm both: first-use imports and connections are not the path
-        bare_us, real_us = compare(bare_app, real_app, votes)
-        print(f"acknowledgement path, CPU per poll vote: bare Bolt {bare_us:.0f} µs, app {real_us:.0f} µs "
-              f"({real_us / bare_us:.2f}×; the app's includes storing the vote before answering)")
+        try:
+            run(bare_app, real_app, stub, args)
+        finally:
+            from bot.web import shutdown
+
+            shutdown()  # the queued receipts reach the stand-in before it stops
+
+
+def run(bare_app, real_app, stub: SlackStub, args) -> None:
+    for kind in ("poll votes", "quiz answers", "digest next"):
+        if args.profile and kind != args.profile:
+            continue
+        warm = scenario_bodies(kind, real_app, stub, 50, "W")
+        measure(bare_app, warm), measure(real_app, warm)  # first-use imports and connections are not the path
+        bare_us, real_us = compare(bare_app, real_app, scenario_bodies(kind, real_app, stub, args.requests, "M"))
+        print(f"{kind:<13} CPU per request on the acknowledging thread: bare Bolt {bare_us:4.0f} µs, "
+              f"app {real_us:4.0f} µs ({real_us / bare_us:.2f}×)")
         if args.profile:
-            more = [block_actions_body("poll.vote", f"{post.id}|scoped-tasks", user_id=f"V{i:06d}", channel_id="C1",
-                                       team_id="T0001") for i in range(args.requests)]
+            more = scenario_bodies(kind, real_app, stub, args.requests, "P")
             profiler = cProfile.Profile()
             profiler.enable()
             measure(real_app, more)
             profiler.disable()
             stats = pstats.Stats(profiler)
-            stats.sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(int(os.environ.get("BENCH_ROWS", "25")))
-            if os.environ.get("BENCH_CALLERS"):
-                stats.print_callers(os.environ["BENCH_CALLERS"])
+            stats.sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+                int(os.environ.get("BENCH_ROWS", "25")))
 
 
 if __name__ == "__main__":

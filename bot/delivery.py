@@ -68,6 +68,12 @@ def send_item(services: Services, pacer: ChannelPacer, plan: plans.Plan, item_in
 
 def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str,
               expected_run: int | None = None) -> PostOutcome:
+    with services.in_turn("post next", team_id, channel_id):
+        return _post_next(services, pacer, team_id, channel_id, slot, expected_run)
+
+
+def _post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str,
+               expected_run: int | None) -> PostOutcome:
     store = services.store
     plan = plans.get(store, team_id, channel_id)
     if plan is None:

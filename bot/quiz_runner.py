@@ -94,27 +94,20 @@ class QuizRunner:
 
         Returns locked | already | closed | unknown.
         """
-        quiz = quizzes.get(self.services.store, team_id, quiz_id)
-        asked = quizzes.asked(self.services.store, quiz_id, position)
-        if quiz is None or asked is None:
-            return "unknown"
-        try:
-            question = self.services.pack(quiz.pack_id).question(asked.question_id)
-        except KeyError:  # the pack was edited and this question is gone
-            return "unknown"
-        now = self.now()
-        elapsed = max(0.0, now - asked.opened_at)
-        if question.kind == "choice":
-            if not is_number(raw_answer) or int(raw_answer) >= len(question.options):
-                return "unknown"
-            correct, score = score_choice(question, int(raw_answer), elapsed, quiz.timer_s)
-        else:
+        def grade(pack_id: str, question_id: str, elapsed: float, timer_s: int) -> tuple[bool, int] | None:
+            try:
+                question = self.services.pack(pack_id).question(question_id)
+            except KeyError:  # the pack was edited and this question is gone
+                return None
+            if question.kind == "choice":
+                if not is_number(raw_answer) or int(raw_answer) >= len(question.options):
+                    return None
+                return score_choice(question, int(raw_answer), elapsed, timer_s)
             value = parse_number(raw_answer)
-            if value is None:
-                return "unknown"
-            correct, score = score_numeric(question, value, elapsed, quiz.timer_s)
+            return None if value is None else score_numeric(question, value, elapsed, timer_s)
+
         return quizzes.answer(self.services.store, team_id=team_id, quiz_id=quiz_id, position=position,
-                              user_id=user_id, answer_text=raw_answer, correct=correct, score=score, now=now).status
+                              user_id=user_id, answer_text=raw_answer, now=self.now(), grade=grade).status
 
     def after_answer(self, client: WebClient, *, status: str, team_id: str, quiz_id: int, position: int,
                      user_id: str, channel_id: str, respond: Callable[..., object] | None = None) -> None:

@@ -78,6 +78,7 @@ class Services:
     charts_refused: set[str] = field(default_factory=set)
     _in_flight: set[Future] = field(default_factory=set)
     _clients: dict[str, WebClient] = field(default_factory=dict)
+    _turns: dict[tuple, threading.Lock] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -101,6 +102,12 @@ class Services:
             self._in_flight.add(future)
         future.add_done_callback(self._finished)
         return future
+
+    def in_turn(self, *key: object) -> threading.Lock:
+        """A lock per key for work that must not overlap in this process: two `/digest next` in one
+        channel claim items 1 and 2 in order, and with this their posts also reach Slack in that order."""
+        with self._lock:
+            return self._turns.setdefault(key, threading.Lock())
 
     def open_view(self, client: WebClient, trigger_id: str, view: dict) -> Future:
         """Open a modal right after the acknowledgement, on the urgent pool (trigger ids expire in 3 s)."""

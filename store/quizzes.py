@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlite_utils.migrations import Migrations
@@ -205,20 +206,34 @@ class AnswerResult:
 
 
 def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: str, answer_text: str,
-           correct: bool, score: int, now: float) -> AnswerResult:
+           now: float, correct: bool = False, score: int = 0,
+           grade: Callable[[str, str, float, int], tuple[bool, int] | None] | None = None) -> AnswerResult:
+    """Lock in one answer: stored once per person and question, and only while the question is open.
+
+    This runs before Slack hears "ok", so it takes one read: the quiz joined with the asked question.
+    `grade(pack_id, question_id, elapsed, timer_s)`, when given, scores the answer from that read (None:
+    the answer or the question is not one the pack knows); otherwise `correct` and `score` are stored.
+    """
     with store.write() as db:
-        question = asked(store, quiz_id, position)
-        if question is None:
+        row = store.row(
+            "SELECT q.pack_id, q.timer_s, q.state, a.question_id, a.opened_at, a.deadline, a.revealed_at "
+            "FROM quizzes q JOIN quiz_questions a ON a.quiz_id = q.id AND a.position = ? "
+            "WHERE q.team_id = ? AND q.id = ?", [position, team_id, quiz_id])
+        if row is None:
             return AnswerResult("unknown")
-        quiz_state = store.row("SELECT state FROM quizzes WHERE id = ?", [quiz_id])
-        if question.revealed_at is not None or now > question.deadline or quiz_state["state"] != "running":
+        if row["revealed_at"] is not None or now > row["deadline"] or row["state"] != "running":
             return AnswerResult("closed")
+        elapsed = max(0.0, now - row["opened_at"])
+        if grade is not None:
+            graded = grade(row["pack_id"], row["question_id"], elapsed, row["timer_s"])
+            if graded is None:
+                return AnswerResult("unknown")
+            correct, score = graded
         try:
-            db.execute(
+            db.conn.execute(
                 "INSERT INTO quiz_answers (quiz_id, position, user_id, team_id, answer, correct, score, elapsed, "
                 "answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [quiz_id, position, user_id, team_id, answer_text, int(correct), score,
-                 max(0.0, now - question.opened_at), now],
+                [quiz_id, position, user_id, team_id, answer_text, int(correct), score, elapsed, now],
             )
         except sqlite3.IntegrityError:
             return AnswerResult("already")
