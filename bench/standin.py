@@ -28,6 +28,11 @@ class _ServedStub(SlackStub):
             self.rate_limit_per_channel(per_seconds=1.0, retry_after=1)
         return self.base_url
 
+    def activity(self) -> int:
+        """Requests received so far (Web API calls and response_url posts)."""
+        with self._cond:
+            return len(self._calls) + len(self.response_posts)
+
     def recorded(self, method: str) -> list[tuple[dict, float, int | None]]:
         return [(c.params, c.at, c.status) for c in self.calls(method)]
 
@@ -36,7 +41,7 @@ class _Manager(BaseManager):
     pass
 
 
-_Manager.register("Stub", _ServedStub, exposed=("serve", "recorded", "response_url", "stop"))
+_Manager.register("Stub", _ServedStub, exposed=("serve", "recorded", "activity", "response_url", "stop"))
 
 
 class StandIn:
@@ -51,6 +56,16 @@ class StandIn:
 
     def calls(self, method: str) -> list[SimpleNamespace]:
         return [SimpleNamespace(params=p, at=at, status=status) for p, at, status in self._proxy.recorded(method)]
+
+    def wait_until_quiet(self, quiet_for: float = 0.5, limit: float = 30.0) -> None:
+        """Until no request arrived for `quiet_for` seconds: the app's follow-up work has finished."""
+        deadline = time.monotonic() + limit
+        seen, since = self._proxy.activity(), time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - since < quiet_for:
+            time.sleep(0.05)
+            now_seen = self._proxy.activity()
+            if now_seen != seen:
+                seen, since = now_seen, time.monotonic()
 
     def wait_for(self, method: str, where: Callable[[SimpleNamespace], bool], timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -170,12 +170,26 @@ def trigger_for(days: str | tuple[str, ...], post_time: str, timezone: str) -> C
     return CronTrigger(day_of_week=",".join(day_list), hour=int(hour), minute=int(minute), timezone=timezone)
 
 
+# schedule -> (after, the next post strictly after it): there is no post in between, so the same answer
+# holds for every moment from `after` up to that post. A thousand channels on one schedule posting in the
+# same minute then work out "next post: Tue 09:00" once, not a thousand times (each costs ~0.5 ms).
+_next_known: dict[tuple[str, str, str], tuple[dt.datetime, dt.datetime]] = {}
+
+
 def next_post_at(days: str, post_time: str, timezone: str, after: dt.datetime) -> dt.datetime | None:
     """The first scheduled post strictly after `after`, in the plan's timezone; None without a schedule."""
     if not days:
         return None
-    trigger = trigger_for(days, post_time, timezone)
-    return trigger.get_next_fire_time(None, after + dt.timedelta(microseconds=1))
+    key = (days, post_time, timezone)
+    known = _next_known.get(key)
+    if known is not None and known[0] <= after < known[1]:
+        return known[1]
+    upcoming = trigger_for(days, post_time, timezone).get_next_fire_time(None, after + dt.timedelta(microseconds=1))
+    if upcoming is not None:
+        if len(_next_known) > 10_000:
+            _next_known.clear()
+        _next_known[key] = (after, upcoming)
+    return upcoming
 
 
 def due_slot(days: str, post_time: str, timezone: str, now: dt.datetime,
