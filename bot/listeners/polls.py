@@ -28,9 +28,8 @@ HELP = """*Team polls on the article's closing questions.*
 • Anonymous polls never show or export names; the bot keeps your Slack id only to count one vote each."""
 
 
-def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
-    pacer = pacer or services.pacer
-    services.timers.append(lambda: poll_service.close_due(services, pacer))
+def register_votes(app: App, services: Services) -> None:
+    """The vote buttons: they arrive in bursts, so `bot.listeners.register` puts them near the front."""
 
     @app.action(ids.POLL_VOTE)
     def handle_vote(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
@@ -46,6 +45,11 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         if status != "new":  # a first vote shows in the tally; anything else gets a private note
             services.after_ack(lambda: poll_service.after_vote(
                 services, client, status=status, channel_id=(body.get("channel") or {}).get("id", ""), **vote))
+
+
+def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
+    pacer = pacer or services.pacer
+    services.timers.append(lambda: poll_service.close_due(services, pacer))
 
     @app.command("/discuss")
     def handle_discuss(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,

@@ -32,25 +32,33 @@ An estimate within the tolerance scores (50 + 50 × closeness) × (1 + speed ÷ 
 tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong answers score 0."""
 
 
-def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> QuizRunner:
-    runner = QuizRunner(services, pacer or services.pacer)
-    services.timers.append(lambda: runner.tick(services.clock.now()))
+def take_answer(services: Services, runner: QuizRunner, ack: Ack, client: WebClient, context: BoltContext,
+                body: dict, quiz_id: int, position: int, raw_answer: str, channel_id: str,
+                respond: Respond | None = None) -> None:
+    """Store the answer, acknowledge, and leave the receipt and the live count for after."""
+    player = dict(team_id=context.team_id or "", quiz_id=quiz_id, position=position, user_id=body["user"]["id"])
+    status = runner.record_answer(raw_answer=raw_answer, **player)  # stored before Slack hears "ok"
+    ack()
+    services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id, respond=respond,
+                                                   **player))
 
-    def take_answer(ack: Ack, client: WebClient, context: BoltContext, body: dict, quiz_id: int, position: int,
-                    raw_answer: str, channel_id: str, respond: Respond | None = None) -> None:
-        player = dict(team_id=context.team_id or "", quiz_id=quiz_id, position=position, user_id=body["user"]["id"])
-        status = runner.record_answer(raw_answer=raw_answer, **player)  # stored before Slack hears "ok"
-        ack()
-        services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id,
-                                                       respond=respond, **player))
+
+def register_answers(app: App, services: Services) -> None:
+    """The answer buttons: they arrive in bursts, so `bot.listeners.register` puts them near the front."""
+    runner = QuizRunner(services, services.pacer)  # a runner holds no state of its own
 
     @app.action(ids.QUIZ_CHOICE)
     def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, respond: Respond):
         parts = action.get("value", "").split("|")
         if len(parts) != 3 or not all(is_number(p) for p in parts):
             return ack()
-        take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), parts[2],
+        take_answer(services, runner, ack, client, context, body, int(parts[0]), int(parts[1]), parts[2],
                     (body.get("channel") or {}).get("id", ""), respond if body.get("response_url") else None)
+
+
+def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> QuizRunner:
+    runner = QuizRunner(services, pacer or services.pacer)
+    services.timers.append(lambda: runner.tick(services.clock.now()))
 
     @app.command("/quiz")
     def handle_quiz(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond, context: BoltContext):
@@ -109,7 +117,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         if len(parts) != 2 or not all(is_number(p) for p in parts):
             return ack()
         quiz = quizzes.get(services.store, context.team_id or "", int(parts[0]))
-        take_answer(ack, client, context, body, int(parts[0]), int(parts[1]), raw.strip(),
+        take_answer(services, runner, ack, client, context, body, int(parts[0]), int(parts[1]), raw.strip(),
                     quiz.channel_id if quiz else "")
 
     def start_from_button(client: WebClient, team_id: str, channel_id: str, user_id: str,
