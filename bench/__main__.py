@@ -26,7 +26,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.process import ROOT, free_port, peak_rss_kib, procfile_web_command, start_web
+from bench.process import ROOT, cpu_seconds, free_port, peak_rss_kib, procfile_web_command, start_web
 from bench.standin import StandIn, standin_process
 from tests.support.signing import block_actions_body, sign, slash_command_body
 
@@ -154,7 +154,8 @@ def summarize(rounds: list[dict]) -> dict:
     """Per-round figures folded into one row: medians across rounds, the worst acknowledgement of all."""
     return {"p50": statistics.median(r["p50"] for r in rounds), "p99": statistics.median(r["p99"] for r in rounds),
             "max": max(r["max"] for r in rounds), "tput": statistics.median(r["tput"] for r in rounds),
-            "errors": sum(r["errors"] for r in rounds)}
+            "errors": sum(r["errors"] for r in rounds), "cpu": statistics.median(r["cpu"] for r in rounds),
+            "cpu_all": statistics.median(r["cpu_all"] for r in rounds)}
 
 
 def run_scenarios(args) -> None:
@@ -170,7 +171,7 @@ def run_scenarios(args) -> None:
     print(f"clients={args.clients} requests per round={args.requests} rounds={args.rounds}\n")
     print(f"{'scenario':<14}{'target':<6}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'req/s':>8}"
           f"{'tput×':>7}{'p99×':>7}  extra")
-    for kind in ("poll votes", "quiz answers", "digest next"):
+    for kind in args.scenarios:
         with contextlib.ExitStack() as stack:
             targets = {}
             for name, command in (("bare", bare_cmd), ("app", app_cmd)):
@@ -184,10 +185,14 @@ def run_scenarios(args) -> None:
             for r in range(args.rounds):
                 for name, (target, stub, bodies) in targets.items():
                     batch = bodies[r * args.requests:(r + 1) * args.requests]
+                    cpu_before = cpu_seconds(target.proc.pid)
                     latencies, wall, errors = fire(target.url, batch, args.clients)
-                    rounds[name].append({"p50": statistics.median(latencies), "p99": percentile(latencies, 99),
-                                         "max": max(latencies), "tput": len(batch) / wall, "errors": errors})
+                    cpu_burst = cpu_seconds(target.proc.pid)
                     stub.wait_until_quiet()
+                    rounds[name].append({"p50": statistics.median(latencies), "p99": percentile(latencies, 99),
+                                         "max": max(latencies), "tput": len(batch) / wall, "errors": errors,
+                                         "cpu": (cpu_burst - cpu_before) / len(batch) * 1e6,
+                                         "cpu_all": (cpu_seconds(target.proc.pid) - cpu_before) / len(batch) * 1e6})
             sent = args.requests * args.rounds
             extra = ""
             if kind == "poll votes":
@@ -206,7 +211,8 @@ def run_scenarios(args) -> None:
                 base = results[kind]["bare"]
                 print(f"{kind:<14}{name:<6}{row['p50']:>8.1f}{row['p99']:>8.1f}{row['max']:>8.1f}{row['tput']:>8.0f}"
                       f"{row['tput'] / base['tput']:>7.2f}{row['p99'] / base['p99']:>7.2f}  "
-                      f"errors {row['errors']}; peak RSS {row['rss'] / 1024:.0f} MiB; cold start "
+                      f"server CPU/request {row['cpu']:.0f} µs during the burst, {row['cpu_all']:.0f} µs with the "
+                      f"work after it; errors {row['errors']}; peak RSS {row['rss'] / 1024:.0f} MiB; cold start "
                       f"{target.cold_start * 1000:.0f} ms" + (f"; {extra}" if extra and name == "app" else ""))
     print()
     for kind, rows in results.items():
@@ -279,12 +285,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=600, help="per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scenarios", nargs="*", default=["poll votes", "quiz answers", "digest next"],
+                        choices=["poll votes", "quiz answers", "digest next"])
     parser.add_argument("--fanout", type=int, default=1000)
     args = parser.parse_args()
     print(f"web command (Procfile): {' '.join(procfile_web_command())}")
     run_scenarios(args)
     print()
-    run_fanout(args.fanout)
+    if args.fanout:
+        run_fanout(args.fanout)
 
 
 if __name__ == "__main__":

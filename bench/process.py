@@ -74,3 +74,16 @@ def _children(pid: int) -> str:
         return Path(f"/proc/{pid}/task/{pid}/children").read_text()
     except OSError:
         return ""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process and its children (gunicorn master + worker) have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for p in [pid] + [int(c) for c in re.findall(r"\d+", _children(pid))]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total

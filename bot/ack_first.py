@@ -26,6 +26,8 @@ class AckFirst:
         self._in_flight = 0
         self._last_arrival = float("-inf")
         self._changed = threading.Condition()
+        # one piece of work watches for the lull; the rest queue behind it without waking up
+        self._turn = threading.Lock()
 
     @contextlib.contextmanager
     def handling(self) -> Iterator[None]:
@@ -38,21 +40,25 @@ class AckFirst:
         finally:
             with self._changed:
                 self._in_flight -= 1
-                if self._in_flight == 0:
-                    self._changed.notify_all()
 
     def wait_for_gap(self) -> bool:
-        """Block until the requests lull (True) or `max_wait` passed (False)."""
+        """Block until the requests lull (True) or `max_wait` passed (False).
+
+        Requests are not made to signal the waiters (at hundreds a second that would wake every waiting
+        thread each time): the one watching looks again every `quiet` seconds at most.
+        """
         deadline = self._monotonic() + self.max_wait
-        with self._changed:
-            while True:
-                now = self._monotonic()
-                if now >= deadline:
-                    return False
-                if self._in_flight == 0:
-                    quiet_left = self._last_arrival + self.quiet - now
+        if not self._turn.acquire(timeout=self.max_wait):
+            return False
+        try:
+            with self._changed:
+                while True:
+                    now = self._monotonic()
+                    if now >= deadline:
+                        return False
+                    quiet_left = self._last_arrival + self.quiet - now if self._in_flight == 0 else self.quiet
                     if quiet_left <= 0:
                         return True
                     self._changed.wait(min(quiet_left, deadline - now))
-                else:
-                    self._changed.wait(deadline - now)
+        finally:
+            self._turn.release()
