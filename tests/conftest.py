@@ -98,7 +98,8 @@ class HttpApp:
     def __init__(self, services, stub):
         self.services, self.stub = services, stub
         self.app = create_app(services)
-        self.server = make_server("127.0.0.1", 0, wsgi_app_for(SlackRequestHandler(self.app)),
+        # as bot.web.create_wsgi_app serves it: requests counted, so work after acknowledgements waits for a gap
+        self.server = make_server("127.0.0.1", 0, wsgi_app_for(SlackRequestHandler(self.app), services.acks),
                                   server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -134,3 +134,30 @@ def test_comments_are_stored_as_typed_in_order(store):
     assert rows[0]["reply_ts"] == "1700000000.000200"
     assert len(polls.comments(store, TEAM, post.id, limit=1)) == 1
     assert polls.comments(store, "TOTHER", post.id) == []
+
+
+def test_an_option_the_poll_no_longer_has_is_refused_and_nothing_is_stored(store):
+    post = new_post(store)
+    asked_about: list[tuple[str, str]] = []
+
+    def options_of(pack_id, poll_id):  # what the pack says the poll offers now
+        asked_about.append((pack_id, poll_id))
+        return {"yes", "no"}
+
+    assert polls.cast_vote(store, TEAM, post.id, "U1", "layers", 1.0, options_of).status == "unknown"
+    assert polls.cast_vote(store, TEAM, post.id, "U2", "no", 1.0, options_of).status == "new"
+    assert asked_about == [("sample", "p1"), ("sample", "p1")]  # the poll this post was drawn from
+    assert polls.vote_counts(store, post.id) == {"no": 1}
+    assert store.db.execute("SELECT COUNT(*) FROM vote_log").fetchone()[0] == 1
+
+
+def test_a_vote_on_a_poll_gone_from_its_pack_is_refused_and_an_earlier_vote_stands(store):
+    post = new_post(store)
+    assert polls.cast_vote(store, TEAM, post.id, "U1", "yes", 1.0, lambda pack, poll: set(OPTIONS)).status == "new"
+
+    def gone(pack_id, poll_id):
+        raise KeyError(poll_id)
+
+    assert polls.cast_vote(store, TEAM, post.id, "U1", "no", 2.0, gone).status == "unknown"
+    assert polls.cast_vote(store, TEAM, post.id, "U2", "yes", 2.0, gone).status == "unknown"
+    assert polls.vote_counts(store, post.id) == {"yes": 1}

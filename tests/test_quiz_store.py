@@ -83,3 +83,39 @@ def test_leaderboards_per_quiz_and_all_time(tmp_path):
     all_time = quizzes.channel_leaderboard(store, "T1", "C1")
     assert [(r["user_id"], r["score"], r["quizzes"]) for r in all_time] == [("UB", 220, 2), ("UA", 150, 2)]
     assert quizzes.channel_leaderboard(store, "T1", "COTHER") == []
+
+
+def test_an_answer_the_grader_does_not_know_is_refused_and_not_stored(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    quiz = new_quiz(store)
+    quizzes.open_question(store, quiz, 0, 1000.0)
+    click = dict(team_id="T1", quiz_id=quiz.id, position=0, user_id="U1", answer_text="9", now=1010.0)
+    assert quizzes.answer(store, grade=lambda *asked: None, **click).status == "unknown"
+    assert quizzes.answer_count(store, quiz.id, 0) == 0
+    # the same person can still answer properly: the refused click took nothing
+    assert quizzes.answer(store, grade=lambda *asked: (False, 0), **{**click, "answer_text": "2"}).status == "locked"
+    assert quizzes.answer_count(store, quiz.id, 0) == 1
+
+
+def test_the_graders_verdict_is_what_is_stored_and_it_grades_from_the_asked_question(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    quiz = new_quiz(store)
+    quizzes.open_question(store, quiz, 0, 1000.0)
+    graded: list[tuple] = []
+
+    def grade(pack_id, question_id, elapsed, timer_s):
+        graded.append((pack_id, question_id, elapsed, timer_s))
+        return True, 137
+
+    result = quizzes.answer(store, team_id="T1", quiz_id=quiz.id, position=0, user_id="U1", answer_text="1",
+                            now=1012.5, correct=False, score=0, grade=grade)  # the grader's verdict wins
+    assert result.status == "locked"
+    assert graded == [("sample", "q-code-red-weeks", 12.5, 45)]
+    row = store.db.execute("SELECT answer, correct, score, elapsed FROM quiz_answers WHERE user_id = 'U1'").fetchone()
+    assert row == ("1", 1, 137, 12.5)
+    assert [(r["user_id"], r["score"]) for r in quizzes.quiz_leaderboard(store, quiz.id)] == [("U1", 137)]
+    # a second answer from the same person is refused, however the grader would have scored it
+    again = quizzes.answer(store, team_id="T1", quiz_id=quiz.id, position=0, user_id="U1", answer_text="2",
+                           now=1013.0, grade=lambda *asked: (True, 150))
+    assert again.status == "already"
+    assert quizzes.quiz_leaderboard(store, quiz.id)[0]["score"] == 137

@@ -1,10 +1,12 @@
 """When digests are due: the trigger the scheduler runs, stepped through a year, and the due-slot rule."""
 
 import datetime as dt
+import random
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import digest
 from bot.digest import DAYS, due_slot, next_post_at, trigger_for
 
 UTC = dt.timezone.utc
@@ -69,3 +71,58 @@ def test_a_schedule_set_after_todays_time_starts_tomorrow():
 def test_no_schedule_means_never_due():
     assert due_slot("", "09:30", "UTC", dt.datetime(2026, 6, 2, 12, tzinfo=UTC)) is None
     assert next_post_at("", "09:30", "UTC", dt.datetime(2026, 6, 2, 12, tzinfo=UTC)) is None
+
+
+# -- the next post, worked out once per schedule (bot.digest._next_known) -------------------------
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def empty_cache(monkeypatch):
+    """Each test starts with nothing remembered, so an answer left by another test cannot hide a stale one."""
+    monkeypatch.setattr(digest, "_next_known", {})
+
+
+def berlin(day, hour, minute=0, second=0, microsecond=0):
+    return dt.datetime(2026, 6, day, hour, minute, second, microsecond, tzinfo=BERLIN)
+
+
+def test_the_next_post_is_right_before_at_and_after_a_post_and_when_asked_about_earlier_again(empty_cache):
+    plan = ("mon,wed", "09:00", "Europe/Berlin")  # 2026-06-01 is a Monday, 06-03 the Wednesday
+    monday_post, wednesday_post = berlin(1, 9), berlin(3, 9)
+    assert next_post_at(*plan, berlin(1, 8)) == monday_post
+    assert next_post_at(*plan, berlin(1, 8, 59, 59, 999999)) == monday_post
+    assert next_post_at(*plan, berlin(1, 9)) == wednesday_post  # strictly after: not the post going out now
+    assert next_post_at(*plan, berlin(1, 10)) == wednesday_post
+    assert next_post_at(*plan, berlin(1, 8, 30)) == monday_post  # earlier than the moment last asked about
+    assert next_post_at(*plan, berlin(3, 8, 59)) == wednesday_post
+    assert next_post_at(*plan, berlin(3, 9)) == berlin(8, 9)  # the Monday after
+    assert next_post_at(*plan, berlin(1, 7)) == monday_post  # far back again
+
+
+def test_schedules_differing_in_any_part_never_share_an_answer(empty_cache):
+    moment = berlin(1, 8)
+    assert next_post_at("mon,wed", "09:00", "Europe/Berlin", moment) == berlin(1, 9)
+    assert next_post_at("mon,wed", "09:00", "UTC", moment) == dt.datetime(2026, 6, 1, 9, tzinfo=UTC)
+    assert next_post_at("mon,wed", "07:00", "Europe/Berlin", moment) == berlin(3, 7)
+    assert next_post_at("tue,wed", "09:00", "Europe/Berlin", moment) == berlin(2, 9)
+    assert next_post_at("mon,wed", "09:00", "Europe/Berlin", moment) == berlin(1, 9)
+
+
+def test_in_any_order_of_asking_the_answer_is_what_the_trigger_itself_says(empty_cache):
+    """Moments across two weeks spanning Berlin's autumn clock change, asked in shuffled order (as a thousand
+    channels, the Home tab and the scheduler would), each compared with the trigger asked afresh."""
+    plan = ("mon,wed,sun", "02:30", "Europe/Berlin")  # 02:30 happens twice on Sunday 2026-10-25
+    trigger = trigger_for(*plan)
+    start = dt.datetime(2026, 10, 19, tzinfo=UTC)
+    moments = [start + dt.timedelta(minutes=37 * n) for n in range(14 * 24 * 60 // 37)]
+    posts = []
+    while len(posts) < 6:
+        posts.append(trigger.get_next_fire_time(None, (posts[-1] if posts else start) + dt.timedelta(microseconds=1)))
+    moments += posts + [p - dt.timedelta(microseconds=1) for p in posts] + [p + dt.timedelta(microseconds=1)
+                                                                           for p in posts]
+    random.Random(20261025).shuffle(moments)
+    for moment in moments:
+        expected = trigger.get_next_fire_time(None, moment + dt.timedelta(microseconds=1))
+        assert next_post_at(*plan, moment) == expected, f"asked about {moment.isoformat()}"
+        assert next_post_at(*plan, moment.astimezone(BERLIN)) == expected  # the same moment, told in Berlin time

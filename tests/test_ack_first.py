@@ -1,0 +1,127 @@
+"""Acknowledgements first (bot/ack_first.py): follow-up work waits while requests are being handled.
+
+The rule on its own, then through the app's real HTTP endpoint: a `/digest next` acknowledged while
+another request is still being handled posts once that request is done, and a burst of them loses none.
+"""
+
+import contextlib
+import threading
+import time
+
+import pytest
+
+from bot.ack_first import AckFirst
+from store import plans
+from tests.conftest import TEAM
+
+ENOUGH = 5.0  # seconds: only reached when something is broken
+
+
+def start_waiting(acks: AckFirst, order: list[str]) -> tuple[threading.Thread, threading.Event, list[bool]]:
+    """A piece of follow-up work on a thread of its own: it waits for a gap, then notes that it went ahead."""
+    went_ahead, result = threading.Event(), []
+
+    def work():
+        result.append(acks.wait_for_gap())
+        order.append("work")
+        went_ahead.set()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread, went_ahead, result
+
+
+def test_with_nothing_in_flight_work_goes_ahead_at_once():
+    acks = AckFirst(max_wait=30.0)
+    started = time.monotonic()
+    assert acks.wait_for_gap() is True
+    assert time.monotonic() - started < 5.0  # not the 30 s fallback
+
+
+def test_work_waits_until_the_request_being_handled_ends():
+    acks = AckFirst(max_wait=30.0)
+    order: list[str] = []
+    with acks.handling():
+        thread, went_ahead, result = start_waiting(acks, order)
+        assert not went_ahead.wait(0.1), "the work went ahead while a request was being handled"
+        order.append("request acknowledged")
+    assert went_ahead.wait(ENOUGH)
+    thread.join()
+    assert order == ["request acknowledged", "work"]
+    assert result == [True]  # it found a gap; the fallback did not have to release it
+
+
+def test_work_waits_for_every_overlapping_request_not_just_the_first_to_end():
+    acks = AckFirst(max_wait=30.0)
+    order: list[str] = []
+    with contextlib.ExitStack() as second:
+        with acks.handling():
+            second.enter_context(acks.handling())
+            thread, went_ahead, result = start_waiting(acks, order)
+            order.append("first acknowledged")
+        assert not went_ahead.wait(0.1), "the work went ahead while the second request was being handled"
+        order.append("second acknowledged")
+    assert went_ahead.wait(ENOUGH)
+    thread.join()
+    assert order == ["first acknowledged", "second acknowledged", "work"]
+    assert result == [True]
+
+
+def test_requests_that_never_stop_hold_work_back_for_max_wait_at_most():
+    acks = AckFirst(max_wait=0.05)
+    with acks.handling():
+        assert acks.wait_for_gap() is False  # gave up waiting: the work goes ahead anyway
+        assert acks.wait_for_gap() is False  # and every later piece of work too, none starves
+
+
+# -- through the app's HTTP endpoint ---------------------------------------------------------------
+def test_a_digest_acknowledged_during_another_request_posts_once_that_request_is_done(http_app, stub, services):
+    services.acks.max_wait = 30.0  # the gap, not the fallback, must be what lets the post go out
+    list_arrived, list_may_finish = threading.Event(), threading.Event()
+
+    @http_app.app.middleware
+    def hold_the_list_request(body, next_):  # a slow request still being handled at the endpoint
+        if body.get("text") == "list":
+            list_arrived.set()
+            list_may_finish.wait(ENOUGH)
+        return next_()
+
+    slow = threading.Thread(target=http_app.command, args=("/digest", "list"), kwargs={"channel_id": "COTHER"})
+    slow.start()
+    assert list_arrived.wait(ENOUGH)
+
+    response = http_app.command("/digest", "next", user_id="UOWNER")
+    assert (response.status, response.body) == (200, "")  # acknowledged at once
+    with pytest.raises(AssertionError):  # no Slack traffic while the other request is being handled
+        stub.wait_for("users.info", timeout=0.2)
+    assert stub.calls("chat.postMessage") == []
+
+    list_may_finish.set()
+    slow.join(ENOUGH)
+    post = stub.wait_for("chat.postMessage")[0]
+    assert post.params["channel"] == "C0CHAN" and "Introduction" in str(post.params["blocks"])
+    assert "Posted part 1" in stub.wait_for_response()[0].params["text"]
+
+
+def test_a_burst_of_digest_next_in_many_channels_posts_every_one_once(http_app, stub, services):
+    channels = [f"CBURST{n:02d}" for n in range(12)]
+    barrier = threading.Barrier(len(channels))
+    statuses: list[int] = []
+
+    def ask(channel):
+        barrier.wait()
+        statuses.append(http_app.command("/digest", "next", user_id="UOWNER", channel_id=channel).status)
+
+    threads = [threading.Thread(target=ask, args=(c,)) for c in channels]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert statuses == [200] * len(channels)
+
+    stub.wait_for("chat.postMessage", count=len(channels), timeout=15)
+    services.wait_idle()
+    posts = stub.calls("chat.postMessage")
+    assert sorted(p.params["channel"] for p in posts) == channels  # every channel once, none twice
+    assert all("Introduction" in str(p.params["blocks"]) for p in posts)
+    replies = stub.wait_for_response(count=len(channels))
+    assert all("Posted part 1" in r.params["text"] for r in replies)
+    assert [plans.get(services.store, TEAM, c).next_index for c in channels] == [1] * len(channels)
