@@ -45,14 +45,20 @@ class LiveUpdates:
     def changed(self, key: Hashable, draw: Callable[[], None]) -> None:
         self._draw[key] = draw
         if self.coalescer.offer(key, self._monotonic()):
-            self._run(lambda: self._draw_once(key))
+            self._start(key)
 
     def flush(self, now: float | None = None) -> int:
         """Draw every queued message whose interval has passed; returns how many were drawn."""
         keys = self.coalescer.due(self._monotonic() if now is None else now)
         for key in keys:
-            self._run(lambda key=key: self._draw_once(key))
+            self._start(key)
         return len(keys)
+
+    def _start(self, key: Hashable) -> None:
+        if self._stop.is_set():  # shutting down: the state is stored, and the next change redraws it
+            self.coalescer.done(key)
+            return
+        self._run(lambda: self._draw_once(key))
 
     def exclusive(self, key: Hashable) -> threading.RLock:
         """The lock every draw of `key` holds: `with live.exclusive(key):` waits for a draw in flight and

@@ -72,7 +72,7 @@ class Console:
         self.scheduler = DigestScheduler(self.services)
         self.services.on_plan_change = lambda plan: None  # the console's clock drives schedules (see tick)
         app = create_app(self.services)
-        self.server = make_server("127.0.0.1", 0, wsgi_app_for(SlackRequestHandler(app)),
+        self.server = make_server("127.0.0.1", 0, wsgi_app_for(SlackRequestHandler(app), self.services.acks),
                                   server_class=_Server, handler_class=_Quiet)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
