@@ -33,6 +33,8 @@ class Store:
         # Threads of this process queue here for the write lock: SQLite's own busy handler waits by
         # sleeping in growing steps, which under contention costs far more than the writes themselves.
         self._write_lock = threading.RLock()
+        # facts that never change once written (which poll a posted poll message shows), kept per process
+        self.memo: dict = {}
 
     # -- connections ----------------------------------------------------------------------------
     @property
@@ -45,7 +47,9 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000)
+            # isolation_level=None: a statement outside `write()` is its own transaction, with no BEGIN
+            # and COMMIT calls around it (as sqlite-utils' own writes behave in either mode)
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -63,6 +67,17 @@ class Store:
     def row(self, sql: str, params: list | tuple = ()) -> dict | None:
         found = self.rows(sql, params)
         return found[0] if found else None
+
+    def write_one(self, sql: str, params: list | tuple = ()) -> int:
+        """One writing statement as its own transaction; returns how many rows it changed.
+
+        For the acknowledgement path. Every call into SQLite lets go of Python's interpreter lock and has
+        to win it back, which under load can take milliseconds; a transaction of several calls holds the
+        write lock through each of those waits, and the other writers queue behind it. A single statement
+        without RETURNING runs and commits within one call, so the lock is never held while waiting.
+        """
+        with self._write_lock:
+            return self.db.conn.execute(sql, params).rowcount
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:

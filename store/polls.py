@@ -1,8 +1,9 @@
 """Posted polls, votes (one per person per poll, enforced by the primary key), a vote log, and comments.
 
 A vote is an UPSERT on (poll_post_id, user_id): voting again for another option moves the vote, so however
-many clicks arrive at once, each person counts once. Every click is also appended to `vote_log`, so
-changed votes are kept, not overwritten. Closing is checked in the same transaction as the vote.
+many clicks arrive at once, each person counts once. Every first or changed vote is also appended to
+`vote_log` by a trigger, so changed votes are kept, not overwritten, and no code path can forget the log.
+Closing is checked in the same statement as the vote.
 """
 
 from __future__ import annotations
@@ -78,6 +79,28 @@ def m001_create_polls(db):
             reply_ts TEXT,
             created_at REAL NOT NULL
         )
+        """
+    )
+
+
+@migrations()
+def m002_vote_log_by_trigger(db):
+    """The log row is written by SQLite with the vote, so a vote is one statement (see `cast_vote`)."""
+    db.execute("ALTER TABLE votes ADD COLUMN previous_option_id TEXT")
+    db.execute(
+        """
+        CREATE TRIGGER votes_logged_when_cast AFTER INSERT ON votes BEGIN
+            INSERT INTO vote_log (poll_post_id, team_id, user_id, option_id, previous_option_id, at)
+            VALUES (NEW.poll_post_id, NEW.team_id, NEW.user_id, NEW.option_id, NULL, NEW.voted_at);
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER votes_logged_when_changed AFTER UPDATE OF option_id ON votes BEGIN
+            INSERT INTO vote_log (poll_post_id, team_id, user_id, option_id, previous_option_id, at)
+            VALUES (NEW.poll_post_id, NEW.team_id, NEW.user_id, NEW.option_id, OLD.option_id, NEW.voted_at);
+        END
         """
     )
 
@@ -182,46 +205,68 @@ def record_results_ts(store: Store, post_id: int, ts: str) -> None:
 @dataclass(frozen=True)
 class VoteResult:
     status: str  # new | changed | same | closed | unknown
-    previous: str | None = None
+    previous: str | None = None  # the option kept, for "same"
+
+
+def poll_of(store: Store, team_id: str, post_id: int) -> tuple[str, str] | None:
+    """(pack_id, poll_id) a posted poll message shows, or None. A post never changes poll and a posted one
+    is never deleted, so the answer is kept for the life of the process."""
+    key = ("poll_of", team_id, post_id)
+    shown = store.memo.get(key)
+    if shown is None:
+        row = store.row("SELECT pack_id, poll_id FROM poll_posts WHERE team_id = ? AND id = ? AND ts IS NOT NULL",
+                        [team_id, post_id])
+        if row is None:
+            return None
+        shown = store.memo[key] = (row["pack_id"], row["poll_id"])
+    return shown
+
+
+_OPEN = "closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
+_FIRST_VOTE = (
+    "INSERT INTO votes (poll_post_id, user_id, team_id, option_id, voted_at) "
+    f"SELECT id, ?, team_id, ?, ? FROM poll_posts WHERE id = ? AND team_id = ? AND {_OPEN} "
+    "ON CONFLICT (poll_post_id, user_id) DO NOTHING"
+)
+_MOVED_VOTE = (
+    "UPDATE votes SET previous_option_id = option_id, option_id = ?, voted_at = ? "
+    "WHERE poll_post_id = ? AND user_id = ? AND option_id <> ? "
+    f"AND EXISTS (SELECT 1 FROM poll_posts WHERE id = ? AND team_id = ? AND {_OPEN})"
+)
 
 
 def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id: str, now: float,
               options_of: Callable[[str, str], Container[str]] | None = None) -> VoteResult:
     """Store one click: a first vote, a changed vote, or nothing (same option, closed or unknown poll).
 
-    This runs before Slack hears "ok", so it takes one read: the post's poll and state joined with this
-    person's current vote. `options_of(pack_id, poll_id)`, when given, says which option ids the poll has
-    now (the pack may have been edited since it was posted); it raises KeyError for a poll that is gone.
+    This runs before Slack hears "ok", and each call into SQLite lets go of Python's interpreter lock
+    and has to win it back (under load, the costliest part of a vote). So a first vote, the common
+    case, is one statement that checks the poll is open, inserts the vote and (by trigger) logs it; a
+    changed vote is a second statement of the same kind; only a click that changes nothing reads, to
+    say why. `options_of(pack_id, poll_id)`, when given, says which option ids the poll has now (the pack
+    may have been edited since it was posted); it raises KeyError for a poll that is gone.
     """
-    with store.write() as db:
-        state = store.row(
-            "SELECT p.pack_id, p.poll_id, p.closed_at, p.closes_at, v.option_id AS mine FROM poll_posts p "
-            "LEFT JOIN votes v ON v.poll_post_id = p.id AND v.user_id = ? WHERE p.team_id = ? AND p.id = ?",
-            [user_id, team_id, post_id])
-        if state is None:
+    shown = poll_of(store, team_id, post_id)
+    if shown is None:
+        return VoteResult("unknown")
+    try:
+        if options_of is not None and option_id not in options_of(*shown):
             return VoteResult("unknown")
-        try:
-            if options_of is not None and option_id not in options_of(state["pack_id"], state["poll_id"]):
-                return VoteResult("unknown")
-        except KeyError:
-            return VoteResult("unknown")
-        if state["closed_at"] is not None or (state["closes_at"] is not None and now >= state["closes_at"]):
-            return VoteResult("closed")
-        previous = state["mine"]
-        if previous == option_id:
-            return VoteResult("same", previous)
-        db.conn.execute(
-            "INSERT INTO votes (poll_post_id, user_id, team_id, option_id, voted_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (poll_post_id, user_id) DO UPDATE SET option_id = excluded.option_id, "
-            "voted_at = excluded.voted_at",
-            [post_id, user_id, team_id, option_id, now],
-        )
-        db.conn.execute(
-            "INSERT INTO vote_log (poll_post_id, team_id, user_id, option_id, previous_option_id, at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [post_id, team_id, user_id, option_id, previous, now],
-        )
-        return VoteResult("changed" if previous else "new", previous)
+    except KeyError:
+        return VoteResult("unknown")
+    if store.write_one(_FIRST_VOTE, [user_id, option_id, now, post_id, team_id, now]):
+        return VoteResult("new")
+    if store.write_one(_MOVED_VOTE, [option_id, now, post_id, user_id, option_id, post_id, team_id, now]):
+        return VoteResult("changed")
+    state = store.row(
+        "SELECT p.closed_at, p.closes_at, v.option_id AS mine FROM poll_posts p "
+        "LEFT JOIN votes v ON v.poll_post_id = p.id AND v.user_id = ? WHERE p.team_id = ? AND p.id = ?",
+        [user_id, team_id, post_id])
+    if state is None:
+        return VoteResult("unknown")
+    if state["closed_at"] is not None or (state["closes_at"] is not None and now >= state["closes_at"]):
+        return VoteResult("closed")
+    return VoteResult("same", state["mine"])
 
 
 def vote_counts(store: Store, post_id: int) -> dict[str, int]:

@@ -205,39 +205,59 @@ class AnswerResult:
     status: str  # locked | already | closed | unknown
 
 
+def _asked_for_answers(store: Store, team_id: str, quiz_id: int, position: int) -> tuple[str, str, float, int] | None:
+    """(pack_id, question_id, opened_at, timer_s) of an asked question. Once its message is posted these
+    never change and the question is never deleted, so from then on the answer is kept per process."""
+    key = ("asked", team_id, quiz_id, position)
+    found = store.memo.get(key)
+    if found is None:
+        row = store.row(
+            "SELECT q.pack_id, a.question_id, a.opened_at, q.timer_s, a.ts FROM quizzes q "
+            "JOIN quiz_questions a ON a.quiz_id = q.id AND a.position = ? WHERE q.team_id = ? AND q.id = ?",
+            [position, team_id, quiz_id])
+        if row is None:
+            return None
+        found = (row["pack_id"], row["question_id"], row["opened_at"], row["timer_s"])
+        if row["ts"] is not None:
+            store.memo[key] = found
+    return found
+
+
+_LOCK_IN = (
+    "INSERT INTO quiz_answers (quiz_id, position, user_id, team_id, answer, correct, score, elapsed, answered_at) "
+    "SELECT a.quiz_id, a.position, ?, q.team_id, ?, ?, ?, ?, ? FROM quiz_questions a JOIN quizzes q ON q.id = a.quiz_id "
+    "WHERE a.quiz_id = ? AND a.position = ? AND q.team_id = ? AND a.revealed_at IS NULL AND a.deadline >= ? "
+    "AND q.state = 'running' ON CONFLICT DO NOTHING"
+)
+
+
 def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: str, answer_text: str,
            now: float, correct: bool = False, score: int = 0,
            grade: Callable[[str, str, float, int], tuple[bool, int] | None] | None = None) -> AnswerResult:
     """Lock in one answer: stored once per person and question, and only while the question is open.
 
-    This runs before Slack hears "ok", so it takes one read: the quiz joined with the asked question.
-    `grade(pack_id, question_id, elapsed, timer_s)`, when given, scores the answer from that read (None:
-    the answer or the question is not one the pack knows); otherwise `correct` and `score` are stored.
+    This runs before Slack hears "ok", so the write is one statement that checks the question is still
+    open and inserts the answer in one call into SQLite (see `Store.write_one`); only an answer that is
+    not taken reads, to say why. `grade(pack_id, question_id, elapsed, timer_s)`, when given, scores the
+    answer (None: the answer or the question is not one the pack knows); otherwise `correct` and `score`
+    are stored.
     """
-    with store.write() as db:
-        row = store.row(
-            "SELECT q.pack_id, q.timer_s, q.state, a.question_id, a.opened_at, a.deadline, a.revealed_at "
-            "FROM quizzes q JOIN quiz_questions a ON a.quiz_id = q.id AND a.position = ? "
-            "WHERE q.team_id = ? AND q.id = ?", [position, team_id, quiz_id])
-        if row is None:
+    asked = _asked_for_answers(store, team_id, quiz_id, position)
+    if asked is None:
+        return AnswerResult("unknown")
+    pack_id, question_id, opened_at, timer_s = asked
+    elapsed = max(0.0, now - opened_at)
+    if grade is not None:
+        graded = grade(pack_id, question_id, elapsed, timer_s)
+        if graded is None:
             return AnswerResult("unknown")
-        if row["revealed_at"] is not None or now > row["deadline"] or row["state"] != "running":
-            return AnswerResult("closed")
-        elapsed = max(0.0, now - row["opened_at"])
-        if grade is not None:
-            graded = grade(row["pack_id"], row["question_id"], elapsed, row["timer_s"])
-            if graded is None:
-                return AnswerResult("unknown")
-            correct, score = graded
-        try:
-            db.conn.execute(
-                "INSERT INTO quiz_answers (quiz_id, position, user_id, team_id, answer, correct, score, elapsed, "
-                "answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [quiz_id, position, user_id, team_id, answer_text, int(correct), score, elapsed, now],
-            )
-        except sqlite3.IntegrityError:
-            return AnswerResult("already")
-    return AnswerResult("locked")
+        correct, score = graded
+    if store.write_one(_LOCK_IN, [user_id, answer_text, int(correct), score, elapsed, now, quiz_id, position, team_id,
+                                  now]):
+        return AnswerResult("locked")
+    if answer_of(store, quiz_id, position, user_id) is not None:
+        return AnswerResult("already")
+    return AnswerResult("closed")
 
 
 def unrevealed_positions(store: Store, quiz_id: int) -> list[int]:
