@@ -26,7 +26,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.process import ROOT, cpu_seconds, free_port, peak_rss_kib, procfile_web_command, start_web
+from bench.process import ROOT, cpu_seconds, errors_logged, free_port, peak_rss_kib, procfile_web_command, start_web
 from bench.standin import StandIn, standin_process
 from tests.support.signing import block_actions_body, sign, slash_command_body
 
@@ -113,7 +113,8 @@ def scenario_bodies(kind: str, target: Target, stub: StandIn, n: int) -> list[st
             stub.wait_for("chat.postMessage", where=lambda c: "poll.vote" in str(c.params.get("blocks")), timeout=30)
             values = [v for v in button_values(stub, "poll.vote")][:4]
         return [block_actions_body("poll.vote", values[i % len(values)], user_id=f"UV{i:05d}", channel_id="CPOLL",
-                                   team_id=TEAM, trigger_id=f"{target.name}-vote-{i}") for i in range(n)]
+                                   team_id=TEAM, trigger_id=f"{target.name}-vote-{i}", response_url=stub.response_url())
+                for i in range(n)]
     values = ["1|0|0", "1|0|1"]
     if target.name == "app":
         fire(target.url, [slash_command_body("/quiz", "section 1 timer 300", user_id="UHOST", channel_id="CQUIZ",
@@ -121,7 +122,8 @@ def scenario_bodies(kind: str, target: Target, stub: StandIn, n: int) -> list[st
         stub.wait_for("chat.postMessage", where=lambda c: "quiz.choice" in str(c.params.get("blocks")), timeout=30)
         values = button_values(stub, "quiz.choice") or values
     return [block_actions_body("quiz.choice", values[i % len(values)], user_id=f"UQ{i:05d}", channel_id="CQUIZ",
-                               team_id=TEAM, trigger_id=f"{target.name}-quiz-{i}") for i in range(n)]
+                               team_id=TEAM, trigger_id=f"{target.name}-quiz-{i}", response_url=stub.response_url())
+            for i in range(n)]
 
 
 def updates_per_poll_second(stub: StandIn) -> int:
@@ -155,7 +157,8 @@ def summarize(rounds: list[dict]) -> dict:
     return {"p50": statistics.median(r["p50"] for r in rounds), "p99": statistics.median(r["p99"] for r in rounds),
             "max": max(r["max"] for r in rounds), "tput": statistics.median(r["tput"] for r in rounds),
             "errors": sum(r["errors"] for r in rounds), "cpu": statistics.median(r["cpu"] for r in rounds),
-            "cpu_all": statistics.median(r["cpu_all"] for r in rounds)}
+            "cpu_all": statistics.median(r["cpu_all"] for r in rounds),
+            "catch_up": max(r["catch_up"] for r in rounds)}
 
 
 def run_scenarios(args) -> None:
@@ -188,11 +191,12 @@ def run_scenarios(args) -> None:
                     cpu_before = cpu_seconds(target.proc.pid)
                     latencies, wall, errors = fire(target.url, batch, args.clients)
                     cpu_burst = cpu_seconds(target.proc.pid)
-                    stub.wait_until_quiet()
+                    catch_up = stub.wait_until_quiet()
                     rounds[name].append({"p50": statistics.median(latencies), "p99": percentile(latencies, 99),
                                          "max": max(latencies), "tput": len(batch) / wall, "errors": errors,
                                          "cpu": (cpu_burst - cpu_before) / len(batch) * 1e6,
-                                         "cpu_all": (cpu_seconds(target.proc.pid) - cpu_before) / len(batch) * 1e6})
+                                         "cpu_all": (cpu_seconds(target.proc.pid) - cpu_before) / len(batch) * 1e6,
+                                         "catch_up": catch_up})
             sent = args.requests * args.rounds
             extra = ""
             if kind == "poll votes":
@@ -203,7 +207,7 @@ def run_scenarios(args) -> None:
                          " in all)")
             if kind == "quiz answers":
                 answers = settled(app.db, "SELECT COUNT(*) FROM quiz_answers", sent)
-                extra = f"answers sent {sent}, stored {answers}"
+                extra = f"answers sent {sent}, stored {answers}, receipts {app_stub.responses() - 1}"
             for name in ("bare", "app"):
                 target = targets[name][0]
                 row = summarize(rounds[name]) | {"rss": peak_rss_kib(target.proc.pid), "cold": target.cold_start}
@@ -212,7 +216,8 @@ def run_scenarios(args) -> None:
                 print(f"{kind:<14}{name:<6}{row['p50']:>8.1f}{row['p99']:>8.1f}{row['max']:>8.1f}{row['tput']:>8.0f}"
                       f"{row['tput'] / base['tput']:>7.2f}{row['p99'] / base['p99']:>7.2f}  "
                       f"server CPU/request {row['cpu']:.0f} µs during the burst, {row['cpu_all']:.0f} µs with the "
-                      f"work after it; errors {row['errors']}; peak RSS {row['rss'] / 1024:.0f} MiB; cold start "
+                      f"work after it (done {row['catch_up']:.1f} s after the burst); errors {row['errors']}, "
+                      f"{errors_logged(target.proc)} logged; peak RSS {row['rss'] / 1024:.0f} MiB; cold start "
                       f"{target.cold_start * 1000:.0f} ms" + (f"; {extra}" if extra and name == "app" else ""))
     print()
     for kind, rows in results.items():

@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -35,12 +36,16 @@ def start_web(env: dict[str, str], port: int, command: list[str] | None = None) 
         command = [sys.executable, "-m", "gunicorn", *command[1:]]
     full_env = {**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    # the log goes to a file: a pipe nobody reads fills up and then blocks every thread that logs
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=log,
                             start_new_session=True)  # its own process group: master and workers stop together
+    proc.log = log  # type: ignore[attr-defined]
     deadline = started + 60
     while time.perf_counter() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"web process exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"web process exited {proc.returncode}: {log.read().decode()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=0.5) as r:
                 if r.status in (200, 404):
@@ -87,3 +92,10 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
+
+
+def errors_logged(proc: subprocess.Popen) -> int:
+    """ERROR lines the web process has logged so far."""
+    log = proc.log  # type: ignore[attr-defined]
+    log.seek(0)
+    return sum(1 for line in log if b" ERROR " in line)

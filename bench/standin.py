@@ -33,6 +33,11 @@ class _ServedStub(SlackStub):
         with self._cond:
             return len(self._calls) + len(self.response_posts)
 
+    def responses(self) -> int:
+        """POSTs received at response_urls (replies and receipts)."""
+        with self._cond:
+            return len(self.response_posts)
+
     def recorded(self, method: str) -> list[tuple[dict, float, int | None]]:
         return [(c.params, c.at, c.status) for c in self.calls(method)]
 
@@ -41,7 +46,7 @@ class _Manager(BaseManager):
     pass
 
 
-_Manager.register("Stub", _ServedStub, exposed=("serve", "recorded", "activity", "response_url", "stop"))
+_Manager.register("Stub", _ServedStub, exposed=("serve", "recorded", "activity", "responses", "response_url", "stop"))
 
 
 class StandIn:
@@ -57,15 +62,21 @@ class StandIn:
     def calls(self, method: str) -> list[SimpleNamespace]:
         return [SimpleNamespace(params=p, at=at, status=status) for p, at, status in self._proxy.recorded(method)]
 
-    def wait_until_quiet(self, quiet_for: float = 0.5, limit: float = 30.0) -> None:
-        """Until no request arrived for `quiet_for` seconds: the app's follow-up work has finished."""
-        deadline = time.monotonic() + limit
-        seen, since = self._proxy.activity(), time.monotonic()
+    def responses(self) -> int:
+        return self._proxy.responses()
+
+    def wait_until_quiet(self, quiet_for: float = 0.5, limit: float = 30.0) -> float:
+        """Until no request arrived for `quiet_for` seconds (the app's follow-up work has finished); returns
+        the seconds from the call to the last request seen."""
+        started = time.monotonic()
+        deadline = started + limit
+        seen, since = self._proxy.activity(), started
         while time.monotonic() < deadline and time.monotonic() - since < quiet_for:
             time.sleep(0.05)
             now_seen = self._proxy.activity()
             if now_seen != seen:
                 seen, since = now_seen, time.monotonic()
+        return since - started
 
     def wait_for(self, method: str, where: Callable[[SimpleNamespace], bool], timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -8,10 +8,16 @@ flight and notes when the last one arrived. A piece of follow-up work starts onc
 none arrived for `quiet` seconds (a burst's requests come closer together than that), or after
 `max_wait` seconds at the latest, so a steady stream of requests delays it by at most that and never
 starves it.
+
+`defer(task)` holds tasks back the same way without a thread per task: one dispatcher thread waits for
+the lull and then lets everything held go at once. A request only appends to a list, so a burst of
+clicks does not wake a worker thread per click (each wake-up costs the acknowledging threads a turn at
+the interpreter lock).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 import time
@@ -19,7 +25,7 @@ from collections.abc import Callable, Iterator
 
 
 class AckFirst:
-    def __init__(self, quiet: float = 0.02, max_wait: float = 1.0, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(self, quiet: float = 0.02, max_wait: float = 2.0, monotonic: Callable[[], float] = time.monotonic):
         self.quiet = quiet
         self.max_wait = max_wait
         self._monotonic = monotonic
@@ -28,6 +34,9 @@ class AckFirst:
         self._changed = threading.Condition()
         # one piece of work watches for the lull; the rest queue behind it without waking up
         self._turn = threading.Lock()
+        self._held: collections.deque[Callable[[], object]] = collections.deque()
+        self._dispatcher_idle = False
+        self._dispatcher: threading.Thread | None = None
 
     @contextlib.contextmanager
     def handling(self) -> Iterator[None]:
@@ -62,3 +71,26 @@ class AckFirst:
                     self._changed.wait(min(quiet_left, deadline - now))
         finally:
             self._turn.release()
+
+    def defer(self, task: Callable[[], object]) -> None:
+        """Run `task()` (which should be quick: it hands work to a pool) once the requests lull."""
+        with self._changed:
+            self._held.append(task)
+            if self._dispatcher is None:
+                self._dispatcher = threading.Thread(target=self._dispatch, name="ack-first", daemon=True)
+                self._dispatcher.start()
+            elif self._dispatcher_idle:
+                self._changed.notify_all()
+
+    def _dispatch(self) -> None:
+        while True:
+            with self._changed:
+                while not self._held:
+                    self._dispatcher_idle = True
+                    self._changed.wait()
+                self._dispatcher_idle = False
+            self.wait_for_gap()
+            with self._changed:
+                tasks, self._held = list(self._held), collections.deque()
+            for task in tasks:
+                task()

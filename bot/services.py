@@ -92,15 +92,22 @@ class Services:
 
     def after_ack(self, work: Callable[..., object], *args: object,
                   delivery: tuple[str, str] | None = None) -> Future:
-        """Run `work(*args)` once the listener has acknowledged; failures are logged, never lost silently.
+        """Run `work(*args)` after the acknowledgement, once the requests lull (bot/ack_first.py); failures are
+        logged, never lost silently.
 
         With a `delivery` (see bot.listeners.delivery), the delivery is claimed in the database first, off
         the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
         """
-        future = self.background.submit(self._run_once, delivery, work, *args)
+        future: Future = Future()
         with self._lock:
             self._in_flight.add(future)
         future.add_done_callback(self._finished)
+
+        def start() -> None:  # after the lull (bot/ack_first.py): on the pool, its outcome copied over
+            self.background.submit(self._run_once, delivery, work, *args).add_done_callback(
+                lambda done: _copy_outcome(done, future))
+
+        self.acks.defer(start)
         return future
 
     def in_turn(self, *key: object) -> threading.Lock:
@@ -174,6 +181,14 @@ def _yield_to_acknowledgements() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     except (AttributeError, OSError):  # not Linux, or not allowed: same priority, still correct
         pass
+
+
+def _copy_outcome(done: Future, future: Future) -> None:
+    exc = done.exception()
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(done.result())
 
 
 def _log_failure(future: Future) -> None:

@@ -179,8 +179,7 @@ class SlackStub:
             pass
 
         Handler.stub = stub
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", 0), Handler)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="slack-stub", daemon=True)
@@ -635,6 +634,11 @@ def _parse_multipart(content_type: str, body: bytes) -> Dict[str, Any]:
         else:
             fields[name] = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
     return fields
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # Slack does not refuse connections: a burst of calls must not overflow the backlog
 
 
 class _Handler(BaseHTTPRequestHandler):
