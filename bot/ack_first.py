@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+
+log = logging.getLogger(__name__)
 
 
 class AckFirst:
@@ -93,4 +96,7 @@ class AckFirst:
             with self._changed:
                 tasks, self._held = list(self._held), collections.deque()
             for task in tasks:
-                task()
+                try:
+                    task()
+                except Exception:  # noqa: BLE001 - one failed hand-over must not stop the ones after it
+                    log.exception("work held for a lull could not be started")

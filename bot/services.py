@@ -104,8 +104,12 @@ class Services:
         future.add_done_callback(self._finished)
 
         def start() -> None:  # after the lull (bot/ack_first.py): on the pool, its outcome copied over
-            self.background.submit(self._run_once, delivery, work, *args).add_done_callback(
-                lambda done: _copy_outcome(done, future))
+            try:
+                started = self.background.submit(self._run_once, delivery, work, *args)
+            except RuntimeError as exc:  # the pool has been shut down: say so rather than hang a waiter
+                future.set_exception(exc)
+                return
+            started.add_done_callback(lambda done: _copy_outcome(done, future))
 
         self.acks.defer(start)
         return future
