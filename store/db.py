@@ -79,6 +79,10 @@ class Store:
         with self._write_lock:
             return self.db.conn.execute(sql, params).rowcount
 
+    def lock_for_writing(self) -> threading.RLock:
+        """The in-process write lock `write_one` takes, for a one-statement write that needs its cursor."""
+        return self._write_lock
+
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:
         """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).

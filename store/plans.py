@@ -7,7 +7,6 @@ wins and the rest see it is taken. The plan's `next_index` advances in the same 
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass, fields
 
@@ -57,6 +56,20 @@ def m001_create_plans_and_posts(db):
             UNIQUE (team_id, channel_id, run, item_index),
             UNIQUE (team_id, channel_id, slot)
         )
+        """
+    )
+
+
+@migrations()
+def m002_claim_advances_the_plan(db):
+    """Claiming an item moves the plan on in the same statement (see `claim_next`)."""
+    db.execute(
+        """
+        CREATE TRIGGER posts_claim_advances_plan AFTER INSERT ON posts BEGIN
+            UPDATE plans SET next_index = NEW.item_index + 1
+            WHERE team_id = NEW.team_id AND channel_id = NEW.channel_id AND run = NEW.run
+              AND next_index = NEW.item_index;
+        END
         """
     )
 
@@ -168,38 +181,37 @@ def restart(store: Store, team_id: str, channel_id: str) -> Plan:
     return get(store, team_id, channel_id)
 
 
+_CLAIM = (
+    "INSERT INTO posts (team_id, channel_id, run, item_index, item_key, slot, status, claimed_at) "
+    "SELECT team_id, channel_id, run, next_index, pack_id || ':' || next_index, ?, 'claimed', ? FROM plans "
+    "WHERE team_id = ? AND channel_id = ? AND run = ? AND next_index = ? "
+    "ON CONFLICT DO NOTHING"
+)
+
+
 def claim_next(store: Store, team_id: str, channel_id: str, *, slot: str, item_count: int,
                expected_run: int | None = None) -> Claim | None:
     """Claim the plan's next item for `slot`; None if the slot is taken, the plan is finished or gone.
 
-    `expected_run` guards a scheduled job against a restart that happened after it was planned.
+    The write is one statement, its own transaction: it claims the item the plan was at when read, only
+    if the plan is still there, and the table's unique keys let each item and each slot be claimed once;
+    a trigger moves the plan on. A thousand channels due in the same minute then queue for the write
+    lock for one call into SQLite each. `expected_run` guards a scheduled job against a restart that
+    happened after it was planned.
     """
-    with store.write() as db:
-        plan = get(store, team_id, channel_id)
-        if plan is None or plan.next_index >= item_count:
-            return None
-        if expected_run is not None and plan.run != expected_run:
-            return None
-        try:
-            cursor = db.execute(
-                "INSERT INTO posts (team_id, channel_id, run, item_index, item_key, slot, status, claimed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'claimed', ?)",
-                [team_id, channel_id, plan.run, plan.next_index, f"{plan.pack_id}:{plan.next_index}", slot,
-                 time.time()],
-            )
-        except sqlite3.IntegrityError:
-            return None
-        db.execute(
-            "UPDATE plans SET next_index = next_index + 1 WHERE team_id = ? AND channel_id = ?",
-            [team_id, channel_id],
-        )
-        return Claim(post_id=cursor.lastrowid, item_index=plan.next_index, plan=plan)
+    plan = get(store, team_id, channel_id)
+    if plan is None or plan.next_index >= item_count or (expected_run is not None and plan.run != expected_run):
+        return None
+    conn = store.db.conn
+    with store.lock_for_writing():
+        cursor = conn.execute(_CLAIM, [slot, time.time(), team_id, channel_id, plan.run, plan.next_index])
+        claimed, post_id = cursor.rowcount, cursor.lastrowid
+    return Claim(post_id=post_id, item_index=plan.next_index, plan=plan) if claimed else None
 
 
 def record_posted(store: Store, claim: Claim, ts: str) -> None:
-    store.db.execute(
-        "UPDATE posts SET status = 'posted', ts = ?, posted_at = ? WHERE id = ?", [ts, time.time(), claim.post_id]
-    )
+    store.write_one("UPDATE posts SET status = 'posted', ts = ?, posted_at = ? WHERE id = ?",
+                    [ts, time.time(), claim.post_id])
 
 
 def release(store: Store, claim: Claim) -> None:
@@ -216,10 +228,8 @@ def release(store: Store, claim: Claim) -> None:
 
 
 def slot_taken(store: Store, team_id: str, channel_id: str, slot: str) -> bool:
-    rows = store.db.query(
-        "SELECT 1 FROM posts WHERE team_id = ? AND channel_id = ? AND slot = ?", [team_id, channel_id, slot]
-    )
-    return next(iter(rows), None) is not None
+    return store.row("SELECT 1 FROM posts WHERE team_id = ? AND channel_id = ? AND slot = ?",
+                     [team_id, channel_id, slot]) is not None
 
 
 def posted_items(store: Store, team_id: str, channel_id: str, run: int) -> dict[int, dict]:
