@@ -79,7 +79,8 @@ def _post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id
     if plan is None:
         return PostOutcome("no_plan")
     items = plan_items(services.pack(plan.pack_id))
-    claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items), expected_run=expected_run)
+    claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items), expected_run=expected_run,
+                             plan=plan)
     if claim is None:
         current = plans.get(store, team_id, channel_id)
         finished = current is not None and current.next_index >= len(items)

@@ -190,16 +190,17 @@ _CLAIM = (
 
 
 def claim_next(store: Store, team_id: str, channel_id: str, *, slot: str, item_count: int,
-               expected_run: int | None = None) -> Claim | None:
+               expected_run: int | None = None, plan: Plan | None = None) -> Claim | None:
     """Claim the plan's next item for `slot`; None if the slot is taken, the plan is finished or gone.
 
     The write is one statement, its own transaction: it claims the item the plan was at when read, only
     if the plan is still there, and the table's unique keys let each item and each slot be claimed once;
     a trigger moves the plan on. A thousand channels due in the same minute then queue for the write
     lock for one call into SQLite each. `expected_run` guards a scheduled job against a restart that
-    happened after it was planned.
+    happened after it was planned. `plan`, when the caller has just read it, saves reading it again (a
+    plan that moved since is simply not claimed).
     """
-    plan = get(store, team_id, channel_id)
+    plan = plan or get(store, team_id, channel_id)
     if plan is None or plan.next_index >= item_count or (expected_run is not None and plan.run != expected_run):
         return None
     conn = store.db.conn
