@@ -8,7 +8,7 @@ at the moment it is drawn, so the final state is always what the channel ends up
 
 `Coalescer` (bot/coalesce.py) is the pure rule, time passed in; `LiveUpdates` runs it: on a daemon thread in
 the app, or by `flush(now)` calls in tests and the console. In the app `changed()` never draws on the
-caller's thread (draws go to two threads of their own), so a listener can report a change before it
+caller's thread (draws go to four threads of their own), so a listener can report a change before it
 acknowledges at the cost of a dictionary write. `exclusive(key)` lets the code that replaces a
 live message for good (a quiz reveal) wait for a draw in flight, so a late count can never land on top of it.
 """
@@ -34,7 +34,7 @@ class LiveUpdates:
         self.coalescer = Coalescer(interval)
         self._monotonic = monotonic
         self._draw: dict[Hashable, Callable[[], None]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="live-draw") if background else None
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-draw") if background else None
         self._run = run or (self._pool.submit if self._pool is not None else (lambda fn: fn()))
         self._stop = threading.Event()
         self._locks: dict[Hashable, threading.RLock] = {}
@@ -55,10 +55,13 @@ class LiveUpdates:
         return len(keys)
 
     def _start(self, key: Hashable) -> None:
-        if self._stop.is_set():  # shutting down: the state is stored, and the next change redraws it
-            self.coalescer.done(key)
-            return
-        self._run(lambda: self._draw_once(key))
+        if not self._stop.is_set():
+            try:
+                self._run(lambda: self._draw_once(key))
+                return
+            except RuntimeError:  # the draw threads stopped between the check and the hand-over
+                pass
+        self.coalescer.done(key)  # shutting down: the state is stored, and the next change redraws it
 
     def exclusive(self, key: Hashable) -> threading.RLock:
         """The lock every draw of `key` holds: `with live.exclusive(key):` waits for a draw in flight and

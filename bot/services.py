@@ -129,7 +129,6 @@ class Services:
         return future
 
     def _run_once(self, delivery: tuple[str, str] | None, work: Callable[..., object], *args: object) -> object:
-        self.acks.wait_for_gap()
         if delivery is not None and not deliveries.claim(self.store, *delivery):
             log.info("delivery %s seen before: its work is not done again", delivery[1])
             return None

@@ -209,16 +209,17 @@ class VoteResult:
 
 
 def poll_of(store: Store, team_id: str, post_id: int) -> tuple[str, str] | None:
-    """(pack_id, poll_id) a posted poll message shows, or None. A post never changes poll and a posted one
-    is never deleted, so the answer is kept for the life of the process."""
+    """(pack_id, poll_id) a poll post shows, or None. A post never changes poll and a posted one is never
+    deleted, so once posted the answer is kept for the life of the process."""
     key = ("poll_of", team_id, post_id)
     shown = store.memo.get(key)
     if shown is None:
-        row = store.row("SELECT pack_id, poll_id FROM poll_posts WHERE team_id = ? AND id = ? AND ts IS NOT NULL",
-                        [team_id, post_id])
+        row = store.row("SELECT pack_id, poll_id, ts FROM poll_posts WHERE team_id = ? AND id = ?", [team_id, post_id])
         if row is None:
             return None
-        shown = store.memo[key] = (row["pack_id"], row["poll_id"])
+        shown = (row["pack_id"], row["poll_id"])
+        if row["ts"] is not None:  # an unposted post may still be discarded and its id used again
+            store.memo[key] = shown
     return shown
 
 

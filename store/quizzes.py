@@ -255,9 +255,10 @@ def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: 
     if store.write_one(_LOCK_IN, [user_id, answer_text, int(correct), score, elapsed, now, quiz_id, position, team_id,
                                   now]):
         return AnswerResult("locked")
-    if answer_of(store, quiz_id, position, user_id) is not None:
-        return AnswerResult("already")
-    return AnswerResult("closed")
+    still_open = store.row(
+        "SELECT 1 FROM quiz_questions a JOIN quizzes q ON q.id = a.quiz_id WHERE a.quiz_id = ? AND a.position = ? "
+        "AND a.revealed_at IS NULL AND a.deadline >= ? AND q.state = 'running'", [quiz_id, position, now])
+    return AnswerResult("already" if still_open else "closed")  # too late comes first, as the estimate form says
 
 
 def unrevealed_positions(store: Store, quiz_id: int) -> list[int]:
