@@ -53,14 +53,18 @@ class AckFirst:
             with self._changed:
                 self._in_flight -= 1
 
-    def wait_for_gap(self) -> bool:
-        """Block until the requests lull (True) or `max_wait` passed (False).
+    def deadline(self) -> float:
+        """When work held from now on must start at the latest."""
+        return self._monotonic() + self.max_wait
+
+    def wait_for_gap(self, until: float | None = None) -> bool:
+        """Block until the requests lull (True) or `until` (default: `max_wait` from now) passed (False).
 
         Requests are not made to signal the waiters (at hundreds a second that would wake every waiting
         thread each time): the one watching looks again every `quiet` seconds at most.
         """
-        deadline = self._monotonic() + self.max_wait
-        if not self._turn.acquire(timeout=self.max_wait):
+        deadline = self.deadline() if until is None else until
+        if not self._turn.acquire(timeout=max(0.0, deadline - self._monotonic())):
             return False
         try:
             with self._changed:

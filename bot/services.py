@@ -103,9 +103,11 @@ class Services:
             self._in_flight.add(future)
         future.add_done_callback(self._finished)
 
+        until = self.acks.deadline()  # however it is held back, it starts by then
+
         def start() -> None:  # after the lull (bot/ack_first.py): on the pool, its outcome copied over
             try:
-                started = self.background.submit(self._run_once, delivery, work, *args)
+                started = self.background.submit(self._run_once, until, delivery, work, *args)
             except RuntimeError as exc:  # the pool has been shut down: say so rather than hang a waiter
                 future.set_exception(exc)
                 return
@@ -128,7 +130,11 @@ class Services:
         future.add_done_callback(self._finished)
         return future
 
-    def _run_once(self, delivery: tuple[str, str] | None, work: Callable[..., object], *args: object) -> object:
+    def _run_once(self, until: float, delivery: tuple[str, str] | None, work: Callable[..., object],
+                  *args: object) -> object:
+        # A lull the dispatcher saw may have been a blip inside a burst: if the requests are back, wait
+        # again, but never past the deadline set when the work was held.
+        self.acks.wait_for_gap(until)
         if delivery is not None and not deliveries.claim(self.store, *delivery):
             log.info("delivery %s seen before: its work is not done again", delivery[1])
             return None
