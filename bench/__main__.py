@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -100,29 +101,30 @@ def button_values(stub: StandIn, action_id: str) -> list[str]:
     return values
 
 
-def scenario_bodies(kind: str, target: Target, stub: StandIn, n: int) -> list[str]:
+CLICKS = {"poll votes": ("/discuss", "1", "poll.vote", "CPOLL", ["1|yes", "1|no", "1|layers", "1|unsure"]),
+          "quiz answers": ("/quiz", "section 1 timer 300", "quiz.choice", "CQUIZ", ["1|0|0", "1|0|1"])}
+
+
+def scenario_bodies(kind: str, stub, n: int, prefix: str, start: Callable[[str], object] | None = None) -> list[str]:
+    """`n` signed bodies for one scenario, ids made distinct by `prefix`.
+
+    For clicks, `start(body)` sends a body to the app, which starts the poll or quiz whose buttons the
+    clicks press (once per stand-in: its buttons are reused). Without it (bare Bolt) the clicks carry
+    made-up values, which an app that only acknowledges never reads.
+    """
     if kind == "digest next":
-        return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"CD{i:05d}", team_id=TEAM,
-                                   trigger_id=f"{target.name}-digest-{i}", response_url=stub.response_url())
+        return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"CD{prefix}{i:05d}", team_id=TEAM,
+                                   trigger_id=f"{prefix}-digest-{i}", response_url=stub.response_url())
                 for i in range(n)]
-    if kind == "poll votes":
-        values = ["1|yes", "1|no", "1|layers", "1|unsure"]
-        if target.name == "app":
-            fire(target.url, [slash_command_body("/discuss", "1", user_id="UHOST", channel_id="CPOLL", team_id=TEAM,
-                                                 response_url=stub.response_url())], 1)
-            stub.wait_for("chat.postMessage", where=lambda c: "poll.vote" in str(c.params.get("blocks")), timeout=30)
-            values = [v for v in button_values(stub, "poll.vote")][:4]
-        return [block_actions_body("poll.vote", values[i % len(values)], user_id=f"UV{i:05d}", channel_id="CPOLL",
-                                   team_id=TEAM, trigger_id=f"{target.name}-vote-{i}", response_url=stub.response_url())
-                for i in range(n)]
-    values = ["1|0|0", "1|0|1"]
-    if target.name == "app":
-        fire(target.url, [slash_command_body("/quiz", "section 1 timer 300", user_id="UHOST", channel_id="CQUIZ",
-                                             team_id=TEAM, response_url=stub.response_url())], 1)
-        stub.wait_for("chat.postMessage", where=lambda c: "quiz.choice" in str(c.params.get("blocks")), timeout=30)
-        values = button_values(stub, "quiz.choice") or values
-    return [block_actions_body("quiz.choice", values[i % len(values)], user_id=f"UQ{i:05d}", channel_id="CQUIZ",
-                               team_id=TEAM, trigger_id=f"{target.name}-quiz-{i}", response_url=stub.response_url())
+    command, text, action_id, channel, values = CLICKS[kind]
+    if start is not None:
+        if not button_values(stub, action_id):
+            start(slash_command_body(command, text, user_id="UHOST", channel_id=channel, team_id=TEAM,
+                                     response_url=stub.response_url()))
+            stub.wait_for("chat.postMessage", where=lambda c: action_id in str(c.params.get("blocks")), timeout=30)
+        values = button_values(stub, action_id)
+    return [block_actions_body(action_id, values[i % len(values)], user_id=f"U{prefix}{i:05d}", channel_id=channel,
+                               team_id=TEAM, trigger_id=f"{prefix}-{i}", response_url=stub.response_url())
             for i in range(n)]
 
 
@@ -181,7 +183,8 @@ def run_scenarios(args) -> None:
                 stub = stack.enter_context(standin_process())
                 target = Target(name, command, stub, Path(stack.enter_context(tempfile.TemporaryDirectory())))
                 stack.callback(lambda t=target: t.stop())
-                targets[name] = (target, stub, scenario_bodies(kind, target, stub, args.requests * args.rounds))
+                start = (lambda body, url=target.url: fire(url, [body], 1)) if name == "app" else None
+                targets[name] = (target, stub, scenario_bodies(kind, stub, args.requests * args.rounds, name, start))
             rounds: dict[str, list[dict]] = {"bare": [], "app": []}
             app, app_stub, _ = targets["app"]
             updates_before = len(app_stub.calls("chat.update"))

@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.__main__ import TEAM, button_values
+from bench.__main__ import scenario_bodies
 from bench.process import ROOT
-from tests.support.signing import block_actions_body, sign, slash_command_body
+from tests.support.signing import sign
 from tests.support.slack_stub import SlackStub
 
 SECRET = "bench-secret"
@@ -59,23 +59,6 @@ def compare(bare_app, real_app, bodies: list[str], rounds: int = 10) -> tuple[fl
     return min(bare), min(real)
 
 
-def scenario_bodies(kind: str, real_app, stub: SlackStub, n: int, prefix: str) -> list[str]:
-    """Bodies for one scenario against the app in-process: the poll or quiz is started through the app."""
-    if kind == "digest next":
-        return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"C{prefix}{i:05d}", team_id=TEAM,
-                                   response_url=stub.response_url()) for i in range(n)]
-    command, action_id = ("/discuss", "poll.vote") if kind == "poll votes" else ("/quiz", "quiz.choice")
-    values = button_values(stub, action_id)
-    if not values:
-        text = "1" if kind == "poll votes" else "section 1 timer 300"
-        measure(real_app, [slash_command_body(command, text, user_id="UHOST", channel_id="CB", team_id=TEAM,
-                                              response_url=stub.response_url())])
-        stub.wait_for("chat.postMessage", where=lambda c: action_id in str(c.params.get("blocks")), timeout=30)
-        values = button_values(stub, action_id)
-    return [block_actions_body(action_id, values[i % len(values)], user_id=f"U{prefix}{i:05d}", channel_id="CB",
-                               team_id=TEAM, response_url=stub.response_url()) for i in range(n)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
@@ -98,16 +81,19 @@ def main() -> None:
 
 
 def run(bare_app, real_app, stub: SlackStub, args) -> None:
+    def start(body: str) -> None:
+        measure(real_app, [body])
+
     for kind in ("poll votes", "quiz answers", "digest next"):
         if args.profile and kind != args.profile:
             continue
-        warm = scenario_bodies(kind, real_app, stub, 50, "W")
+        warm = scenario_bodies(kind, stub, 50, "W", start)
         measure(bare_app, warm), measure(real_app, warm)  # first-use imports and connections are not the path
-        bare_us, real_us = compare(bare_app, real_app, scenario_bodies(kind, real_app, stub, args.requests, "M"))
+        bare_us, real_us = compare(bare_app, real_app, scenario_bodies(kind, stub, args.requests, "M", start))
         print(f"{kind:<13} CPU per request on the acknowledging thread: bare Bolt {bare_us:4.0f} µs, "
               f"app {real_us:4.0f} µs ({real_us / bare_us:.2f}×)")
         if args.profile:
-            more = scenario_bodies(kind, real_app, stub, args.requests, "P")
+            more = scenario_bodies(kind, stub, args.requests, "P", start)
             profiler = cProfile.Profile()
             profiler.enable()
             measure(real_app, more)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.coalesce import Coalescer
+from bot.keyed_locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,7 @@ class LiveUpdates:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-draw") if background else None
         self._run = run or (self._pool.submit if self._pool is not None else (lambda fn: fn()))
         self._stop = threading.Event()
-        self._locks: dict[Hashable, threading.RLock] = {}
-        self._locks_lock = threading.Lock()
+        self._locks = KeyedLocks(threading.RLock)
         if background:
             threading.Thread(target=self._loop, name="live-updates", daemon=True).start()
 
@@ -66,8 +66,7 @@ class LiveUpdates:
     def exclusive(self, key: Hashable) -> threading.RLock:
         """The lock every draw of `key` holds: `with live.exclusive(key):` waits for a draw in flight and
         keeps the next one out, so a final version drawn inside it is the last thing Slack receives."""
-        with self._locks_lock:
-            return self._locks.setdefault(key, threading.RLock())
+        return self._locks(key)
 
     def _draw_once(self, key: Hashable) -> None:
         try:

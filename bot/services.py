@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.ack_first import AckFirst
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.keyed_locks import KeyedLocks
 from bot.live_updates import LiveUpdates
 from bot.posting import ChannelPacer
 from questions.schema import Pack
@@ -78,7 +79,7 @@ class Services:
     charts_refused: set[str] = field(default_factory=set)
     _in_flight: set[Future] = field(default_factory=set)
     _clients: dict[str, WebClient] = field(default_factory=dict)
-    _turns: dict[tuple, threading.Lock] = field(default_factory=dict)
+    _turns: KeyedLocks = field(default_factory=KeyedLocks)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -119,8 +120,7 @@ class Services:
     def in_turn(self, *key: object) -> threading.Lock:
         """A lock per key for work that must not overlap in this process: two `/digest next` in one
         channel claim items 1 and 2 in order, and with this their posts also reach Slack in that order."""
-        with self._lock:
-            return self._turns.setdefault(key, threading.Lock())
+        return self._turns(key)
 
     def open_view(self, client: WebClient, trigger_id: str, view: dict) -> Future:
         """Open a modal right after the acknowledgement, on the urgent pool (trigger ids expire in 3 s)."""

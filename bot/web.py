@@ -6,7 +6,6 @@ measuring cold start.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import logging
@@ -49,7 +48,7 @@ def well_formed(raw: bytes, content_type: str) -> bool:
     return all(isinstance(a, dict) for a in data.get("actions", []))
 
 
-def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst | None = None):
+def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst):
     """The WSGI app: /healthz, and Bolt at /slack/events with malformed bodies answered 400, not 500.
 
     `acks` counts the requests being handled, so the work after acknowledgements waits for a gap.
@@ -74,7 +73,7 @@ def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst | None = None
             seen[:] = [status, headers]
 
         try:
-            with acks.handling() if acks is not None else contextlib.nullcontext():
+            with acks.handling():
                 body = bolt_handler(environ, capture)
         except (ValueError, TypeError, AttributeError, KeyError):
             body, seen[:] = None, ["500 Internal Server Error", []]

@@ -33,8 +33,7 @@ class Store:
         # Threads of this process queue here for the write lock: SQLite's own busy handler waits by
         # sleeping in growing steps, which under contention costs far more than the writes themselves.
         self._write_lock = threading.RLock()
-        # facts that never change once written (which poll a posted poll message shows), kept per process
-        self.memo: dict = {}
+        self._settled: dict[tuple, dict] = {}  # see settled_row
 
     # -- connections ----------------------------------------------------------------------------
     @property
@@ -68,8 +67,21 @@ class Store:
         found = self.rows(sql, params)
         return found[0] if found else None
 
-    def write_one(self, sql: str, params: list | tuple = ()) -> int:
-        """One writing statement as its own transaction; returns how many rows it changed.
+    def settled_row(self, sql: str, params: list | tuple = ()) -> dict | None:
+        """Like `row`, for a row whose message is in Slack (its `ts` column set): the caller selects only
+        columns that never change after that, so from then on the row is kept for the life of the process
+        and the acknowledgement path does not read it again. A row without `ts` may still be deleted (its
+        post failed) and its id used again, so it is read each time."""
+        key = (sql, tuple(params))
+        found = self._settled.get(key)
+        if found is None:
+            found = self.row(sql, params)
+            if found is not None and found["ts"] is not None:
+                self._settled[key] = found
+        return found
+
+    def write_one(self, sql: str, params: list | tuple = ()) -> sqlite3.Cursor:
+        """One writing statement as its own transaction; its cursor (rowcount, lastrowid).
 
         For the acknowledgement path. Every call into SQLite lets go of Python's interpreter lock and has
         to win it back, which under load can take milliseconds; a transaction of several calls holds the
@@ -77,11 +89,7 @@ class Store:
         without RETURNING runs and commits within one call, so the lock is never held while waiting.
         """
         with self._write_lock:
-            return self.db.conn.execute(sql, params).rowcount
-
-    def lock_for_writing(self) -> threading.RLock:
-        """The in-process write lock `write_one` takes, for a one-statement write that needs its cursor."""
-        return self._write_lock
+            return self.db.conn.execute(sql, params)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:

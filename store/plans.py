@@ -203,11 +203,8 @@ def claim_next(store: Store, team_id: str, channel_id: str, *, slot: str, item_c
     plan = plan or get(store, team_id, channel_id)
     if plan is None or plan.next_index >= item_count or (expected_run is not None and plan.run != expected_run):
         return None
-    conn = store.db.conn
-    with store.lock_for_writing():
-        cursor = conn.execute(_CLAIM, [slot, time.time(), team_id, channel_id, plan.run, plan.next_index])
-        claimed, post_id = cursor.rowcount, cursor.lastrowid
-    return Claim(post_id=post_id, item_index=plan.next_index, plan=plan) if claimed else None
+    cursor = store.write_one(_CLAIM, [slot, time.time(), team_id, channel_id, plan.run, plan.next_index])
+    return Claim(post_id=cursor.lastrowid, item_index=plan.next_index, plan=plan) if cursor.rowcount else None
 
 
 def record_posted(store: Store, claim: Claim, ts: str) -> None:

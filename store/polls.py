@@ -86,7 +86,6 @@ def m001_create_polls(db):
 @migrations()
 def m002_vote_log_by_trigger(db):
     """The log row is written by SQLite with the vote, so a vote is one statement (see `cast_vote`)."""
-    db.execute("ALTER TABLE votes ADD COLUMN previous_option_id TEXT")
     db.execute(
         """
         CREATE TRIGGER votes_logged_when_cast AFTER INSERT ON votes BEGIN
@@ -209,18 +208,10 @@ class VoteResult:
 
 
 def poll_of(store: Store, team_id: str, post_id: int) -> tuple[str, str] | None:
-    """(pack_id, poll_id) a poll post shows, or None. A post never changes poll and a posted one is never
-    deleted, so once posted the answer is kept for the life of the process."""
-    key = ("poll_of", team_id, post_id)
-    shown = store.memo.get(key)
-    if shown is None:
-        row = store.row("SELECT pack_id, poll_id, ts FROM poll_posts WHERE team_id = ? AND id = ?", [team_id, post_id])
-        if row is None:
-            return None
-        shown = (row["pack_id"], row["poll_id"])
-        if row["ts"] is not None:  # an unposted post may still be discarded and its id used again
-            store.memo[key] = shown
-    return shown
+    """(pack_id, poll_id) a poll post shows, or None; a post never changes poll (see `Store.settled_row`)."""
+    row = store.settled_row("SELECT pack_id, poll_id, ts FROM poll_posts WHERE team_id = ? AND id = ?",
+                            [team_id, post_id])
+    return None if row is None else (row["pack_id"], row["poll_id"])
 
 
 _OPEN = "closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
@@ -230,7 +221,7 @@ _FIRST_VOTE = (
     "ON CONFLICT (poll_post_id, user_id) DO NOTHING"
 )
 _MOVED_VOTE = (
-    "UPDATE votes SET previous_option_id = option_id, option_id = ?, voted_at = ? "
+    "UPDATE votes SET option_id = ?, voted_at = ? "
     "WHERE poll_post_id = ? AND user_id = ? AND option_id <> ? "
     f"AND EXISTS (SELECT 1 FROM poll_posts WHERE id = ? AND team_id = ? AND {_OPEN})"
 )
@@ -255,9 +246,9 @@ def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id:
             return VoteResult("unknown")
     except KeyError:
         return VoteResult("unknown")
-    if store.write_one(_FIRST_VOTE, [user_id, option_id, now, post_id, team_id, now]):
+    if store.write_one(_FIRST_VOTE, [user_id, option_id, now, post_id, team_id, now]).rowcount:
         return VoteResult("new")
-    if store.write_one(_MOVED_VOTE, [option_id, now, post_id, user_id, option_id, post_id, team_id, now]):
+    if store.write_one(_MOVED_VOTE, [option_id, now, post_id, user_id, option_id, post_id, team_id, now]).rowcount:
         return VoteResult("changed")
     state = store.row(
         "SELECT p.closed_at, p.closes_at, v.option_id AS mine FROM poll_posts p "

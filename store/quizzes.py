@@ -206,21 +206,13 @@ class AnswerResult:
 
 
 def _asked_for_answers(store: Store, team_id: str, quiz_id: int, position: int) -> tuple[str, str, float, int] | None:
-    """(pack_id, question_id, opened_at, timer_s) of an asked question. Once its message is posted these
-    never change and the question is never deleted, so from then on the answer is kept per process."""
-    key = ("asked", team_id, quiz_id, position)
-    found = store.memo.get(key)
-    if found is None:
-        row = store.row(
-            "SELECT q.pack_id, a.question_id, a.opened_at, q.timer_s, a.ts FROM quizzes q "
-            "JOIN quiz_questions a ON a.quiz_id = q.id AND a.position = ? WHERE q.team_id = ? AND q.id = ?",
-            [position, team_id, quiz_id])
-        if row is None:
-            return None
-        found = (row["pack_id"], row["question_id"], row["opened_at"], row["timer_s"])
-        if row["ts"] is not None:
-            store.memo[key] = found
-    return found
+    """(pack_id, question_id, opened_at, timer_s) of an asked question: none changes once it is posted
+    (see `Store.settled_row`)."""
+    row = store.settled_row(
+        "SELECT q.pack_id, a.question_id, a.opened_at, q.timer_s, a.ts FROM quizzes q "
+        "JOIN quiz_questions a ON a.quiz_id = q.id AND a.position = ? WHERE q.team_id = ? AND q.id = ?",
+        [position, team_id, quiz_id])
+    return None if row is None else (row["pack_id"], row["question_id"], row["opened_at"], row["timer_s"])
 
 
 _LOCK_IN = (
@@ -253,7 +245,7 @@ def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: 
             return AnswerResult("unknown")
         correct, score = graded
     if store.write_one(_LOCK_IN, [user_id, answer_text, int(correct), score, elapsed, now, quiz_id, position, team_id,
-                                  now]):
+                                  now]).rowcount:
         return AnswerResult("locked")
     still_open = store.row(
         "SELECT 1 FROM quiz_questions a JOIN quizzes q ON q.id = a.quiz_id WHERE a.quiz_id = ? AND a.position = ? "

@@ -161,3 +161,18 @@ def test_a_vote_on_a_poll_gone_from_its_pack_is_refused_and_an_earlier_vote_stan
     assert polls.cast_vote(store, TEAM, post.id, "U1", "no", 2.0, gone).status == "unknown"
     assert polls.cast_vote(store, TEAM, post.id, "U2", "yes", 2.0, gone).status == "unknown"
     assert polls.vote_counts(store, post.id) == {"yes": 1}
+
+
+def test_a_vote_on_a_poll_still_being_posted_counts_and_a_discarded_posts_id_is_never_mistaken(store):
+    args = dict(team_id=TEAM, channel_id="C1", pack_id="sample", number=1, language="en", anonymous=False,
+                results_hidden=False, closes_at=None, posted_by="UHOST")
+    posting = polls.create_post(store, poll_id="p1", **args)  # chat.postMessage has not answered yet
+    assert polls.cast_vote(store, TEAM, posting.id, "UQUICK", "yes", 1.0).status == "new"
+    assert polls.poll_of(store, TEAM, posting.id) == ("sample", "p1")
+
+    failed = polls.create_post(store, poll_id="p1", **args)
+    polls.poll_of(store, TEAM, failed.id)  # read while unposted
+    polls.discard_post(store, failed.id)  # its post failed
+    reused = polls.create_post(store, poll_id="p2", **args)  # SQLite hands the same id out again
+    assert reused.id == failed.id
+    assert polls.poll_of(store, TEAM, reused.id) == ("sample", "p2")
