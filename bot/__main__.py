@@ -74,7 +74,7 @@ def export_responses(settings: Settings, args: argparse.Namespace) -> int:
     from bot.export import rows, to_csv, to_json
     from bot.runtime import prepare
 
-    services = prepare(settings, check_token=False)
+    services = prepare(settings, check_token=False, clicks=None)  # reads only: no journal of its own
     records = rows(services, team_id=args.team, channel_id=args.channel)
     text = to_csv(records) if args.format == "csv" else to_json(records)
     if args.out:

@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot import listeners
+from bot.clicks import Clicks, journal_directory
 from bot.config import Settings
 from bot.services import Services, make_client
 from questions import load_packs
@@ -21,6 +22,9 @@ def build_services(settings: Settings, **overrides) -> Services:
     store = open_store(settings.database_path)
     packs = load_packs(settings.content_dir)
     services = Services(settings=settings, store=store, packs=packs, **overrides)
+    if "clicks" not in overrides:
+        services.clicks = Clicks(store, after_lull=services.after_ack, follow_up=services.follow_up,
+                                 directory=journal_directory(settings.database_path))
     if services.client is None and settings.bot_token:
         services.client = make_client(settings, settings.bot_token)
     return services
@@ -69,4 +73,5 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
         **auth,
     )
     listeners.register(app, services)
+    services.clicks.recover()  # what a process that died had acknowledged, before this one serves
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -96,23 +97,38 @@ def refresh(services: Services, post_id: int, team_id: str) -> None:
     services.live.changed(("poll", post_id), draw)
 
 
-def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str, option_id: str) -> str:
-    """Store the vote; called before the acknowledgement, so a vote Slack saw acknowledged is never lost.
+def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str, option_id: str,
+                now: float | None = None) -> str:
+    """Store one click on a poll made at `now` (default: the clock's now).
 
     Returns new | changed | same | closed | unknown.
     """
     def options_of(pack_id: str, poll_id: str) -> set[str]:
         return {o.id for o in services.pack(pack_id).poll(poll_id).options}
 
-    return polls.cast_vote(services.store, team_id, post_id, user_id, option_id, services.clock.now().timestamp(),
-                           options_of).status
+    return polls.cast_vote(services.store, team_id, post_id, user_id, option_id,
+                           services.clock.now().timestamp() if now is None else now, options_of).status
+
+
+def apply_vote(services: Services, team_id: str, post_id: int, user_id: str, option_id: str, channel_id: str,
+               voted_at: float) -> Callable[[], None]:
+    """A journaled click (bot/clicks.py), stored as of the moment it was made. Its follow-up: a first or
+    moved vote redraws the tally (coalesced), and anything but a first vote gets a private note."""
+    vote = dict(team_id=team_id, post_id=post_id, user_id=user_id, option_id=option_id)
+    status = record_vote(services, now=voted_at, **vote)
+
+    def follow_up() -> None:
+        if status in ("new", "changed"):
+            refresh(services, post_id, team_id)
+        if status != "new":
+            after_vote(services, services.client_for(team_id), status=status, channel_id=channel_id, **vote)
+
+    return follow_up
 
 
 def after_vote(services: Services, client: WebClient, *, status: str, team_id: str, post_id: int, user_id: str,
                option_id: str, channel_id: str) -> None:
-    """After the acknowledgement of a click that is not a first vote: a private note explaining it.
-
-    (The listener asks for the tally to be redrawn itself: that costs it a dictionary write.)"""
+    """After the acknowledgement of a click that is not a first vote: a private note explaining it."""
     post = polls.get_post(services.store, team_id, post_id)
     chosen = ""
     if post is not None:
@@ -156,6 +172,7 @@ def add_comment(services: Services, *, team_id: str, post_id: int, user_id: str,
 
 def close(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> bool:
     """Close once (a timer and a command may race), redraw the poll, post the final results."""
+    services.settle()  # every vote acknowledged before the close counts
     if not polls.mark_closed(services.store, post.id, services.clock.now().timestamp()):
         return False
     post = polls.get_post(services.store, post.team_id, post.id)

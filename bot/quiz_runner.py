@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -89,8 +90,19 @@ class QuizRunner:
                                 answered=quizzes.answer_count(self.services.store, quiz.id, position))
 
     # -- answers -------------------------------------------------------------------------------------
-    def record_answer(self, *, team_id: str, quiz_id: int, position: int, user_id: str, raw_answer: str) -> str:
-        """Score and store one answer, before the acknowledgement: an acknowledged answer is never lost.
+    def apply_answer(self, team_id: str, quiz_id: int, position: int, user_id: str, raw_answer: str,
+                     channel_id: str, response_url: str, answered_at: float) -> Callable[[], None]:
+        """A journaled answer (bot/clicks.py): scored and stored as of the moment it was given; its follow-up
+        is the receipt and the live count."""
+        player = dict(team_id=team_id, quiz_id=quiz_id, position=position, user_id=user_id)
+        status = self.record_answer(raw_answer=raw_answer, now=answered_at, **player)
+        respond = Respond(response_url=response_url) if response_url else None
+        return lambda: self.after_answer(self.services.client_for(team_id), status=status, channel_id=channel_id,
+                                         respond=respond, **player)
+
+    def record_answer(self, *, team_id: str, quiz_id: int, position: int, user_id: str, raw_answer: str,
+                      now: float | None = None) -> str:
+        """Score and store one answer given at `now` (default: the clock's now).
 
         Returns locked | already | closed | unknown.
         """
@@ -107,7 +119,8 @@ class QuizRunner:
             return None if value is None else score_numeric(question, value, elapsed, timer_s)
 
         return quizzes.answer(self.services.store, team_id=team_id, quiz_id=quiz_id, position=position,
-                              user_id=user_id, answer_text=raw_answer, now=self.now(), grade=grade).status
+                              user_id=user_id, answer_text=raw_answer, now=self.now() if now is None else now,
+                              grade=grade).status
 
     def after_answer(self, client: WebClient, *, status: str, team_id: str, quiz_id: int, position: int,
                      user_id: str, channel_id: str, respond: Callable[..., object] | None = None) -> None:
@@ -200,6 +213,7 @@ class QuizRunner:
         Under the message's live lock: a count update in flight finishes first, and any later one sees
         `revealed_at` and draws nothing.
         """
+        self.services.settle()  # every answer acknowledged before the reveal is in it
         with self.services.live.exclusive(live_key(quiz.id, position)):
             if not quizzes.reveal(self.services.store, quiz.id, position, now):
                 return False

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.ack_first import AckFirst
+from bot.clicks import Clicks
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.keyed_locks import KeyedLocks
@@ -77,10 +78,17 @@ class Services:
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # workspaces whose Slack refused the native chart block: they get text bars from then on
     charts_refused: set[str] = field(default_factory=set)
+    # votes and quiz answers, journaled before the acknowledgement and applied after it (bot/clicks.py);
+    # `build_services` gives it a journal beside the database, otherwise clicks are written at once
+    clicks: Clicks | None = None
     _in_flight: set[Future] = field(default_factory=set)
     _clients: dict[str, WebClient] = field(default_factory=dict)
     _turns: KeyedLocks = field(default_factory=KeyedLocks)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.clicks is None:
+            self.clicks = Clicks(self.store, after_lull=self.after_ack, follow_up=self.follow_up)
 
     @property
     def default_pack_id(self) -> str:
@@ -116,6 +124,18 @@ class Services:
 
         self.acks.defer(start)
         return future
+
+    def follow_up(self, work: Callable[[], object]) -> Future:
+        """Run `work()` on the after-ack pool now (its caller has already waited for the lull)."""
+        future = self.background.submit(work)
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def settle(self) -> None:
+        """Apply every acknowledged click still in the journal: before reading responses to act on them."""
+        self.clicks.settle()
 
     def in_turn(self, *key: object) -> threading.Lock:
         """A lock per key for work that must not overlap in this process: two `/digest next` in one

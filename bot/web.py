@@ -116,4 +116,5 @@ def shutdown(timeout: float = 20.0) -> None:
             services.wait_idle(timeout)
         except TimeoutError:
             log.warning("stopping with Slack work still queued; stored state is complete, messages may lag")
+        services.clicks.close()
         services.live.stop()

@@ -30,21 +30,16 @@ HELP = """*Team polls on the article's closing questions.*
 
 def register_votes(app: App, services: Services) -> None:
     """The vote buttons: they arrive in bursts, so `bot.listeners.register` puts them near the front."""
+    services.clicks.on("vote", lambda *click: poll_service.apply_vote(services, *click))
 
     @app.action(ids.POLL_VOTE)
-    def handle_vote(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    def handle_vote(ack: Ack, body: dict, action: dict, context: BoltContext):
         post_id, _, option_id = action.get("value", "").partition("|")
         if not is_number(post_id):
             return ack()
-        vote = dict(team_id=context.team_id or "", post_id=int(post_id), user_id=body["user"]["id"],
-                    option_id=option_id)
-        status = poll_service.record_vote(services, **vote)  # stored before Slack hears "ok"
-        ack()
-        if status in ("new", "changed"):
-            poll_service.refresh(services, vote["post_id"], vote["team_id"])  # coalesced: mostly a dict write
-        if status != "new":  # a first vote shows in the tally; anything else gets a private note
-            services.after_ack(lambda: poll_service.after_vote(
-                services, client, status=status, channel_id=(body.get("channel") or {}).get("id", ""), **vote))
+        services.clicks.record("vote", context.team_id or "", int(post_id), body["user"]["id"], option_id,
+                               (body.get("channel") or {}).get("id", ""), services.clock.now().timestamp())
+        ack()  # the vote is journaled: counted, redrawn and explained once the burst is over (bot/clicks.py)
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
@@ -99,6 +94,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
 
 
 def results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand) -> dict:
+    services.settle()  # votes acknowledged a moment ago count
     pack = poll_service.channel_pack(services, team_id, channel_id)
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
     replies = []

@@ -32,28 +32,27 @@ An estimate within the tolerance scores (50 + 50 × closeness) × (1 + speed ÷ 
 tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong answers score 0."""
 
 
-def take_answer(services: Services, runner: QuizRunner, ack: Ack, client: WebClient, context: BoltContext,
-                body: dict, quiz_id: int, position: int, raw_answer: str, channel_id: str,
-                respond: Respond | None = None) -> None:
-    """Store the answer, acknowledge, and leave the receipt and the live count for after."""
-    player = dict(team_id=context.team_id or "", quiz_id=quiz_id, position=position, user_id=body["user"]["id"])
-    status = runner.record_answer(raw_answer=raw_answer, **player)  # stored before Slack hears "ok"
+def take_answer(services: Services, ack: Ack, context: BoltContext, body: dict, quiz_id: int, position: int,
+                raw_answer: str, channel_id: str, response_url: str = "") -> None:
+    """Journal the answer with the moment it was given, acknowledge, and leave the scoring, the receipt and
+    the live count for after the burst (bot/clicks.py; `QuizRunner.apply_answer`)."""
+    services.clicks.record("answer", context.team_id or "", quiz_id, position, body["user"]["id"], raw_answer,
+                           channel_id, response_url, services.clock.now().timestamp())
     ack()
-    services.after_ack(lambda: runner.after_answer(client, status=status, channel_id=channel_id, respond=respond,
-                                                   **player))
 
 
 def register_answers(app: App, services: Services) -> None:
     """The answer buttons: they arrive in bursts, so `bot.listeners.register` puts them near the front."""
     runner = QuizRunner(services, services.pacer)  # a runner holds no state of its own
+    services.clicks.on("answer", runner.apply_answer)
 
     @app.action(ids.QUIZ_CHOICE)
-    def handle_choice(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext, respond: Respond):
+    def handle_choice(ack: Ack, body: dict, action: dict, context: BoltContext):
         parts = action.get("value", "").split("|")
         if len(parts) != 3 or not all(is_number(p) for p in parts):
             return ack()
-        take_answer(services, runner, ack, client, context, body, int(parts[0]), int(parts[1]), parts[2],
-                    (body.get("channel") or {}).get("id", ""), respond if body.get("response_url") else None)
+        take_answer(services, ack, context, body, int(parts[0]), int(parts[1]), parts[2],
+                    (body.get("channel") or {}).get("id", ""), body.get("response_url") or "")
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> QuizRunner:
@@ -70,6 +69,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
             return ack({"response_type": "ephemeral", "text": "How to use /quiz",
                         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": HELP}}]})
         if parsed.action == "scores":
+            services.settle()  # answers acknowledged a moment ago count
             return ack(scores_reply(quizzes.channel_leaderboard(services.store, team_id, channel_id)))
         if parsed.action == "start":
             problem = start_problem(services, team_id, channel_id, parsed)
@@ -90,6 +90,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         asked = quizzes.asked(services.store, int(parts[0]), int(parts[1])) if quiz else None
         if asked is None:
             return
+        services.settle()  # an answer given a moment ago counts as given
         user_id, channel_id = body["user"]["id"], (body.get("channel") or {}).get("id") or quiz.channel_id
         if asked.revealed_at is not None or runner.now() > asked.deadline:
             status = "closed"  # no form for a question that can't take answers any more
@@ -117,7 +118,7 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         if len(parts) != 2 or not all(is_number(p) for p in parts):
             return ack()
         quiz = quizzes.get(services.store, context.team_id or "", int(parts[0]))
-        take_answer(services, runner, ack, client, context, body, int(parts[0]), int(parts[1]), raw.strip(),
+        take_answer(services, ack, context, body, int(parts[0]), int(parts[1]), raw.strip(),
                     quiz.channel_id if quiz else "")
 
     def start_from_button(client: WebClient, team_id: str, channel_id: str, user_id: str,

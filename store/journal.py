@@ -1,0 +1,160 @@
+"""A journal of acknowledged clicks: durable before the acknowledgement, applied to SQLite after it.
+
+A vote or a quiz answer must survive the process being killed the moment Slack has heard "ok". Writing
+it to SQLite first does that, but every call into SQLite lets go of Python's interpreter lock, and in
+a burst each one then waits for the lock behind the other request threads: under load that costs more
+than the write itself. So a click is first copied into a memory-mapped file. That is a plain memory
+copy, no system call, made while holding the interpreter lock, and the page belongs to the kernel as
+soon as it is written: a killed process loses nothing it acknowledged. It is the same promise SQLite's
+WAL makes with `synchronous=NORMAL`, which the store uses: a power cut may lose the last moments, a
+crash of the process never does.
+
+After the burst the records are applied to SQLite in batches, one transaction each, and the journal's
+applied position is stored in the same transaction (`journal_marks`): a record is applied exactly
+once, also when the process dies between two batches.
+
+Each process writes its own file, named `<pid>-<random>.journal` in a directory beside the database,
+and holds an exclusive `flock` on it while it lives. A file whose lock can be taken has lost its
+process: `orphans` finds those so the next start can apply what they hold.
+
+A record has a fixed slot. Its header carries the record's sequence number and a CRC of its bytes,
+so a slot half-written when the process died reads as empty.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import itertools
+import mmap
+import os
+import secrets
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils.migrations import Migrations
+
+from store.db import Store
+
+SLOT = 256
+_HEADER = struct.Struct("<QIH")  # sequence number (from 1), crc32 of the payload, payload length
+MAX_PAYLOAD = SLOT - _HEADER.size
+SLOTS = 16_384  # 4 MiB, allocated by the file system only as it is written
+
+migrations = Migrations("journal")
+
+
+@migrations()
+def m001_create_journal_marks(db):
+    db.execute("CREATE TABLE journal_marks (journal TEXT PRIMARY KEY, applied INTEGER NOT NULL)")
+
+
+class Journal:
+    """One process's journal file. `append` is safe from any thread without a lock (see `append`)."""
+
+    def __init__(self, directory: str | Path, slots: int = SLOTS):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.slots = slots
+        name = f"{os.getpid()}-{secrets.token_hex(6)}"
+        self.path = self.directory / f"{name}.journal"
+        # locked before it gets the name `orphans` looks for, so no other process can take it for dead
+        making = self.directory / f"{name}.new"
+        self._fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.ftruncate(self._fd, slots * SLOT)
+        os.rename(making, self.path)
+        self._map = mmap.mmap(self._fd, slots * SLOT)
+        self._next = itertools.count(1)  # next() on it is atomic under the interpreter lock
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def append(self, payload: bytes) -> int | None:
+        """Keep `payload`; its sequence number, or None when it is too long or the file is full.
+
+        No lock: `next` on an `itertools.count` and a slice assignment into the map each run whole while
+        the interpreter lock is held, so two threads never share a slot and a reader sees a slot either
+        unwritten or complete (a torn one fails its CRC and reads as not yet written).
+        """
+        if len(payload) > MAX_PAYLOAD:
+            return None
+        seq = next(self._next)
+        if seq > self.slots:
+            return None
+        start = (seq - 1) * SLOT
+        self._map[start:start + _HEADER.size + len(payload)] = _HEADER.pack(seq, zlib.crc32(payload),
+                                                                          len(payload)) + payload
+        return seq
+
+    def read(self, after: int) -> list[tuple[int, bytes]]:
+        """The records after sequence number `after`, up to the first slot not (yet) written."""
+        return _records(self._map, after, self.slots, stop_at_gap=True)
+
+    def close(self, delete: bool = False) -> None:
+        self._map.close()
+        if delete:
+            self.path.unlink(missing_ok=True)
+        os.close(self._fd)  # releases the lock
+
+
+def _records(buffer, after: int, slots: int, stop_at_gap: bool) -> list[tuple[int, bytes]]:
+    found = []
+    for seq in range(after + 1, slots + 1):
+        start = (seq - 1) * SLOT
+        number, crc, length = _HEADER.unpack_from(buffer, start)
+        payload = bytes(buffer[start + _HEADER.size:start + _HEADER.size + length]) if length <= MAX_PAYLOAD else b""
+        if number == seq and zlib.crc32(payload) == crc:
+            found.append((seq, payload))
+        elif stop_at_gap:
+            break
+    return found
+
+
+def orphans(directory: str | Path) -> Iterator[Path]:
+    """Journal files whose process is gone (nobody holds their lock), oldest first.
+
+    Each is yielded with its lock held until the loop moves on, so two processes starting together
+    never apply the same file at once (and the applied mark makes a second pass apply nothing)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob("*.journal"), key=lambda p: p.stat().st_mtime):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue  # applied and deleted by another process just now
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live process's journal
+            if path.exists():
+                yield path
+        finally:
+            os.close(fd)
+
+
+def read_orphan(path: Path) -> list[tuple[int, bytes]]:
+    """Every complete record in a dead process's journal, torn or never-written slots skipped: a slot
+    that was being written when the process died was never acknowledged, but the ones after it may be."""
+    data = path.read_bytes()
+    return _records(data, 0, len(data) // SLOT, stop_at_gap=False)
+
+
+# -- the applied positions (in the same transaction as the records they cover) --------------------------
+def applied(store: Store, journal: str) -> int:
+    row = store.row("SELECT applied FROM journal_marks WHERE journal = ?", [journal])
+    return 0 if row is None else row["applied"]
+
+
+def mark_applied(store: Store, journal: str, seq: int) -> None:
+    store.write_one("INSERT INTO journal_marks (journal, applied) VALUES (?, ?) "
+                    "ON CONFLICT (journal) DO UPDATE SET applied = excluded.applied", [journal, seq])
+
+
+def forget(store: Store, journal: str) -> None:
+    """After the journal's file is deleted: its mark is no longer needed."""
+    store.write_one("DELETE FROM journal_marks WHERE journal = ?", [journal])
