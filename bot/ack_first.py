@@ -32,7 +32,9 @@ class AckFirst:
         self.quiet = quiet
         self.max_wait = max_wait
         self._monotonic = monotonic
-        self._in_flight = 0
+        # one entry per request being handled: append and pop on a deque are atomic under the interpreter
+        # lock, so counting a request takes no lock (a contended one would cost it a thread switch)
+        self._in_flight: collections.deque[None] = collections.deque()
         self._last_arrival = float("-inf")
         self._changed = threading.Condition()
         # one piece of work watches for the lull; the rest queue behind it without waking up
@@ -41,17 +43,22 @@ class AckFirst:
         self._dispatcher_idle = False
         self._dispatcher: threading.Thread | None = None
 
+    def arrived(self) -> None:
+        """A request is being handled; call `left()` once it is acknowledged."""
+        self._in_flight.append(None)
+        self._last_arrival = self._monotonic()
+
+    def left(self) -> None:
+        self._in_flight.pop()
+
     @contextlib.contextmanager
     def handling(self) -> Iterator[None]:
         """Around the handling of one request, from its arrival to its acknowledgement."""
-        with self._changed:
-            self._in_flight += 1
-            self._last_arrival = self._monotonic()
+        self.arrived()
         try:
             yield
         finally:
-            with self._changed:
-                self._in_flight -= 1
+            self.left()
 
     def deadline(self) -> float:
         """When work held from now on must start at the latest."""
@@ -72,7 +79,7 @@ class AckFirst:
                     now = self._monotonic()
                     if now >= deadline:
                         return False
-                    quiet_left = self._last_arrival + self.quiet - now if self._in_flight == 0 else self.quiet
+                    quiet_left = self._last_arrival + self.quiet - now if not self._in_flight else self.quiet
                     if quiet_left <= 0:
                         return True
                     self._changed.wait(min(quiet_left, deadline - now))

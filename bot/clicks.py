@@ -17,8 +17,8 @@ full) a click is applied at once, before the acknowledgement, as a batch of one.
 
 from __future__ import annotations
 
-import json
 import logging
+import pickle
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +27,11 @@ from store import Store, journal
 from store.journal import Journal
 
 log = logging.getLogger(__name__)
+
+# A click is a tuple of str, int and float: pickle encodes it in C, several times faster than JSON on the
+# acknowledgement path, and its protocol 5 is read by every Python since 3.8. The journal is a 0600 file
+# of this process's own, beside the database: whoever could write it could write the database too.
+PROTOCOL = 5
 
 FollowUp = Callable[[], object]
 Applier = Callable[..., FollowUp | None]
@@ -66,14 +71,14 @@ class Clicks:
         """Keep one click so that it survives the process being killed from now on; call before `ack()`."""
         current = self.journal
         if current is not None:
-            payload = json.dumps([kind, *fields], separators=(",", ":"), ensure_ascii=False).encode()
+            payload = pickle.dumps((kind, *fields), PROTOCOL)
             if current.append(payload) is not None:
                 if not self._scheduled:  # one settle per burst; a race only schedules a spare one
                     self._scheduled = True
                     self._after_lull(self.settle)
                 return
             self.settle()  # the file is full (or the click too long): what it holds goes first
-        self._apply([(0, [kind, *fields])], journal_name=None)
+        self._apply([(0, (kind, *fields))], journal_name=None)
 
     # -- after it ------------------------------------------------------------------------------------
     def settle(self) -> int:
@@ -85,7 +90,7 @@ class Clicks:
                 return 0
             records = current.read(self._applied)
             if records:
-                self._apply([(seq, json.loads(payload)) for seq, payload in records], journal_name=current.name)
+                self._apply([(seq, pickle.loads(payload)) for seq, payload in records], journal_name=current.name)
                 self._applied = records[-1][0]
             if self._applied == current.slots:  # full and all applied: start a new file
                 self._rotate(current)
@@ -99,7 +104,7 @@ class Clicks:
         total = 0
         for path in journal.orphans(self.directory):
             done = journal.applied(self.store, path.name)
-            records = [(seq, json.loads(p)) for seq, p in journal.read_orphan(path) if seq > done]
+            records = [(seq, pickle.loads(p)) for seq, p in journal.read_orphan(path) if seq > done]
             if records:
                 self._apply(records, journal_name=path.name, follow_ups=False)
                 log.info("applied %d clicks a stopped process had acknowledged", len(records))
@@ -126,7 +131,7 @@ class Clicks:
         full.close(delete=True)
         journal.forget(self.store, full.name)
 
-    def _apply(self, records: list[tuple[int, list]], journal_name: str | None, follow_ups: bool = True) -> None:
+    def _apply(self, records: list[tuple[int, tuple]], journal_name: str | None, follow_ups: bool = True) -> None:
         """One transaction for the batch, the journal's mark with it. If it fails, each click is tried on its
         own, so one bad record is logged and skipped rather than blocking every click after it."""
         try:
@@ -152,6 +157,6 @@ class Clicks:
                 if follow_up is not None:
                     self._follow_up(follow_up)
 
-    def _run(self, fields: list) -> FollowUp | None:
+    def _run(self, fields: tuple) -> FollowUp | None:
         kind, *rest = fields
         return self._appliers[kind](*rest)

@@ -72,11 +72,13 @@ def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst):
         def capture(status, headers, exc_info=None):
             seen[:] = [status, headers]
 
+        acks.arrived()
         try:
-            with acks.handling():
-                body = bolt_handler(environ, capture)
+            body = bolt_handler(environ, capture)
         except (ValueError, TypeError, AttributeError, KeyError):
             body, seen[:] = None, ["500 Internal Server Error", []]
+        finally:
+            acks.left()
         if seen[0].startswith("500") and not well_formed(raw, environ.get("CONTENT_TYPE", "")):
             log.info("malformed request body refused")
             start_response("400 Bad Request", [("Content-Type", "text/plain")])
