@@ -5,6 +5,7 @@ Built once at start and handed to each listener module's `register(app, services
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import threading
@@ -82,6 +83,7 @@ class Services:
     # `build_services` gives it a journal beside the database, otherwise clicks are written at once
     clicks: Clicks | None = None
     _in_flight: set[Future] = field(default_factory=set)
+    _held: collections.deque = field(default_factory=collections.deque)  # after_ack work waiting for a lull
     _clients: dict[str, WebClient] = field(default_factory=dict)
     _turns: KeyedLocks = field(default_factory=KeyedLocks)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -100,30 +102,32 @@ class Services:
         return self.packs.get(pack_id or "") or self.packs[self.default_pack_id]
 
     def after_ack(self, work: Callable[..., object], *args: object,
-                  delivery: tuple[str, str] | None = None) -> Future:
+                  delivery: tuple[str, str] | None = None) -> None:
         """Run `work(*args)` after the acknowledgement, once the requests lull (bot/ack_first.py); failures are
-        logged, never lost silently.
+        logged, never lost silently. `wait_idle` waits for it.
 
         With a `delivery` (see bot.listeners.delivery), the delivery is claimed in the database first, off
         the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
+
+        On the acknowledgement path this only notes the work (an append to a deque, atomic under the
+        interpreter lock); its future is made by the dispatcher once the lull comes.
         """
-        future: Future = Future()
-        with self._lock:
-            self._in_flight.add(future)
-        future.add_done_callback(self._finished)
-
         until = self.acks.deadline()  # however it is held back, it starts by then
+        self._held.append(None)
 
-        def start() -> None:  # after the lull (bot/ack_first.py): on the pool, its outcome copied over
+        def start() -> None:  # after the lull (bot/ack_first.py): on the pool
             try:
                 started = self.background.submit(self._run_once, until, delivery, work, *args)
-            except RuntimeError as exc:  # the pool has been shut down: say so rather than hang a waiter
-                future.set_exception(exc)
-                return
-            started.add_done_callback(lambda done: _copy_outcome(done, future))
+            except RuntimeError:  # the pool has been shut down (the process is stopping)
+                log.warning("work after an acknowledgement dropped: the process is stopping")
+            else:
+                with self._lock:
+                    self._in_flight.add(started)
+                started.add_done_callback(self._finished)
+            finally:
+                self._held.pop()  # after it is in flight, so `wait_idle` never sees a gap between the two
 
         self.acks.defer(start)
-        return future
 
     def follow_up(self, work: Callable[[], object]) -> Future:
         """Run `work()` on the after-ack pool now (its caller has already waited for the lull)."""
@@ -171,12 +175,15 @@ class Services:
         while True:
             with self._lock:
                 pending = list(self._in_flight)
-            if not pending:
+            if not pending and not self._held:
                 return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"{len(pending)} pieces of after-ack work still running")
-            wait(pending, timeout=remaining)
+                raise TimeoutError(f"{len(pending) + len(self._held)} pieces of after-ack work still to run")
+            if pending:
+                wait(pending, timeout=remaining)
+            else:  # only work held for a lull (a few tens of milliseconds): look again shortly
+                time.sleep(min(remaining, 0.005))
 
     def plan_changed(self, plan) -> None:
         if self.on_plan_change is not None and plan is not None:
@@ -210,14 +217,6 @@ def _yield_to_acknowledgements() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     except (AttributeError, OSError):  # not Linux, or not allowed: same priority, still correct
         pass
-
-
-def _copy_outcome(done: Future, future: Future) -> None:
-    exc = done.exception()
-    if exc is not None:
-        future.set_exception(exc)
-    else:
-        future.set_result(done.result())
 
 
 def _log_failure(future: Future) -> None:

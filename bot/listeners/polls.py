@@ -28,18 +28,15 @@ HELP = """*Team polls on the article's closing questions.*
 • Anonymous polls never show or export names; the bot keeps your Slack id only to count one vote each."""
 
 
-def register_votes(app: App, services: Services) -> None:
-    """The vote buttons: they arrive in bursts, so `bot.listeners.register` puts them near the front."""
-    services.clicks.on("vote", lambda *click: poll_service.apply_vote(services, *click))
-
-    @app.action(ids.POLL_VOTE)
-    def handle_vote(ack: Ack, body: dict, action: dict, context: BoltContext):
-        post_id, _, option_id = action.get("value", "").partition("|")
-        if not is_number(post_id):
-            return ack()
-        services.clicks.record("vote", context.team_id or "", int(post_id), body["user"]["id"], option_id,
-                               (body.get("channel") or {}).get("id", ""), services.clock.now().timestamp())
-        ack()  # the vote is journaled: counted, redrawn and explained once the burst is over (bot/clicks.py)
+def take_vote(services: Services, ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    """A vote button (`bot.listeners.clicks`): journaled, then acknowledged; counted, redrawn and explained
+    once the burst is over (`poll_service.apply_vote`)."""
+    post_id, _, option_id = action.get("value", "").partition("|")
+    if not is_number(post_id):
+        return ack()
+    services.clicks.record("vote", context.team_id or "", int(post_id), body["user"]["id"], option_id,
+                           (body.get("channel") or {}).get("id", ""), services.clock.now().timestamp())
+    ack()
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:

@@ -41,18 +41,13 @@ def take_answer(services: Services, ack: Ack, context: BoltContext, body: dict, 
     ack()
 
 
-def register_answers(app: App, services: Services) -> None:
-    """The answer buttons: they arrive in bursts, so `bot.listeners.register` puts them near the front."""
-    runner = QuizRunner(services, services.pacer)  # a runner holds no state of its own
-    services.clicks.on("answer", runner.apply_answer)
-
-    @app.action(ids.QUIZ_CHOICE)
-    def handle_choice(ack: Ack, body: dict, action: dict, context: BoltContext):
-        parts = action.get("value", "").split("|")
-        if len(parts) != 3 or not all(is_number(p) for p in parts):
-            return ack()
-        take_answer(services, ack, context, body, int(parts[0]), int(parts[1]), parts[2],
-                    (body.get("channel") or {}).get("id", ""), body.get("response_url") or "")
+def take_choice(services: Services, ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    """An answer button (`bot.listeners.clicks`): value `quiz id|position|option`."""
+    parts = action.get("value", "").split("|")
+    if len(parts) != 3 or not all(is_number(p) for p in parts):
+        return ack()
+    take_answer(services, ack, context, body, int(parts[0]), int(parts[1]), parts[2],
+                (body.get("channel") or {}).get("id", ""), body.get("response_url") or "")
 
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> QuizRunner:
