@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from bot import poll_service
 from store import polls
 from tests.conftest import TEAM
 from tests.support.schemas import assert_valid_blocks, assert_valid_message, assert_valid_modal
@@ -219,3 +220,18 @@ def test_posts_from_every_feature_share_one_pacer_per_channel(http_app, stub, se
     stub.wait_for("chat.postMessage", count=4)
     services.wait_idle()
     assert len(services.pacer_waits) >= 3  # polls 2 and 3 and the quiz question each waited their turn
+
+
+def test_a_poll_closed_the_moment_after_a_vote_still_counts_it(http_app, stub, services):
+    """A vote is journaled when it is acknowledged and applied once the requests lull (bot/clicks.py).
+    Closing the poll right after the acknowledgement, before that lull, must still count it: closing
+    applies the journal first."""
+    post_polls(http_app, stub, services, "1", count=1)
+    post = polls.latest_post(services.store, TEAM, "C0CHAN", 1)
+    assert vote(http_app, post, "layers", "U1").status == 200
+    assert poll_service.close(services, services.pacer, post)
+    assert polls.vote_counts(services.store, post.id) == {"layers": 1}
+    services.wait_idle()
+    results = stub.calls("chat.postMessage")[-1]
+    assert results.params["text"].startswith("Results:")
+    assert "1 voted" in json.dumps(results.params["blocks"])

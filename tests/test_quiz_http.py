@@ -227,3 +227,21 @@ def test_a_closed_question_is_refused_through_the_clicks_response_url(http_app, 
     assert "Too late" in stub.wait_for_response(name="answer-U2")[0].params["text"]
     services.wait_idle()
     assert stub.calls("views.open") == [] and stub.calls("chat.postEphemeral") == []
+
+
+def test_an_answer_acknowledged_just_before_the_reveal_is_in_it(http_app, stub, services, clock):
+    """Answers are journaled at the click and applied once the requests lull (bot/clicks.py); a reveal
+    that comes first applies the journal before closing the question, so the answer is scored in it."""
+    quiz = start(http_app, stub, services, "section 1 timer 30")
+    question = first_question(services, quiz)
+    assert question.kind == "choice"  # the sample pack's section 1 question
+    right, _ = right_and_wrong(question)
+    clock.advance(seconds=29)
+    assert answer(http_app, quiz, 0, right, "ULAST").status == 200
+    clock.advance(seconds=2)
+    for timer in services.timers:  # the reveal is due: it runs before the journal's own turn comes
+        timer()
+    stats = quizzes.question_stats(services.store, quiz.id, 0)
+    assert (stats["answered"], stats["correct"], stats["fastest"]["user_id"]) == (1, 1, "ULAST")
+    services.wait_idle()
+    assert "locked in" in receipts(stub)[-1].lower()
