@@ -1,0 +1,375 @@
+"""Clicks on a real SQLite file and real journal files: applied once, in order, after the ack or after a crash.
+
+The applier inserts a row per application into a table of the test's own, so a click applied twice (or
+lost) shows up as a row too many (or too few). `after_lull` and `follow_up` only collect what they get:
+the test decides when a lull comes.
+"""
+
+import logging
+
+import pytest
+
+from bot.clicks import Clicks, journal_directory
+from store import journal, open_store
+from store.journal import MAX_PAYLOAD, SLOT, Journal, orphans
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "bot.db"
+
+
+@pytest.fixture
+def store(db_path):
+    store = open_store(db_path)
+    store.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def directory(db_path):
+    return journal_directory(db_path)
+
+
+class Harness:
+    """A Clicks with a "vote" applier writing to `taken`; lulls and follow-ups are collected, not run."""
+
+    def __init__(self, store, directory, *, fail_on=None):
+        self.store = store
+        self.lulls: list = []
+        self.followed: list = []
+        self.calls: list[tuple] = []
+        self.clicks = Clicks(store, after_lull=self.lulls.append, follow_up=self.followed.append,
+                             directory=directory)
+        self.fail_on = fail_on
+        self.clicks.on("vote", self.apply_vote)
+
+    def apply_vote(self, who, pick):
+        self.calls.append((who, pick))
+        if pick == self.fail_on:
+            raise ValueError(f"no option {pick!r}")
+        self.store.write_one("INSERT INTO taken (kind, who, pick) VALUES ('vote', ?, ?)", [who, pick])
+        return lambda: f"receipt for {who}"
+
+    def receipts(self):
+        return [f() for f in self.followed]
+
+
+def taken(store):
+    return [(r["who"], r["pick"]) for r in store.rows("SELECT who, pick FROM taken ORDER BY id")]
+
+
+def journal_files(directory):
+    return sorted(p.name for p in directory.glob("*.journal"))
+
+
+def marks(store):
+    return {r["journal"]: r["applied"] for r in store.rows("SELECT journal, applied FROM journal_marks")}
+
+
+def test_the_journal_lives_beside_the_database(db_path):
+    assert journal_directory(db_path) == db_path.parent / "bot.db-clicks"
+
+
+def test_settle_applies_recorded_clicks_in_order_and_hands_on_their_follow_ups(store, directory):
+    h = Harness(store, directory)
+    for who, pick in [("U1", "yes"), ("U2", "no"), ("U1", "no")]:
+        h.clicks.record("vote", who, pick)
+    assert taken(store) == []  # journaled only: SQLite is not touched before the ack
+    assert h.clicks.settle() == 3
+    assert taken(store) == [("U1", "yes"), ("U2", "no"), ("U1", "no")]
+    assert h.receipts() == ["receipt for U1", "receipt for U2", "receipt for U1"]
+    assert marks(store) == {h.clicks.journal.name: 3}  # the position is stored with the clicks
+    assert h.clicks.settle() == 0  # nothing is applied twice
+    assert len(taken(store)) == 3
+    h.clicks.close()
+
+
+def test_an_applier_returning_no_follow_up_hands_nothing_on(store, directory):
+    h = Harness(store, directory)
+
+    def quiet(who):
+        store.write_one("INSERT INTO taken (kind, who) VALUES ('quiet', ?)", [who])  # and no follow-up
+
+    h.clicks.on("quiet", quiet)
+    h.clicks.record("quiet", "U1")
+    h.clicks.record("vote", "U2", "yes")
+    h.clicks.settle()
+    assert [r["kind"] for r in store.rows("SELECT kind FROM taken ORDER BY id")] == ["quiet", "vote"]
+    assert h.receipts() == ["receipt for U2"]
+    h.clicks.close()
+
+
+def test_a_burst_asks_for_one_settle_and_the_next_burst_for_another(store, directory):
+    h = Harness(store, directory)
+    for n in range(5):
+        h.clicks.record("vote", f"U{n}", "yes")
+    assert h.lulls == [h.clicks.settle]  # once per burst, not once per click
+    h.lulls.pop()()  # the lull comes
+    assert len(taken(store)) == 5
+    h.clicks.record("vote", "U9", "no")
+    h.clicks.record("vote", "U8", "no")
+    assert h.lulls == [h.clicks.settle]  # a click after the settle asks again
+    h.lulls.pop()()
+    assert len(taken(store)) == 7
+    h.clicks.close()
+
+
+def test_a_click_too_long_for_a_slot_is_applied_at_once_after_the_ones_held(store, directory):
+    h = Harness(store, directory)
+    h.clicks.record("vote", "U1", "yes")
+    h.clicks.record("vote", "U2", "yes")
+    long_pick = "x" * (MAX_PAYLOAD + 1)
+    h.clicks.record("vote", "U3", long_pick)
+    assert taken(store) == [("U1", "yes"), ("U2", "yes"), ("U3", long_pick)]  # before `record` returned
+    assert h.clicks.settle() == 0
+    h.clicks.close()
+
+
+def test_without_a_directory_a_click_is_applied_before_record_returns(store):
+    h = Harness(store, None)
+    h.clicks.record("vote", "U1", "yes")
+    assert taken(store) == [("U1", "yes")]
+    assert h.receipts() == ["receipt for U1"]
+    assert h.lulls == []  # nothing is waiting for a lull
+    assert h.clicks.journal is None
+    assert h.clicks.settle() == 0
+    assert h.clicks.recover() == 0
+    assert marks(store) == {}
+
+
+def test_without_a_directory_a_failing_click_reaches_the_listener(store):
+    """Applied before the ack, its error is the listener's to answer, not silently dropped."""
+    h = Harness(store, None, fail_on="bad")
+    with pytest.raises(ValueError):
+        h.clicks.record("vote", "U1", "bad")
+    assert taken(store) == []
+
+
+def test_close_settles_and_removes_the_journal(store, directory):
+    h = Harness(store, directory)
+    h.clicks.record("vote", "U1", "yes")
+    h.clicks.record("vote", "U2", "no")
+    name = h.clicks.journal.name
+    h.clicks.close()
+    assert taken(store) == [("U1", "yes"), ("U2", "no")]
+    assert journal_files(directory) == []
+    assert name not in marks(store)
+    h.clicks.record("vote", "U3", "yes")  # a straggler after the stop is still written, at once
+    assert taken(store)[-1] == ("U3", "yes")
+
+
+# -- a process that died -------------------------------------------------------------------------------
+def die(h):
+    """The process is killed: its journal file stays, nothing settles it, its lock goes with it."""
+    h.clicks.journal.close()
+
+
+def restart(db_path, directory, **kw):
+    """A new process on the same database and directory, with its own connection."""
+    second = open_store(db_path)
+    return Harness(second, directory, **kw)
+
+
+def test_recover_applies_a_dead_process_clicks_once_and_deletes_its_file(store, db_path, directory):
+    first = Harness(store, directory)
+    for who in ("U1", "U2", "U3"):
+        first.clicks.record("vote", who, "yes")
+    dead_name = first.clicks.journal.name
+    die(first)
+
+    second = restart(db_path, directory)
+    try:
+        assert second.clicks.recover() == 3
+        assert taken(store) == [("U1", "yes"), ("U2", "yes"), ("U3", "yes")]
+        assert second.followed == []  # a receipt that late would only confuse
+        assert journal_files(directory) == [second.clicks.journal.name]
+        assert dead_name not in marks(store)
+        assert second.clicks.recover() == 0  # a second start-up finds nothing left
+        assert second.clicks.settle() == 0  # and none of it went into the new process's journal
+        assert len(taken(store)) == 3
+    finally:
+        second.clicks.close()
+        second.store.close()
+
+
+def test_recover_respects_what_the_dead_process_had_already_settled(store, db_path, directory):
+    first = Harness(store, directory)
+    first.clicks.record("vote", "U1", "yes")
+    first.clicks.record("vote", "U2", "yes")
+    first.clicks.settle()
+    first.clicks.record("vote", "U3", "no")  # acknowledged, then the process was killed
+    first.clicks.record("vote", "U4", "no")
+    die(first)
+
+    second = restart(db_path, directory)
+    try:
+        assert second.clicks.recover() == 2
+        assert taken(store) == [("U1", "yes"), ("U2", "yes"), ("U3", "no"), ("U4", "no")]
+        assert second.calls == [("U3", "no"), ("U4", "no")]
+    finally:
+        second.clicks.close()
+        second.store.close()
+
+
+def test_recover_keeps_the_clicks_after_a_torn_slot(store, db_path, directory):
+    """A slot being written when the process died was never acknowledged; the ones after it were."""
+    first = Harness(store, directory)
+    for who in ("U1", "U2", "U3"):
+        first.clicks.record("vote", who, "yes")
+    path = first.clicks.journal.path
+    die(first)
+    with open(path, "r+b") as f:
+        f.seek(SLOT + SLOT - MAX_PAYLOAD)  # slot 2's first payload byte
+        f.write(b"#")
+
+    second = restart(db_path, directory)
+    try:
+        assert second.clicks.recover() == 2
+        assert taken(store) == [("U1", "yes"), ("U3", "yes")]
+    finally:
+        second.clicks.close()
+        second.store.close()
+
+
+def test_recover_leaves_a_live_process_journal_to_it(store, db_path, directory):
+    first = Harness(store, directory)
+    first.clicks.record("vote", "U1", "yes")
+    second = restart(db_path, directory)
+    try:
+        assert second.clicks.recover() == 0
+        assert taken(store) == []
+        assert first.clicks.settle() == 1
+        assert taken(store) == [("U1", "yes")]
+        assert sorted(journal_files(directory)) == sorted([first.clicks.journal.name, second.clicks.journal.name])
+    finally:
+        second.clicks.close()
+        second.store.close()
+        first.clicks.close()
+
+
+# -- a click that cannot be applied --------------------------------------------------------------------
+def test_a_failing_click_is_logged_and_skipped_and_the_rest_of_the_batch_applied(store, directory, caplog):
+    h = Harness(store, directory, fail_on="bad")
+    h.clicks.record("vote", "U1", "yes")
+    h.clicks.record("vote", "U2", "bad")
+    h.clicks.record("vote", "U3", "no")
+    with caplog.at_level(logging.ERROR, logger="bot.clicks"):
+        assert h.clicks.settle() == 3
+    assert taken(store) == [("U1", "yes"), ("U3", "no")]  # U1's row from the failed batch was rolled back
+    assert h.receipts() == ["receipt for U1", "receipt for U3"]
+    assert any("vote click could not be applied" in r.getMessage() for r in caplog.records)
+    assert marks(store) == {h.clicks.journal.name: 3}
+
+    tries = h.calls.count(("U2", "bad"))
+    h.clicks.record("vote", "U4", "yes")
+    assert h.clicks.settle() == 1  # the bad click is not tried again
+    assert h.clicks.settle() == 0
+    assert h.calls.count(("U2", "bad")) == tries
+    assert taken(store) == [("U1", "yes"), ("U3", "no"), ("U4", "yes")]
+    h.clicks.close()
+
+
+def test_a_dropped_click_stays_dropped_after_a_restart(store, db_path, directory):
+    """Its mark moves past it too; otherwise every start-up after a crash would try it again."""
+    first = Harness(store, directory, fail_on="bad")
+    first.clicks.record("vote", "U1", "yes")
+    first.clicks.record("vote", "U2", "bad")  # the last of the batch
+    first.clicks.settle()
+    assert marks(store) == {first.clicks.journal.name: 2}
+    die(first)
+
+    second = restart(db_path, directory, fail_on="bad")
+    try:
+        assert second.clicks.recover() == 0
+        assert second.calls == []
+        assert taken(store) == [("U1", "yes")]
+    finally:
+        second.clicks.close()
+        second.store.close()
+
+
+def test_a_click_of_an_unknown_kind_does_not_block_the_others(store, directory):
+    h = Harness(store, directory)
+    h.clicks.record("vote", "U1", "yes")
+    h.clicks.record("retired-kind", "U2")
+    h.clicks.record("vote", "U3", "no")
+    h.clicks.settle()
+    assert taken(store) == [("U1", "yes"), ("U3", "no")]
+    h.clicks.close()
+
+
+def test_a_failing_click_in_a_dead_process_journal_is_skipped_and_the_file_still_removed(store, db_path,
+                                                                                          directory):
+    first = Harness(store, directory)
+    for who, pick in [("U1", "yes"), ("U2", "bad"), ("U3", "no")]:
+        first.clicks.record("vote", who, pick)
+    die(first)
+
+    second = restart(db_path, directory, fail_on="bad")
+    try:
+        assert second.clicks.recover() == 3
+        assert taken(store) == [("U1", "yes"), ("U3", "no")]
+        assert journal_files(directory) == [second.clicks.journal.name]
+        assert second.clicks.recover() == 0
+    finally:
+        second.clicks.close()
+        second.store.close()
+
+
+# -- a full journal -------------------------------------------------------------------------------------
+def small_journal(h, directory, slots=4):
+    """Swap the 16k-slot journal for a small one, so that rotation comes within a few clicks."""
+    h.clicks.journal.close(delete=True)
+    h.clicks.journal = Journal(directory, slots=slots)
+
+
+def test_a_full_journal_is_replaced_and_every_click_applied_in_order(store, directory):
+    h = Harness(store, directory)
+    small_journal(h, directory)
+    picks = [(f"U{n}", str(n)) for n in range(10)]
+    for n, (who, pick) in enumerate(picks):
+        h.clicks.record("vote", who, pick)
+        if n % 3 == 2:
+            h.clicks.settle()
+    h.clicks.settle()
+    assert taken(store) == picks
+    assert journal_files(directory) == [h.clicks.journal.name]  # the full ones are gone
+    assert set(marks(store)) <= {h.clicks.journal.name}
+    h.clicks.close()
+    assert journal_files(directory) == []
+
+
+def test_a_burst_that_overflows_the_journal_keeps_its_order(store, directory):
+    """No lull for 10 clicks: a full file is applied on the spot, before the click that did not fit."""
+    h = Harness(store, directory)
+    small_journal(h, directory)
+    picks = [(f"U{n}", str(n)) for n in range(10)]
+    for who, pick in picks:
+        h.clicks.record("vote", who, pick)
+    for settle in h.lulls:
+        settle()
+    h.clicks.settle()
+    assert taken(store) == picks
+    assert journal_files(directory) == [h.clicks.journal.name]
+    h.clicks.close()
+
+
+def test_a_dead_process_rotated_journal_is_recovered_without_repeats(store, db_path, directory):
+    first = Harness(store, directory)
+    small_journal(first, directory)
+    picks = [(f"U{n}", str(n)) for n in range(6)]  # 4 fill the first file, applied when the 5th comes
+    for who, pick in picks:
+        first.clicks.record("vote", who, pick)
+    die(first)
+    assert list(orphans(directory)) == [first.clicks.journal.path]
+
+    second = restart(db_path, directory)
+    try:
+        second.clicks.recover()
+        assert taken(store) == picks
+        assert journal.applied(store, first.clicks.journal.name) == 0  # forgotten with its file
+    finally:
+        second.clicks.close()
+        second.store.close()
