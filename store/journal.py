@@ -121,7 +121,7 @@ def orphans(directory: str | Path) -> Iterator[Path]:
     directory = Path(directory)
     if not directory.is_dir():
         return
-    for path in sorted(directory.glob("*.journal"), key=lambda p: p.stat().st_mtime):
+    for path in sorted(directory.glob("*.journal"), key=_age):
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
@@ -135,6 +135,13 @@ def orphans(directory: str | Path) -> Iterator[Path]:
                 yield path
         finally:
             os.close(fd)
+
+
+def _age(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # deleted since it was listed (another process applied it): skipped below
+        return 0.0
 
 
 def read_orphan(path: Path) -> list[tuple[int, bytes]]:
