@@ -43,12 +43,28 @@ def next_post_label(plan: plans.Plan, services: Services) -> str | None:
     return format_when(upcoming, now.astimezone(ZoneInfo(plan.timezone)))
 
 
+# Section digests already drawn, by (pack, section, language, next-post label). At 09:00 a thousand
+# channels reading the same article post the same message: it is drawn once. The pack object is kept
+# with its message, so an id the garbage collector handed on can never match. Callers only read it.
+_drawn: dict[tuple, tuple[object, dict]] = {}
+_DRAWN_MAX = 512
+
+
 def render_section(services: Services, plan: plans.Plan, section_id: str, *, more_to_come: bool) -> dict:
+    """The digest message for one section of the plan's pack (shared: do not modify it)."""
     pack = services.pack(plan.pack_id)
+    next_post = next_post_label(plan, services) if more_to_come else None
+    key = (id(pack), section_id, plan.language, next_post)
+    drawn = _drawn.get(key)
+    if drawn is not None and drawn[0] is pack:
+        return drawn[1]
     sec = pack.section(section_id)
     extra = (quick_check_button(sec.id, plan.language),) if any(q.section == sec.id for q in pack.quiz) else ()
-    return digest_message(pack, sec, plan.language, extra_buttons=extra,
-                          next_post=next_post_label(plan, services) if more_to_come else None)
+    message = digest_message(pack, sec, plan.language, extra_buttons=extra, next_post=next_post)
+    if len(_drawn) >= _DRAWN_MAX:
+        _drawn.clear()
+    _drawn[key] = (pack, message)
+    return message
 
 
 def send_item(services: Services, pacer: ChannelPacer, plan: plans.Plan, item_index: int) -> str:

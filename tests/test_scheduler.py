@@ -142,3 +142,19 @@ def test_the_channel_pacer_spaces_posts_a_second_apart():
     pacer.wait_turn("C2")
     pacer.wait_turn("C1")
     assert slept == [1.0, 2.0]  # C1's second and third posts wait; C2 does not
+
+
+def test_channels_due_together_share_a_drawn_digest_but_never_each_others_next_post(services, stub, clock):
+    """At 09:00 many channels post the same section, drawn once (bot/delivery.py); a channel whose next
+    post falls on another day still says its own day."""
+    pacer = ChannelPacer(**NO_WAIT)
+    for channel, days in (("C1", "mon,tue"), ("C2", "mon,tue"), ("C3", "mon,thu")):
+        scheduled_plan(services, channel=channel, days=days, at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))  # Monday 09:00
+    for channel in ("C1", "C2", "C3"):
+        assert run_plan_now(services, pacer, TEAM, channel).status == "posted"
+    posted = {p.params["channel"]: p.params["blocks"] for p in stub.calls("chat.postMessage")}
+    footer = {channel: blocks[-1]["elements"][0]["text"] for channel, blocks in posted.items()}
+    assert "Tue" in footer["C1"] and "Thu" in footer["C3"]
+    assert posted["C1"] == posted["C2"]  # the same section on the same schedule
+    assert posted["C1"][:-1] == posted["C3"][:-1]  # the same section: only the next post differs
