@@ -87,25 +87,33 @@ class AckFirst:
             self._turn.release()
 
     def defer(self, task: Callable[[], object]) -> None:
-        """Run `task()` (which should be quick: it hands work to a pool) once the requests lull."""
-        with self._changed:
-            self._held.append(task)
-            if self._dispatcher is None:
-                self._dispatcher = threading.Thread(target=self._dispatch, name="ack-first", daemon=True)
-                self._dispatcher.start()
-            elif self._dispatcher_idle:
+        """Run `task()` (which should be quick: it hands work to a pool) once the requests lull.
+
+        While the dispatcher is busy watching for the lull (all through a burst) this is an append to a
+        deque and takes no lock; only an idle dispatcher is woken. It marks itself idle before it looks
+        at the deque, so a task appended after that look always finds it marked and wakes it.
+        """
+        self._held.append(task)
+        if self._dispatcher is None:
+            with self._changed:
+                if self._dispatcher is None:
+                    self._dispatcher = threading.Thread(target=self._dispatch, name="ack-first", daemon=True)
+                    self._dispatcher.start()
+        if self._dispatcher_idle:
+            with self._changed:
                 self._changed.notify_all()
 
     def _dispatch(self) -> None:
         while True:
             with self._changed:
+                self._dispatcher_idle = True
                 while not self._held:
-                    self._dispatcher_idle = True
                     self._changed.wait()
                 self._dispatcher_idle = False
             self.wait_for_gap()
-            with self._changed:
-                tasks, self._held = list(self._held), collections.deque()
+            tasks = []
+            while self._held:  # popleft, not a new deque: `defer` may be appending to this one right now
+                tasks.append(self._held.popleft())
             for task in tasks:
                 try:
                     task()

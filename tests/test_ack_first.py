@@ -75,6 +75,31 @@ def test_requests_that_never_stop_hold_work_back_for_max_wait_at_most():
 
 
 # -- through the app's HTTP endpoint ---------------------------------------------------------------
+def test_tasks_deferred_from_many_threads_at_once_each_run_once():
+    """`defer` takes no lock while the dispatcher is busy, and the dispatcher goes idle and busy again
+    hundreds of times here (no lull to wait for): no task may be lost or run twice, and none may sit
+    waiting for a wake-up that never comes."""
+    acks = AckFirst(quiet=0.0, max_wait=ENOUGH)
+    ran, lock, all_ran = [], threading.Lock(), threading.Event()
+    threads, per_thread = 8, 500
+
+    def task(n):
+        with lock:
+            ran.append(n)
+            if len(ran) == threads * per_thread:
+                all_ran.set()
+
+    def deferring(t):
+        for i in range(per_thread):
+            acks.defer(lambda n=(t, i): task(n))
+
+    workers = [threading.Thread(target=deferring, args=(t,)) for t in range(threads)]
+    [w.start() for w in workers]
+    [w.join() for w in workers]
+    assert all_ran.wait(ENOUGH), f"{threads * per_thread - len(ran)} tasks never ran"
+    assert len(set(ran)) == len(ran) == threads * per_thread
+
+
 def test_a_digest_acknowledged_during_another_request_posts_once_that_request_is_done(http_app, stub, services):
     services.acks.max_wait = 30.0  # the gap, not the fallback, must be what lets the post go out
     list_arrived, list_may_finish = threading.Event(), threading.Event()
