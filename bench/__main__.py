@@ -252,7 +252,7 @@ def run_fanout(channels: int, days: int = 3) -> None:
     from bot.config import Settings
     from bot.delivery import plan_items, render_section
     from bot.posting import ChannelPacer
-    from bot.scheduler import run_plan_now
+    from bot.scheduler import JOB_THREADS, run_plan_now
     from store import plans
     from tests.support.clock import FakeClock
 
@@ -279,7 +279,7 @@ def run_fanout(channels: int, days: int = 3) -> None:
             before = direct_posts(client, message, channels, f"CX{day}")
             seen = len(stub.calls("chat.postMessage"))
             started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=20) as pool:  # the scheduler's executor size
+            with ThreadPoolExecutor(max_workers=JOB_THREADS) as pool:  # as many threads as the scheduler's
                 outcomes = list(pool.map(lambda c: run_plan_now(services, pacer, TEAM, c), names * 2))  # fired twice
             wall = time.perf_counter() - started
             posts = [p for p in stub.calls("chat.postMessage")[seen:] if str(p.params.get("channel")).startswith("CF")]

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.delivery import PostOutcome, post_next
@@ -21,6 +22,11 @@ from bot.services import Services
 from store import deliveries, plans
 
 log = logging.getLogger(__name__)
+
+# Threads the scheduled jobs run on (APScheduler's own default, stated here so the bench uses the same).
+# A digest post is mostly waiting on Slack, but every step in between needs the interpreter lock: with
+# a thousand channels due at once, twice as many threads measured no faster, only busier.
+JOB_THREADS = 10
 
 
 def job_id(team_id: str, channel_id: str) -> str:
@@ -47,6 +53,7 @@ class DigestScheduler:
         self.services = services
         self.pacer = pacer or services.pacer
         self.scheduler = scheduler or BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(JOB_THREADS)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
         )
 
