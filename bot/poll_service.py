@@ -172,9 +172,11 @@ def add_comment(services: Services, *, team_id: str, post_id: int, user_id: str,
 
 def close(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> bool:
     """Close once (a timer and a command may race), redraw the poll, post the final results."""
-    services.settle()  # every vote acknowledged before the close counts
     if not polls.mark_closed(services.store, post.id, services.clock.now().timestamp()):
         return False
+    # every vote acknowledged before the close counts: those still journaled are applied now, and as
+    # each is checked against the moment it was made, one journaled during this close counts too
+    services.settle()
     post = polls.get_post(services.store, post.team_id, post.id)
     client = services.client_for(post.team_id)
     try:

@@ -214,7 +214,8 @@ def poll_of(store: Store, team_id: str, post_id: int) -> tuple[str, str] | None:
     return None if row is None else (row["pack_id"], row["poll_id"])
 
 
-_OPEN = "closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
+# open at the moment of the click (`now`): a click journaled before a close counts when it is applied after
+_OPEN = "(closed_at IS NULL OR closed_at > ?) AND (closes_at IS NULL OR closes_at > ?)"
 _FIRST_VOTE = (
     "INSERT INTO votes (poll_post_id, user_id, team_id, option_id, voted_at) "
     f"SELECT id, ?, team_id, ?, ? FROM poll_posts WHERE id = ? AND team_id = ? AND {_OPEN} "
@@ -246,9 +247,9 @@ def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id:
             return VoteResult("unknown")
     except KeyError:
         return VoteResult("unknown")
-    if store.write_one(_FIRST_VOTE, [user_id, option_id, now, post_id, team_id, now]).rowcount:
+    if store.write_one(_FIRST_VOTE, [user_id, option_id, now, post_id, team_id, now, now]).rowcount:
         return VoteResult("new")
-    if store.write_one(_MOVED_VOTE, [option_id, now, post_id, user_id, option_id, post_id, team_id, now]).rowcount:
+    if store.write_one(_MOVED_VOTE, [option_id, now, post_id, user_id, option_id, post_id, team_id, now, now]).rowcount:
         return VoteResult("changed")
     state = store.row(
         "SELECT p.closed_at, p.closes_at, v.option_id AS mine FROM poll_posts p "
@@ -256,7 +257,8 @@ def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id:
         [user_id, team_id, post_id])
     if state is None:
         return VoteResult("unknown")
-    if state["closed_at"] is not None or (state["closes_at"] is not None and now >= state["closes_at"]):
+    if (state["closed_at"] is not None and now >= state["closed_at"]) or (
+            state["closes_at"] is not None and now >= state["closes_at"]):
         return VoteResult("closed")
     return VoteResult("same", state["mine"])
 

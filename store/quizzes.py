@@ -215,11 +215,14 @@ def _asked_for_answers(store: Store, team_id: str, quiz_id: int, position: int) 
     return None if row is None else (row["pack_id"], row["question_id"], row["opened_at"], row["timer_s"])
 
 
+# open at the moment of the answer (`?` three times): an answer journaled before a reveal or a stop
+# counts when it is applied after it
+_OPEN_AT = ("(a.revealed_at IS NULL OR a.revealed_at > ?) AND a.deadline >= ? "
+            "AND (q.state = 'running' OR q.finished_at > ?)")
 _LOCK_IN = (
     "INSERT INTO quiz_answers (quiz_id, position, user_id, team_id, answer, correct, score, elapsed, answered_at) "
     "SELECT a.quiz_id, a.position, ?, q.team_id, ?, ?, ?, ?, ? FROM quiz_questions a JOIN quizzes q ON q.id = a.quiz_id "
-    "WHERE a.quiz_id = ? AND a.position = ? AND q.team_id = ? AND a.revealed_at IS NULL AND a.deadline >= ? "
-    "AND q.state = 'running' ON CONFLICT DO NOTHING"
+    "WHERE a.quiz_id = ? AND a.position = ? AND q.team_id = ? AND " + _OPEN_AT + " ON CONFLICT DO NOTHING"
 )
 
 
@@ -245,11 +248,11 @@ def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: 
             return AnswerResult("unknown")
         correct, score = graded
     if store.write_one(_LOCK_IN, [user_id, answer_text, int(correct), score, elapsed, now, quiz_id, position, team_id,
-                                  now]).rowcount:
+                                  now, now, now]).rowcount:
         return AnswerResult("locked")
     still_open = store.row(
         "SELECT 1 FROM quiz_questions a JOIN quizzes q ON q.id = a.quiz_id WHERE a.quiz_id = ? AND a.position = ? "
-        "AND a.revealed_at IS NULL AND a.deadline >= ? AND q.state = 'running'", [quiz_id, position, now])
+        "AND " + _OPEN_AT, [quiz_id, position, now, now, now])
     return AnswerResult("already" if still_open else "closed")  # too late comes first, as the estimate form says
 
 

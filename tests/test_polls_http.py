@@ -222,16 +222,33 @@ def test_posts_from_every_feature_share_one_pacer_per_channel(http_app, stub, se
     assert len(services.pacer_waits) >= 3  # polls 2 and 3 and the quiz question each waited their turn
 
 
-def test_a_poll_closed_the_moment_after_a_vote_still_counts_it(http_app, stub, services):
+def test_a_poll_closed_the_moment_after_a_vote_still_counts_it(http_app, stub, services, clock):
     """A vote is journaled when it is acknowledged and applied once the requests lull (bot/clicks.py).
     Closing the poll right after the acknowledgement, before that lull, must still count it: closing
     applies the journal first."""
     post_polls(http_app, stub, services, "1", count=1)
     post = polls.latest_post(services.store, TEAM, "C0CHAN", 1)
     assert vote(http_app, post, "layers", "U1").status == 200
+    clock.advance(seconds=1)
     assert poll_service.close(services, services.pacer, post)
     assert polls.vote_counts(services.store, post.id) == {"layers": 1}
     services.wait_idle()
     results = stub.calls("chat.postMessage")[-1]
     assert results.params["text"].startswith("Results:")
     assert "1 voted" in json.dumps(results.params["blocks"])
+
+
+def test_votes_journaled_across_a_close_count_by_when_they_were_made(http_app, stub, services, clock):
+    """A vote still in the journal when the poll closes is applied after it: it counts if it was made
+    before the close, and a vote made after the close is refused, whenever each is applied."""
+    post_polls(http_app, stub, services, "1", count=1)
+    post = polls.latest_post(services.store, TEAM, "C0CHAN", 1)
+    vote(http_app, post, "layers", "UBEFORE")
+    clock.advance(seconds=1)
+    assert polls.mark_closed(services.store, post.id, clock.now().timestamp())
+    clock.advance(seconds=1)
+    vote(http_app, post, "no", "UAFTER")
+    services.settle()
+    assert polls.vote_counts(services.store, post.id) == {"layers": 1}
+    services.wait_idle()
+    assert "has closed" in stub.calls("chat.postEphemeral")[-1].params["text"]

@@ -6,6 +6,7 @@ import threading
 
 from bot.app import build_services
 from bot.live_updates import LiveUpdates
+from bot.quiz_runner import QuizRunner
 from store import quizzes
 from tests.conftest import TEAM, HttpApp
 from tests.support.schemas import assert_valid_blocks, assert_valid_message, assert_valid_modal
@@ -245,3 +246,20 @@ def test_an_answer_acknowledged_just_before_the_reveal_is_in_it(http_app, stub, 
     assert (stats["answered"], stats["correct"], stats["fastest"]["user_id"]) == (1, 1, "ULAST")
     services.wait_idle()
     assert "locked in" in receipts(stub)[-1].lower()
+
+
+def test_quiz_stop_keeps_the_answers_given_before_it(http_app, stub, services, clock):
+    """`/quiz stop` ends the quiz; answers acknowledged before it, still in the journal, are scored in
+    its results, and an answer given after it is too late."""
+    quiz = start(http_app, stub, services, "section 1 timer 30")
+    right, _ = right_and_wrong(first_question(services, quiz))
+    assert answer(http_app, quiz, 0, right, "UBEFORE").status == 200
+    clock.advance(seconds=1)
+    # what `/quiz stop` does once acknowledged, run at once: the answer is still in the journal
+    assert QuizRunner(services, services.pacer).finish(quizzes.get(services.store, TEAM, quiz.id), "stopped")
+    services.wait_idle()
+    assert answer(http_app, quiz, 0, right, "UAFTER").status == 200
+    services.wait_idle()
+    stats = quizzes.question_stats(services.store, quiz.id, 0)
+    assert (stats["answered"], stats["fastest"]["user_id"]) == (1, "UBEFORE")
+    assert quizzes.get(services.store, TEAM, quiz.id).state == "stopped"
