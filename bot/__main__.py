@@ -92,8 +92,17 @@ def serve_socket(settings: Settings) -> int:
 
     settings.require_socket()
     services = prepare(settings)
-    app, _scheduler = start(services)
-    SocketModeHandler(app, settings.app_token).start()
+    app, scheduler = start(services)
+    try:
+        SocketModeHandler(app, settings.app_token).start()
+    finally:  # Ctrl-C or SIGTERM: no new timers, queued Slack work and journaled clicks finish
+        if scheduler is not None:
+            scheduler.shutdown()
+        try:
+            services.wait_idle(20.0)
+        except TimeoutError:
+            pass
+        services.clicks.close()
     return 0
 
 

@@ -6,8 +6,10 @@ thread is the costliest part of the acknowledgement (store/journal.py says why).
 requests lull (bot/ack_first.py), `settle()` applies everything held, in order, in one transaction, and
 then hands each click's follow-up (a receipt, a tally redraw) to the after-ack pool.
 
-Anything that reads the responses to act on them (closing a poll, revealing a question's answer,
-results, export, the leaderboard) calls `settle()` first, so it sees every acknowledged click.
+Each click is judged by the moment it was made, not the moment it is applied. Closing a poll, revealing
+a question and stopping a quiz close first and then call `settle()`, so a click made before the close
+counts however late it is applied; results, scores, Home and export call `settle()` before reading.
+Only this process's journal is settled so: another process's clicks arrive when it settles them.
 
 Each kind has an applier, registered by the feature that owns it: `on("vote", apply)`. An applier gets
 the click's fields, writes through the store inside the batch's transaction (no Slack calls there), and
@@ -19,12 +21,13 @@ from __future__ import annotations
 
 import logging
 import pickle
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from store import Store, journal
-from store.journal import Journal
+from store.journal import MAX_PAYLOAD, Journal
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +56,10 @@ class Clicks:
         self._follow_up = follow_up
         self._appliers: dict[str, Applier] = {}
         self._settling = threading.Lock()
+        self._rotating = threading.Lock()
         self._scheduled = False
-        self._applied = 0
+        self._applied: dict[str, int] = {}  # journal name -> last sequence number applied
+        self._older: list[Journal] = []  # full (or closed) journals still to drain, oldest first
         self.journal: Journal | None = None
         if directory is not None:
             try:
@@ -72,29 +77,57 @@ class Clicks:
         current = self.journal
         if current is not None:
             payload = pickle.dumps((kind, *fields), PROTOCOL)
-            if current.append(payload) is not None:
-                if not self._scheduled:  # one settle per burst; a race only schedules a spare one
-                    self._scheduled = True
-                    self._after_lull(self.settle)
-                return
-            self.settle()  # the file is full (or the click too long): what it holds goes first
+            if len(payload) <= MAX_PAYLOAD:
+                seq = current.append(payload)
+                if seq is None:  # full: a new file takes this click; the full one drains first
+                    current = self._rotate(current)
+                    seq = current.append(payload) if current is not None else None
+                if seq is not None:
+                    if not self._scheduled:  # one settle per burst; a race only schedules a spare one
+                        self._scheduled = True
+                        self._after_lull(self.settle)
+                    return
+            self.settle()  # too long for a slot (or no journal): what is held goes first
         self._apply([(0, (kind, *fields))], journal_name=None)
+
+    def _rotate(self, full: Journal) -> Journal | None:
+        with self._rotating:
+            if self.journal is full:  # the first thread to find it full starts the next one
+                self._older.append(full)
+                try:
+                    self.journal = Journal(full.directory, full.slots)
+                except OSError as exc:
+                    log.warning("no new click journal (%s): votes and answers are written before each ack", exc)
+                    self.journal = None
+            return self.journal
 
     # -- after it ------------------------------------------------------------------------------------
     def settle(self) -> int:
-        """Apply every click journaled and not applied yet; returns how many there were."""
+        """Apply every click journaled and not applied yet, oldest file first; returns how many."""
         with self._settling:
             self._scheduled = False  # before reading: a click appended after this schedules a new settle
+            total = 0
+            for older in list(self._older):
+                count, complete = self._drain(older)
+                total += count
+                if not complete:
+                    return total  # a slot of it is still being written: newer clicks wait behind it
+                self._older.remove(older)
+                older.close(delete=True)
+                journal.forget(self.store, older.name)
+                self._applied.pop(older.name, None)
             current = self.journal
-            if current is None:
-                return 0
-            records = current.read(self._applied)
-            if records:
-                self._apply([(seq, pickle.loads(payload)) for seq, payload in records], journal_name=current.name)
-                self._applied = records[-1][0]
-            if self._applied == current.slots:  # full and all applied: start a new file
-                self._rotate(current)
-            return len(records)
+            if current is not None:
+                total += self._drain(current)[0]
+            return total
+
+    def _drain(self, source: Journal) -> tuple[int, bool]:
+        """Apply what `source` holds past its mark; (how many, whether every slot of it is now applied)."""
+        records = source.read(self._applied.get(source.name, 0))
+        if records:
+            self._applied[source.name] = self._apply(
+                [(seq, pickle.loads(payload)) for seq, payload in records], journal_name=source.name)
+        return len(records), self._applied.get(source.name, 0) == source.slots
 
     def recover(self) -> int:
         """At start-up: apply what the journals of processes that died hold (without follow-ups: a receipt
@@ -105,8 +138,9 @@ class Clicks:
         for path in journal.orphans(self.directory):
             done = journal.applied(self.store, path.name)
             records = [(seq, pickle.loads(p)) for seq, p in journal.read_orphan(path) if seq > done]
+            if records and self._apply(records, journal_name=path.name, follow_ups=False) != records[-1][0]:
+                continue  # the database refused for now: the file stays for the next start
             if records:
-                self._apply(records, journal_name=path.name, follow_ups=False)
                 log.info("applied %d clicks a stopped process had acknowledged", len(records))
             path.unlink(missing_ok=True)
             journal.forget(self.store, path.name)
@@ -114,48 +148,49 @@ class Clicks:
         return total
 
     def close(self) -> None:
-        """On a graceful stop: apply what is held, then remove this process's journal."""
+        """On a graceful stop: apply what is held. A click a request thread appends after this (a worker
+        stopped mid-request) stays in the file, which the next start applies and removes."""
+        with self._rotating:
+            if self.journal is not None:
+                self._older.append(self.journal)
+                self.journal = None  # from now on a click is written at once
         self.settle()
-        if self.journal is not None:
-            self.journal.close(delete=True)
-            journal.forget(self.store, self.journal.name)
-            self.journal = None
 
-    def _rotate(self, full: Journal) -> None:
-        try:
-            self.journal = Journal(full.directory, full.slots)
-        except OSError as exc:
-            log.warning("no new click journal (%s): votes and answers are written before each ack", exc)
-            self.journal = None
-        self._applied = 0
-        full.close(delete=True)
-        journal.forget(self.store, full.name)
-
-    def _apply(self, records: list[tuple[int, tuple]], journal_name: str | None, follow_ups: bool = True) -> None:
-        """One transaction for the batch, the journal's mark with it. If it fails, each click is tried on its
-        own, so one bad record is logged and skipped rather than blocking every click after it."""
+    def _apply(self, records: list[tuple[int, tuple]], journal_name: str | None, follow_ups: bool = True) -> int:
+        """One transaction for the batch, the journal's mark with it; returns the last sequence number
+        applied. If the batch fails, each click is tried on its own: one that fails is logged and skipped
+        rather than blocking every click after it, unless the database itself is unavailable (locked,
+        read-only, disk full), in which case the rest wait for the next settle."""
         try:
             with self.store.write():
                 done = [self._run(fields) for _, fields in records]
                 if journal_name is not None:
                     journal.mark_applied(self.store, journal_name, records[-1][0])
+            last = records[-1][0]
         except Exception:  # noqa: BLE001 - retried one by one below
-            if len(records) == 1 and journal_name is None:
+            if journal_name is None:
                 raise  # applied before the ack: the listener's error handling answers Slack
             log.exception("a batch of %d clicks failed; applying them one at a time", len(records))
-            done = []
+            done, last = [], records[0][0] - 1
             for seq, fields in records:
                 try:
                     with self.store.write():
                         done.append(self._run(fields))
                         journal.mark_applied(self.store, journal_name, seq)
+                except sqlite3.OperationalError:
+                    log.warning("the database is unavailable; %d clicks wait for the next settle",
+                                records[-1][0] - last)
+                    self._after_lull(self.settle)
+                    break
                 except Exception:  # noqa: BLE001 - logged with the click's kind; the rest go on
                     log.exception("a %s click could not be applied and is dropped", fields[0] if fields else "?")
                     journal.mark_applied(self.store, journal_name, seq)
+                last = seq
         if follow_ups:
             for follow_up in done:
                 if follow_up is not None:
                     self._follow_up(follow_up)
+        return last
 
     def _run(self, fields: tuple) -> FollowUp | None:
         kind, *rest = fields

@@ -83,26 +83,22 @@ def send_item(services: Services, pacer: ChannelPacer, plan: plans.Plan, item_in
 
 
 def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str,
-              expected_run: int | None = None, plan: plans.Plan | None = None) -> PostOutcome:
-    """Claim the slot, post the plan's next item, record it. `plan`, when the caller has just read it, saves
-    reading it again (the scheduler: a thousand channels due at once)."""
+              expected_run: int | None = None) -> PostOutcome:
+    """Claim the slot, post the plan's next item, record it. The plan is read in the channel's turn, so
+    a `/digest lang` or `pause` just before is always seen."""
     with services.in_turn("post next", team_id, channel_id):
-        return _post_next(services, pacer, team_id, channel_id, slot, expected_run, plan)
+        return _post_next(services, pacer, team_id, channel_id, slot, expected_run)
 
 
 def _post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str,
-               expected_run: int | None, plan: plans.Plan | None) -> PostOutcome:
+               expected_run: int | None) -> PostOutcome:
     store = services.store
-    read_here = plan is None
-    plan = plan or plans.get(store, team_id, channel_id)
+    plan = plans.get(store, team_id, channel_id)
     if plan is None:
         return PostOutcome("no_plan")
     items = plan_items(services.pack(plan.pack_id))
     claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items), expected_run=expected_run,
                              plan=plan)
-    if claim is None and not read_here:  # the plan the caller read has moved on (a `/digest next` meanwhile)
-        claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items),
-                                 expected_run=expected_run)
     if claim is None:
         current = plans.get(store, team_id, channel_id)
         finished = current is not None and current.next_index >= len(items)

@@ -42,7 +42,7 @@ def run_plan_now(services: Services, pacer: ChannelPacer, team_id: str, channel_
     slot = due_slot(plan.days, plan.post_time, plan.timezone, services.clock.now(), active_since)
     if slot is None or plans.slot_taken(services.store, team_id, channel_id, slot):
         return None
-    outcome = post_next(services, pacer, team_id, channel_id, slot, expected_run=plan.run, plan=plan)
+    outcome = post_next(services, pacer, team_id, channel_id, slot, expected_run=plan.run)
     log.info("scheduled digest %s/%s slot %s: %s", team_id, channel_id, slot, outcome.status)
     return outcome
 

@@ -173,13 +173,14 @@ class Services:
         """Block until all after-ack work (and work it submitted) has finished: for tests and graceful stops."""
         deadline = time.monotonic() + timeout
         while True:
+            held = len(self._held)  # before the futures: `start` adds its future first and pops second
             with self._lock:
                 pending = list(self._in_flight)
-            if not pending and not self._held:
+            if not pending and not held:
                 return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"{len(pending) + len(self._held)} pieces of after-ack work still to run")
+                raise TimeoutError(f"{len(pending) + held} pieces of after-ack work still to run")
             if pending:
                 wait(pending, timeout=remaining)
             else:  # only work held for a lull (a few tens of milliseconds): look again shortly

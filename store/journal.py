@@ -29,6 +29,7 @@ import mmap
 import os
 import secrets
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,13 +58,19 @@ class Journal:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.slots = slots
-        name = f"{os.getpid()}-{secrets.token_hex(6)}"
+        # named so that sorting by name is sorting by creation: a process's journals apply oldest first
+        name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
         self.path = self.directory / f"{name}.journal"
         # locked before it gets the name `orphans` looks for, so no other process can take it for dead
         making = self.directory / f"{name}.new"
         self._fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.ftruncate(self._fd, slots * SLOT)
+        try:  # the space up front: a page the disk cannot hold would kill the process when first written
+            os.posix_fallocate(self._fd, 0, slots * SLOT)
+        except OSError:
+            os.close(self._fd)
+            making.unlink(missing_ok=True)
+            raise
         os.rename(making, self.path)
         self._map = mmap.mmap(self._fd, slots * SLOT)
         self._next = itertools.count(1)  # next() on it is atomic under the interpreter lock
@@ -76,7 +83,7 @@ class Journal:
         """Keep `payload`; its sequence number, or None when it is too long or the file is full.
 
         No lock: `next` on an `itertools.count` and a slice assignment into the map each run whole while
-        the interpreter lock is held, so two threads never share a slot and a reader sees a slot either
+        CPython's interpreter lock is held (a free-threaded build would need a lock here), so two threads never share a slot and a reader sees a slot either
         unwritten or complete (a torn one fails its CRC and reads as not yet written).
         """
         if len(payload) > MAX_PAYLOAD:
@@ -114,14 +121,14 @@ def _records(buffer, after: int, slots: int, stop_at_gap: bool) -> list[tuple[in
 
 
 def orphans(directory: str | Path) -> Iterator[Path]:
-    """Journal files whose process is gone (nobody holds their lock), oldest first.
+    """Journal files whose process is gone (nobody holds their lock), oldest first (by name).
 
     Each is yielded with its lock held until the loop moves on, so two processes starting together
     never apply the same file at once (and the applied mark makes a second pass apply nothing)."""
     directory = Path(directory)
     if not directory.is_dir():
         return
-    for path in sorted(directory.glob("*.journal"), key=_age):
+    for path in sorted(directory.glob("*.journal")):
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
@@ -135,13 +142,6 @@ def orphans(directory: str | Path) -> Iterator[Path]:
                 yield path
         finally:
             os.close(fd)
-
-
-def _age(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:  # deleted since it was listed (another process applied it): skipped below
-        return 0.0
 
 
 def read_orphan(path: Path) -> list[tuple[int, bytes]]:

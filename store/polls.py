@@ -232,11 +232,11 @@ def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id:
               options_of: Callable[[str, str], Container[str]] | None = None) -> VoteResult:
     """Store one click: a first vote, a changed vote, or nothing (same option, closed or unknown poll).
 
-    This runs before Slack hears "ok", and each call into SQLite lets go of Python's interpreter lock
-    and has to win it back (under load, the costliest part of a vote). So a first vote, the common
-    case, is one statement that checks the poll is open, inserts the vote and (by trigger) logs it; a
-    changed vote is a second statement of the same kind; only a click that changes nothing reads, to
-    say why. `options_of(pack_id, poll_id)`, when given, says which option ids the poll has now (the pack
+    It runs in batches after the burst (bot/clicks.py), and whoever applies the click's journal may do so
+    after the poll closed: "open" means open at `now`, the moment of the click. A first vote, the
+    common case, is one statement that checks the poll is open, inserts the vote and (by trigger) logs
+    it; a changed vote is a second statement of the same kind; only a click that changes nothing reads,
+    to say why. `options_of(pack_id, poll_id)`, when given, says which option ids the poll has now (the pack
     may have been edited since it was posted); it raises KeyError for a poll that is gone.
     """
     shown = poll_of(store, team_id, post_id)

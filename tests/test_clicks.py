@@ -6,10 +6,11 @@ the test decides when a lull comes.
 """
 
 import logging
+import pickle
 
 import pytest
 
-from bot.clicks import Clicks, journal_directory
+from bot.clicks import PROTOCOL, Clicks, journal_directory
 from store import journal, open_store
 from store.journal import MAX_PAYLOAD, SLOT, Journal, orphans
 
@@ -147,23 +148,35 @@ def test_without_a_directory_a_failing_click_reaches_the_listener(store):
     assert taken(store) == []
 
 
-def test_close_settles_and_removes_the_journal(store, directory):
+def test_close_settles_and_the_next_start_removes_the_journal(store, db_path, directory):
+    """A graceful stop applies what is held; the file stays (a request thread may still append to it as
+    the worker stops) until the next start, which applies nothing twice and removes it."""
     h = Harness(store, directory)
     h.clicks.record("vote", "U1", "yes")
     h.clicks.record("vote", "U2", "no")
-    name = h.clicks.journal.name
+    late = h.clicks.journal
     h.clicks.close()
     assert taken(store) == [("U1", "yes"), ("U2", "no")]
-    assert journal_files(directory) == []
-    assert name not in marks(store)
-    h.clicks.record("vote", "U3", "yes")  # a straggler after the stop is still written, at once
+    h.clicks.record("vote", "U3", "yes")  # a straggler after the stop is written at once
     assert taken(store)[-1] == ("U3", "yes")
+    late.append(pickle.dumps(("vote", "U4", "late"), PROTOCOL))  # a thread that had the journal in hand
+    late.close()  # the process exits
+    second = restart(db_path, directory)
+    try:
+        second.clicks.recover()
+        assert taken(store) == [("U1", "yes"), ("U2", "no"), ("U3", "yes"), ("U4", "late")]
+        assert journal_files(directory) == [second.clicks.journal.name]
+        assert late.name not in marks(store)
+    finally:
+        second.clicks.close()
+        second.store.close()
 
 
 # -- a process that died -------------------------------------------------------------------------------
 def die(h):
-    """The process is killed: its journal file stays, nothing settles it, its lock goes with it."""
-    h.clicks.journal.close()
+    """The process is killed: its journal files stay, nothing settles them, their locks go with it."""
+    for dead in [*h.clicks._older, h.clicks.journal]:
+        dead.close()
 
 
 def restart(db_path, directory, **kw):
@@ -338,7 +351,6 @@ def test_a_full_journal_is_replaced_and_every_click_applied_in_order(store, dire
     assert journal_files(directory) == [h.clicks.journal.name]  # the full ones are gone
     assert set(marks(store)) <= {h.clicks.journal.name}
     h.clicks.close()
-    assert journal_files(directory) == []
 
 
 def test_a_burst_that_overflows_the_journal_keeps_its_order(store, directory):
@@ -359,11 +371,11 @@ def test_a_burst_that_overflows_the_journal_keeps_its_order(store, directory):
 def test_a_dead_process_rotated_journal_is_recovered_without_repeats(store, db_path, directory):
     first = Harness(store, directory)
     small_journal(first, directory)
-    picks = [(f"U{n}", str(n)) for n in range(6)]  # 4 fill the first file, applied when the 5th comes
+    picks = [(f"U{n}", str(n)) for n in range(6)]  # 4 fill the first file, the 5th starts a second
     for who, pick in picks:
         first.clicks.record("vote", who, pick)
     die(first)
-    assert list(orphans(directory)) == [first.clicks.journal.path]
+    assert list(orphans(directory)) == [first.clicks._older[0].path, first.clicks.journal.path]
 
     second = restart(db_path, directory)
     try:

@@ -85,7 +85,6 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         asked = quizzes.asked(services.store, int(parts[0]), int(parts[1])) if quiz else None
         if asked is None:
             return
-        services.settle()  # an answer given a moment ago counts as given
         user_id, channel_id = body["user"]["id"], (body.get("channel") or {}).get("id") or quiz.channel_id
         if asked.revealed_at is not None or runner.now() > asked.deadline:
             status = "closed"  # no form for a question that can't take answers any more
