@@ -74,7 +74,7 @@ def export_responses(settings: Settings, args: argparse.Namespace) -> int:
     from bot.export import rows, to_csv, to_json
     from bot.runtime import prepare
 
-    services = prepare(settings, check_token=False, clicks=None)  # reads only: no journal of its own
+    services = prepare(settings, check_token=False, journal_dir=None)  # reads only: no journal of its own
     records = rows(services, team_id=args.team, channel_id=args.channel)
     text = to_csv(records) if args.format == "csv" else to_json(records)
     if args.out:
@@ -98,11 +98,7 @@ def serve_socket(settings: Settings) -> int:
     finally:  # Ctrl-C or SIGTERM: no new timers, queued Slack work and journaled clicks finish
         if scheduler is not None:
             scheduler.shutdown()
-        try:
-            services.wait_idle(20.0)
-        except TimeoutError:
-            pass
-        services.clicks.close()
+        services.stop()
     return 0
 
 

@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot import listeners
-from bot.clicks import Clicks, journal_directory
+from bot.clicks import journal_directory
 from bot.config import Settings
 from bot.services import Services, make_client
 from questions import load_packs
@@ -21,10 +21,8 @@ def build_services(settings: Settings, **overrides) -> Services:
     """Open the store (applying migrations) and load every content pack; raises StoreError / PackError."""
     store = open_store(settings.database_path)
     packs = load_packs(settings.content_dir)
+    overrides.setdefault("journal_dir", journal_directory(settings.database_path))
     services = Services(settings=settings, store=store, packs=packs, **overrides)
-    if "clicks" not in overrides:
-        services.clicks = Clicks(store, after_lull=services.after_ack, follow_up=services.follow_up,
-                                 directory=journal_directory(settings.database_path))
     if services.client is None and settings.bot_token:
         services.client = make_client(settings, settings.bot_token)
     return services

@@ -98,16 +98,15 @@ def refresh(services: Services, post_id: int, team_id: str) -> None:
 
 
 def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str, option_id: str,
-                now: float | None = None) -> str:
-    """Store one click on a poll made at `now` (default: the clock's now).
+                now: float) -> str:
+    """Store one click on a poll made at `now`.
 
     Returns new | changed | same | closed | unknown.
     """
     def options_of(pack_id: str, poll_id: str) -> set[str]:
         return {o.id for o in services.pack(pack_id).poll(poll_id).options}
 
-    return polls.cast_vote(services.store, team_id, post_id, user_id, option_id,
-                           services.clock.now().timestamp() if now is None else now, options_of).status
+    return polls.cast_vote(services.store, team_id, post_id, user_id, option_id, now, options_of).status
 
 
 def apply_vote(services: Services, team_id: str, post_id: int, user_id: str, option_id: str, channel_id: str,

@@ -101,8 +101,8 @@ class QuizRunner:
                                          respond=respond, **player)
 
     def record_answer(self, *, team_id: str, quiz_id: int, position: int, user_id: str, raw_answer: str,
-                      now: float | None = None) -> str:
-        """Score and store one answer given at `now` (default: the clock's now).
+                      now: float) -> str:
+        """Score and store one answer given at `now`.
 
         Returns locked | already | closed | unknown.
         """
@@ -119,8 +119,7 @@ class QuizRunner:
             return None if value is None else score_numeric(question, value, elapsed, timer_s)
 
         return quizzes.answer(self.services.store, team_id=team_id, quiz_id=quiz_id, position=position,
-                              user_id=user_id, answer_text=raw_answer, now=self.now() if now is None else now,
-                              grade=grade).status
+                              user_id=user_id, answer_text=raw_answer, now=now, grade=grade).status
 
     def after_answer(self, client: WebClient, *, status: str, team_id: str, quiz_id: int, position: int,
                      user_id: str, channel_id: str, respond: Callable[..., object] | None = None) -> None:

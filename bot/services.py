@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -79,9 +80,10 @@ class Services:
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # workspaces whose Slack refused the native chart block: they get text bars from then on
     charts_refused: set[str] = field(default_factory=set)
-    # votes and quiz answers, journaled before the acknowledgement and applied after it (bot/clicks.py);
-    # `build_services` gives it a journal beside the database, otherwise clicks are written at once
-    clicks: Clicks | None = None
+    # where votes and quiz answers are journaled before the acknowledgement (bot/clicks.py):
+    # `build_services` puts it beside the database; without one, clicks are written at once
+    journal_dir: Path | None = None
+    clicks: Clicks = field(init=False)
     _in_flight: set[Future] = field(default_factory=set)
     _held: collections.deque = field(default_factory=collections.deque)  # after_ack work waiting for a lull
     _clients: dict[str, WebClient] = field(default_factory=dict)
@@ -89,8 +91,8 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        if self.clicks is None:
-            self.clicks = Clicks(self.store, after_lull=self.after_ack, follow_up=self.follow_up)
+        self.clicks = Clicks(self.store, after_lull=self.after_ack, follow_up=self.follow_up,
+                             directory=self.journal_dir)
 
     @property
     def default_pack_id(self) -> str:
@@ -185,6 +187,16 @@ class Services:
                 wait(pending, timeout=remaining)
             else:  # only work held for a lull (a few tens of milliseconds): look again shortly
                 time.sleep(min(remaining, 0.005))
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """On a graceful stop (the caller has stopped new requests and timers): queued Slack work finishes,
+        journaled clicks are applied, live redraws stop."""
+        try:
+            self.wait_idle(timeout)
+        except TimeoutError:
+            log.warning("stopping with Slack work still queued; stored state is complete, messages may lag")
+        self.clicks.close()
+        self.live.stop()
 
     def plan_changed(self, plan) -> None:
         if self.on_plan_change is not None and plan is not None:

@@ -114,9 +114,4 @@ def shutdown(timeout: float = 20.0) -> None:
     for services, scheduler in _running:
         if scheduler is not None:
             scheduler.shutdown()
-        try:
-            services.wait_idle(timeout)
-        except TimeoutError:
-            log.warning("stopping with Slack work still queued; stored state is complete, messages may lag")
-        services.clicks.close()
-        services.live.stop()
+        services.stop(timeout)

@@ -252,15 +252,12 @@ def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id:
     if store.write_one(_MOVED_VOTE, [option_id, now, post_id, user_id, option_id, post_id, team_id, now, now]).rowcount:
         return VoteResult("changed")
     state = store.row(
-        "SELECT p.closed_at, p.closes_at, v.option_id AS mine FROM poll_posts p "
+        f"SELECT {_OPEN} AS open, v.option_id AS mine FROM poll_posts p "
         "LEFT JOIN votes v ON v.poll_post_id = p.id AND v.user_id = ? WHERE p.team_id = ? AND p.id = ?",
-        [user_id, team_id, post_id])
+        [now, now, user_id, team_id, post_id])
     if state is None:
         return VoteResult("unknown")
-    if (state["closed_at"] is not None and now >= state["closed_at"]) or (
-            state["closes_at"] is not None and now >= state["closes_at"]):
-        return VoteResult("closed")
-    return VoteResult("same", state["mine"])
+    return VoteResult("same", state["mine"]) if state["open"] else VoteResult("closed")
 
 
 def vote_counts(store: Store, post_id: int) -> dict[str, int]:

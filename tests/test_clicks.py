@@ -5,8 +5,10 @@ lost) shows up as a row too many (or too few). `after_lull` and `follow_up` only
 the test decides when a lull comes.
 """
 
+import contextlib
 import logging
 import pickle
+import sqlite3
 
 import pytest
 
@@ -36,20 +38,20 @@ def directory(db_path):
 class Harness:
     """A Clicks with a "vote" applier writing to `taken`; lulls and follow-ups are collected, not run."""
 
-    def __init__(self, store, directory, *, fail_on=None):
+    def __init__(self, store, directory, *, fail_on=None, error=ValueError):
         self.store = store
         self.lulls: list = []
         self.followed: list = []
         self.calls: list[tuple] = []
         self.clicks = Clicks(store, after_lull=self.lulls.append, follow_up=self.followed.append,
                              directory=directory)
-        self.fail_on = fail_on
+        self.fail_on, self.error = fail_on, error
         self.clicks.on("vote", self.apply_vote)
 
     def apply_vote(self, who, pick):
         self.calls.append((who, pick))
         if pick == self.fail_on:
-            raise ValueError(f"no option {pick!r}")
+            raise self.error(f"no option {pick!r}")
         self.store.write_one("INSERT INTO taken (kind, who, pick) VALUES ('vote', ?, ?)", [who, pick])
         return lambda: f"receipt for {who}"
 
@@ -161,15 +163,11 @@ def test_close_settles_and_the_next_start_removes_the_journal(store, db_path, di
     assert taken(store)[-1] == ("U3", "yes")
     late.append(pickle.dumps(("vote", "U4", "late"), PROTOCOL))  # a thread that had the journal in hand
     late.close()  # the process exits
-    second = restart(db_path, directory)
-    try:
+    with restarted(db_path, directory) as second:
         second.clicks.recover()
         assert taken(store) == [("U1", "yes"), ("U2", "no"), ("U3", "yes"), ("U4", "late")]
         assert journal_files(directory) == [second.clicks.journal.name]
         assert late.name not in marks(store)
-    finally:
-        second.clicks.close()
-        second.store.close()
 
 
 # -- a process that died -------------------------------------------------------------------------------
@@ -179,10 +177,15 @@ def die(h):
         dead.close()
 
 
-def restart(db_path, directory, **kw):
-    """A new process on the same database and directory, with its own connection."""
-    second = open_store(db_path)
-    return Harness(second, directory, **kw)
+@contextlib.contextmanager
+def restarted(db_path, directory, **kw):
+    """A new process on the same database and directory, with its own connection; stopped after."""
+    second = Harness(open_store(db_path), directory, **kw)
+    try:
+        yield second
+    finally:
+        second.clicks.close()
+        second.store.close()
 
 
 def test_recover_applies_a_dead_process_clicks_once_and_deletes_its_file(store, db_path, directory):
@@ -192,8 +195,7 @@ def test_recover_applies_a_dead_process_clicks_once_and_deletes_its_file(store, 
     dead_name = first.clicks.journal.name
     die(first)
 
-    second = restart(db_path, directory)
-    try:
+    with restarted(db_path, directory) as second:
         assert second.clicks.recover() == 3
         assert taken(store) == [("U1", "yes"), ("U2", "yes"), ("U3", "yes")]
         assert second.followed == []  # a receipt that late would only confuse
@@ -202,9 +204,6 @@ def test_recover_applies_a_dead_process_clicks_once_and_deletes_its_file(store, 
         assert second.clicks.recover() == 0  # a second start-up finds nothing left
         assert second.clicks.settle() == 0  # and none of it went into the new process's journal
         assert len(taken(store)) == 3
-    finally:
-        second.clicks.close()
-        second.store.close()
 
 
 def test_recover_respects_what_the_dead_process_had_already_settled(store, db_path, directory):
@@ -216,14 +215,10 @@ def test_recover_respects_what_the_dead_process_had_already_settled(store, db_pa
     first.clicks.record("vote", "U4", "no")
     die(first)
 
-    second = restart(db_path, directory)
-    try:
+    with restarted(db_path, directory) as second:
         assert second.clicks.recover() == 2
         assert taken(store) == [("U1", "yes"), ("U2", "yes"), ("U3", "no"), ("U4", "no")]
         assert second.calls == [("U3", "no"), ("U4", "no")]
-    finally:
-        second.clicks.close()
-        second.store.close()
 
 
 def test_recover_keeps_the_clicks_after_a_torn_slot(store, db_path, directory):
@@ -237,28 +232,20 @@ def test_recover_keeps_the_clicks_after_a_torn_slot(store, db_path, directory):
         f.seek(SLOT + SLOT - MAX_PAYLOAD)  # slot 2's first payload byte
         f.write(b"#")
 
-    second = restart(db_path, directory)
-    try:
+    with restarted(db_path, directory) as second:
         assert second.clicks.recover() == 2
         assert taken(store) == [("U1", "yes"), ("U3", "yes")]
-    finally:
-        second.clicks.close()
-        second.store.close()
 
 
 def test_recover_leaves_a_live_process_journal_to_it(store, db_path, directory):
     first = Harness(store, directory)
     first.clicks.record("vote", "U1", "yes")
-    second = restart(db_path, directory)
-    try:
+    with restarted(db_path, directory) as second:
         assert second.clicks.recover() == 0
         assert taken(store) == []
         assert first.clicks.settle() == 1
         assert taken(store) == [("U1", "yes")]
         assert sorted(journal_files(directory)) == sorted([first.clicks.journal.name, second.clicks.journal.name])
-    finally:
-        second.clicks.close()
-        second.store.close()
         first.clicks.close()
 
 
@@ -284,6 +271,23 @@ def test_a_failing_click_is_logged_and_skipped_and_the_rest_of_the_batch_applied
     h.clicks.close()
 
 
+def test_a_click_the_database_cannot_take_now_waits_for_the_next_settle(store, directory):
+    """A database locked past its busy timeout (or read-only, or full) is not the click's fault: it is
+    kept, with every click after it, and another settle is asked for."""
+    h = Harness(store, directory, fail_on="locked", error=sqlite3.OperationalError)
+    for who, pick in [("U1", "yes"), ("U2", "locked"), ("U3", "no")]:
+        h.clicks.record("vote", who, pick)
+    lulls_before = len(h.lulls)
+    h.clicks.settle()
+    assert taken(store) == [("U1", "yes")]
+    assert marks(store) == {h.clicks.journal.name: 1}
+    assert len(h.lulls) == lulls_before + 1  # tried again once the requests lull
+    h.fail_on = None  # the database is back
+    h.clicks.settle()
+    assert taken(store) == [("U1", "yes"), ("U2", "locked"), ("U3", "no")]
+    h.clicks.close()
+
+
 def test_a_dropped_click_stays_dropped_after_a_restart(store, db_path, directory):
     """Its mark moves past it too; otherwise every start-up after a crash would try it again."""
     first = Harness(store, directory, fail_on="bad")
@@ -293,14 +297,10 @@ def test_a_dropped_click_stays_dropped_after_a_restart(store, db_path, directory
     assert marks(store) == {first.clicks.journal.name: 2}
     die(first)
 
-    second = restart(db_path, directory, fail_on="bad")
-    try:
+    with restarted(db_path, directory, fail_on="bad") as second:
         assert second.clicks.recover() == 0
         assert second.calls == []
         assert taken(store) == [("U1", "yes")]
-    finally:
-        second.clicks.close()
-        second.store.close()
 
 
 def test_a_click_of_an_unknown_kind_does_not_block_the_others(store, directory):
@@ -320,15 +320,11 @@ def test_a_failing_click_in_a_dead_process_journal_is_skipped_and_the_file_still
         first.clicks.record("vote", who, pick)
     die(first)
 
-    second = restart(db_path, directory, fail_on="bad")
-    try:
+    with restarted(db_path, directory, fail_on="bad") as second:
         assert second.clicks.recover() == 3
         assert taken(store) == [("U1", "yes"), ("U3", "no")]
         assert journal_files(directory) == [second.clicks.journal.name]
         assert second.clicks.recover() == 0
-    finally:
-        second.clicks.close()
-        second.store.close()
 
 
 # -- a full journal -------------------------------------------------------------------------------------
@@ -377,11 +373,7 @@ def test_a_dead_process_rotated_journal_is_recovered_without_repeats(store, db_p
     die(first)
     assert list(orphans(directory)) == [first.clicks._older[0].path, first.clicks.journal.path]
 
-    second = restart(db_path, directory)
-    try:
+    with restarted(db_path, directory) as second:
         second.clicks.recover()
         assert taken(store) == picks
         assert journal.applied(store, first.clicks.journal.name) == 0  # forgotten with its file
-    finally:
-        second.clicks.close()
-        second.store.close()

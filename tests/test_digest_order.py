@@ -51,7 +51,7 @@ def test_two_digest_next_in_one_channel_post_their_sections_in_claim_order(http_
 
 
 
-def test_a_scheduled_post_whose_plan_moved_since_it_was_read_posts_the_next_section(http_app, stub, services):
+def test_a_scheduled_post_right_after_a_digest_next_posts_the_following_section(http_app, stub, services):
     """The scheduler reads each due plan before its turn in the channel. If a `/digest next` posts in
     between, the scheduled slot still gets the section after that one, not a slot already used."""
     http_app.command("/digest", "next", user_id="UOWNER")  # sets the channel's plan up at item 0

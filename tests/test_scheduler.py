@@ -144,9 +144,9 @@ def test_the_channel_pacer_spaces_posts_a_second_apart():
     assert slept == [1.0, 2.0]  # C1's second and third posts wait; C2 does not
 
 
-def test_channels_due_together_share_a_drawn_digest_but_never_each_others_next_post(services, stub, clock):
-    """At 09:00 many channels post the same section, drawn once (bot/delivery.py); a channel whose next
-    post falls on another day still says its own day."""
+def test_channels_due_together_get_the_same_digest_but_each_its_own_next_post(services, stub, clock):
+    """At 09:00 many channels post the same section, drawn once and reused (bot/delivery.py): a channel
+    whose next post falls on another day must still say its own day, never a neighbour's."""
     pacer = ChannelPacer(**NO_WAIT)
     for channel, days in (("C1", "mon,tue"), ("C2", "mon,tue"), ("C3", "mon,thu")):
         scheduled_plan(services, channel=channel, days=days, at="09:00", tz="UTC")
