@@ -82,23 +82,22 @@ def send_item(services: Services, pacer: ChannelPacer, plan: plans.Plan, item_in
     return post_to_channel(services.client_for(plan.team_id), pacer, plan.channel_id, message)
 
 
-def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str,
-              expected_run: int | None = None) -> PostOutcome:
+def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str) -> PostOutcome:
     """Claim the slot, post the plan's next item, record it. The plan is read in the channel's turn, so
     a `/digest lang` or `pause` just before is always seen."""
     with services.in_turn("post next", team_id, channel_id):
-        return _post_next(services, pacer, team_id, channel_id, slot, expected_run)
+        plan = plans.get(services.store, team_id, channel_id)
+        if plan is None:
+            return PostOutcome("no_plan")
+        return post_plan_next(services, pacer, plan, slot)
 
 
-def _post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str,
-               expected_run: int | None) -> PostOutcome:
+def post_plan_next(services: Services, pacer: ChannelPacer, plan: plans.Plan, slot: str) -> PostOutcome:
+    """`post_next` for a caller that holds the channel's turn and has read `plan` in it."""
     store = services.store
-    plan = plans.get(store, team_id, channel_id)
-    if plan is None:
-        return PostOutcome("no_plan")
+    team_id, channel_id = plan.team_id, plan.channel_id
     items = plan_items(services.pack(plan.pack_id))
-    claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items), expected_run=expected_run,
-                             plan=plan)
+    claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items), plan=plan)
     if claim is None:
         current = plans.get(store, team_id, channel_id)
         finished = current is not None and current.next_index >= len(items)

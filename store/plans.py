@@ -74,6 +74,23 @@ def m002_claim_advances_the_plan(db):
     )
 
 
+@migrations()
+def m003_plans_remember_their_last_slot(db):
+    """The claim also writes its slot on the plan row, so a job that fires again (a second process, the
+    catch-up at start) learns from the one plan read it needs anyway that its slot is taken."""
+    db.execute("ALTER TABLE plans ADD COLUMN last_slot TEXT")
+    db.execute("DROP TRIGGER posts_claim_advances_plan")
+    db.execute(
+        """
+        CREATE TRIGGER posts_claim_advances_plan AFTER INSERT ON posts BEGIN
+            UPDATE plans SET next_index = NEW.item_index + 1, last_slot = NEW.slot
+            WHERE team_id = NEW.team_id AND channel_id = NEW.channel_id AND run = NEW.run
+              AND next_index = NEW.item_index;
+        END
+        """
+    )
+
+
 @dataclass(frozen=True)
 class Plan:
     team_id: str
@@ -89,7 +106,9 @@ class Plan:
     created_by: str
     updated_at: float
     active_since: float
-
+    # the slot of the plan's latest claim (None before any, or after it was given back): a slot equal
+    # to it is taken; any other is decided by the claim itself
+    last_slot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,7 @@ class Claim:
     post_id: int
     item_index: int
     plan: Plan
+    slot: str
 
 
 _PLAN_COLUMNS = [f.name for f in fields(Plan)]
@@ -190,21 +210,22 @@ _CLAIM = (
 
 
 def claim_next(store: Store, team_id: str, channel_id: str, *, slot: str, item_count: int,
-               expected_run: int | None = None, plan: Plan | None = None) -> Claim | None:
+               plan: Plan | None = None) -> Claim | None:
     """Claim the plan's next item for `slot`; None if the slot is taken, the plan is finished or gone.
 
     The write is one statement, its own transaction: it claims the item the plan was at when read, only
     if the plan is still there, and the table's unique keys let each item and each slot be claimed once;
     a trigger moves the plan on. A thousand channels due in the same minute then queue for the write
-    lock for one call into SQLite each. `expected_run` guards a scheduled job against a restart that
-    happened after it was planned. `plan`, when the caller has just read it, saves reading it again (a
-    plan that moved since is simply not claimed).
+    lock for one call into SQLite each. `plan`, when the caller has just read it, saves reading it again
+    (a plan that moved or restarted since is simply not claimed).
     """
     plan = plan or get(store, team_id, channel_id)
-    if plan is None or plan.next_index >= item_count or (expected_run is not None and plan.run != expected_run):
+    if plan is None or plan.next_index >= item_count:
         return None
     cursor = store.write_one(_CLAIM, [slot, time.time(), team_id, channel_id, plan.run, plan.next_index])
-    return Claim(post_id=cursor.lastrowid, item_index=plan.next_index, plan=plan) if cursor.rowcount else None
+    if not cursor.rowcount:
+        return None
+    return Claim(post_id=cursor.lastrowid, item_index=plan.next_index, plan=plan, slot=slot)
 
 
 def record_posted(store: Store, claim: Claim, ts: str) -> None:
@@ -223,11 +244,8 @@ def release(store: Store, claim: Claim) -> None:
             "UPDATE plans SET next_index = ? WHERE team_id = ? AND channel_id = ? AND run = ? AND next_index = ?",
             [claim.item_index, claim.plan.team_id, claim.plan.channel_id, claim.plan.run, claim.item_index + 1],
         )
-
-
-def slot_taken(store: Store, team_id: str, channel_id: str, slot: str) -> bool:
-    return store.row("SELECT 1 FROM posts WHERE team_id = ? AND channel_id = ? AND slot = ?",
-                     [team_id, channel_id, slot]) is not None
+        db.execute("UPDATE plans SET last_slot = NULL WHERE team_id = ? AND channel_id = ? AND last_slot = ?",
+                   [claim.plan.team_id, claim.plan.channel_id, claim.slot])
 
 
 def posted_items(store: Store, team_id: str, channel_id: str, run: int) -> dict[int, dict]:

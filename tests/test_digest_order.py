@@ -6,9 +6,11 @@ can be: if nothing kept the second post back, it would be answered first and sec
 above section 1 in the channel.
 """
 
+import datetime as dt
 import threading
 
 from bot.delivery import post_next
+from bot.scheduler import run_plan_now
 from store import plans
 from tests.conftest import TEAM
 from tests.support.slack_stub import delayed
@@ -51,16 +53,19 @@ def test_two_digest_next_in_one_channel_post_their_sections_in_claim_order(http_
 
 
 
-def test_a_scheduled_post_right_after_a_digest_next_posts_the_following_section(http_app, stub, services):
-    """The scheduler reads each due plan before its turn in the channel. If a `/digest next` posts in
-    between, the scheduled slot still gets the section after that one, not a slot already used."""
-    http_app.command("/digest", "next", user_id="UOWNER")  # sets the channel's plan up at item 0
-    stub.wait_for("chat.postMessage")
-    services.wait_idle()
-    read_by_scheduler = plans.get(services.store, TEAM, "C0CHAN")
+def test_a_scheduled_post_after_a_digest_next_posts_the_following_section_once(stub, services, clock):
+    """`/digest next` and the scheduler take the same turn in the channel and read the plan inside it: a
+    scheduled slot after a `/digest next` gets the section after that one, and the job firing again for
+    the same slot (the catch-up at start, a second process) posts nothing."""
+    plans.ensure(services.store, TEAM, "C0CHAN", pack_id="sample", language="en", days="", post_time="09:00",
+                 timezone="UTC", created_by="UOWNER")
+    plans.set_schedule(services.store, TEAM, "C0CHAN", days="tue", post_time="09:00", timezone="UTC", now=0)
     moved = post_next(services, services.pacer, TEAM, "C0CHAN", slot="now:meanwhile")
-    scheduled = post_next(services, services.pacer, TEAM, "C0CHAN", slot="2026-06-02",
-                          expected_run=read_by_scheduler.run)
-    assert (moved.status, moved.item_index) == ("posted", read_by_scheduler.next_index)
-    assert (scheduled.status, scheduled.item_index) == ("posted", read_by_scheduler.next_index + 1)
-    assert plans.get(services.store, TEAM, "C0CHAN").next_index == read_by_scheduler.next_index + 2
+    clock.set(dt.datetime(2026, 6, 2, 9, 0, tzinfo=dt.timezone.utc))  # Tuesday 09:00
+    scheduled = run_plan_now(services, services.pacer, TEAM, "C0CHAN")
+    again = run_plan_now(services, services.pacer, TEAM, "C0CHAN")
+    assert (moved.status, moved.item_index) == ("posted", 0)
+    assert (scheduled.status, scheduled.item_index) == ("posted", 1)
+    assert again is None
+    assert [section_of(p) for p in stub.calls("chat.postMessage")] == ["section 1", "section 2"]
+    assert plans.get(services.store, TEAM, "C0CHAN").next_index == 2

@@ -65,7 +65,7 @@ def test_a_web_api_timeout_does_not_lose_the_item(services, stub, clock):
         release.set()
     assert outcome.status == "failed"
     plan = plans.get(services.store, TEAM, "C0CHAN")
-    assert plan.next_index == 0 and not plans.slot_taken(services.store, TEAM, "C0CHAN", "2026-06-01")
+    assert plan.next_index == 0 and plan.last_slot is None and plans.posts(services.store, TEAM) == []
 
 
 def test_a_locked_database_is_a_clear_error_not_a_hang(tmp_path):
