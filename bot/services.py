@@ -26,6 +26,7 @@ from bot.ack_first import AckFirst
 from bot.clicks import Clicks
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.keep_alive import KeepAliveWebClient
 from bot.keyed_locks import KeyedLocks
 from bot.live_updates import LiveUpdates
 from bot.posting import ChannelPacer
@@ -45,7 +46,10 @@ def retry_handlers() -> list:
 
 
 def make_client(settings: Settings, token: str | None) -> WebClient:
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=retry_handlers())
+    """The app's own Web API client (scheduled posts and the work after an acknowledgement): slack_sdk's,
+    over a connection each thread keeps open (`bot.keep_alive`)."""
+    return KeepAliveWebClient(token=token, base_url=settings.slack_api_url, timeout=10,
+                              retry_handlers=retry_handlers())
 
 
 @dataclass

@@ -21,6 +21,7 @@ import email.policy
 import functools
 import itertools
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -191,10 +192,21 @@ class SlackStub:
             return
         self._server.shutdown()
         self._server.server_close()
+        self._server.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
+
+    @property
+    def connections_opened(self) -> int:
+        """Connections clients have opened so far (calls over a kept-alive connection share one)."""
+        return self._server.opened if self._server is not None else 0
+
+    def drop_connections(self) -> None:
+        """Close the connections clients keep open, as Slack's servers do to idle ones."""
+        if self._server is not None:
+            self._server.close_connections()
 
     def __enter__(self) -> "SlackStub":
         return self.start()
@@ -640,10 +652,40 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # Slack does not refuse connections: a burst of calls must not overflow the backlog
 
+    def server_activate(self):
+        super().server_activate()
+        self.opened = 0
+        self.open_connections: set = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        with self._connections_lock:
+            self.opened += 1
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Close every kept-alive connection, as a server does to idle ones (their handlers then end)."""
+        with self._connections_lock:
+            connections = list(self.open_connections)
+        for request in connections:
+            try:
+                request.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
 
 class _Handler(BaseHTTPRequestHandler):
     stub: SlackStub
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.1"  # connections are kept alive between calls, as Slack's are
+    # Headers and body leave at once, as a real server's do: with Nagle's algorithm a kept-alive
+    # connection would hold the body back until the client's delayed ACK (40 ms) on every answer.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # keep test output quiet
         pass
