@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import os
 import select
 import threading
 import time
@@ -46,6 +47,16 @@ class _Held:
 
 
 _local = threading.local()  # .held: this thread's _Held, shared by every client (tokens travel per request)
+
+
+def _forget_inherited() -> None:
+    """A forked child must not talk over its parent's socket: gunicorn's master checks the token (a call
+    to Slack) and then forks the worker from the same thread. The child's copy is closed; the parent's
+    connection stays open, as the parent still holds it."""
+    _local.held = None
+
+
+os.register_at_fork(after_in_child=_forget_inherited)
 
 
 def _closed_by_server(conn: http.client.HTTPConnection) -> bool:

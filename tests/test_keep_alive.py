@@ -6,6 +6,7 @@ its own, so the connection a thread keeps starts fresh.
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -131,6 +132,29 @@ def test_a_timeout_drops_the_connection_and_the_next_call_opens_a_new_one(settin
     finally:
         release.set()
     assert stub.connections_opened == 2  # the answer to the first call can never be read as the second's
+
+
+def test_a_forked_child_opens_its_own_connection_and_the_parent_keeps_its_one(settings, stub):
+    """gunicorn's master calls Slack (the token check) and then forks the worker from the same thread."""
+    client = make_client(settings, "xoxb-test")
+
+    def work():
+        post(client)
+        pid = os.fork()
+        if pid == 0:  # the child: a post of its own, never over the parent's socket
+            code = 1
+            try:
+                post(client)
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        post(client)
+        return os.waitstatus_to_exitcode(status)
+
+    assert on_new_thread(work) == 0
+    assert stub.connections_opened == 2  # the parent's, reused after the fork, and the child's own
+    assert len(stub.calls("chat.postMessage")) == 3
 
 
 def test_the_app_client_keeps_slack_sdk_s_retry_handlers(settings):
