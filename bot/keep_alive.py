@@ -121,9 +121,11 @@ class KeepAliveWebClient(WebClient):
                 conn = http.client.HTTPConnection(parts.netloc, timeout=self.timeout)
             held = _local.held = _Held(key, conn)
         # clients share the connection, and a client's timeout may have been changed since it was made
-        held.conn.timeout = self.timeout
-        if held.conn.sock is not None:
-            held.conn.sock.settimeout(self.timeout)
+        # (set only when it differs: `settimeout` costs two system calls on every Slack call otherwise)
+        if held.conn.timeout != self.timeout:
+            held.conn.timeout = self.timeout
+            if held.conn.sock is not None:
+                held.conn.sock.settimeout(self.timeout)
         return held
 
     @staticmethod

@@ -652,11 +652,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # Slack does not refuse connections: a burst of calls must not overflow the backlog
 
-    def server_activate(self):
-        super().server_activate()
-        self.opened = 0
+    def __init__(self, *args, **kwargs):
+        self.opened = 0  # connections accepted so far
         self.open_connections: set = set()
         self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
 
     def process_request(self, request, client_address):
         with self._connections_lock:
