@@ -85,23 +85,25 @@ def send_item(services: Services, pacer: ChannelPacer, plan: plans.Plan, item_in
 def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str) -> PostOutcome:
     """Claim the slot, post the plan's next item, record it. The plan is read in the channel's turn, so
     a `/digest lang` or `pause` just before is always seen."""
+    store = services.store
     with services.in_turn("post next", team_id, channel_id):
-        plan = plans.get(services.store, team_id, channel_id)
+        plan = plans.get(store, team_id, channel_id)
         if plan is None:
             return PostOutcome("no_plan")
-        return post_plan_next(services, pacer, plan, slot)
+        items = plan_items(services.pack(plan.pack_id))
+        claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items), plan=plan)
+        if claim is None:
+            current = plans.get(store, team_id, channel_id)
+            finished = current is not None and current.next_index >= len(items)
+            return PostOutcome("finished" if finished else "taken")
+        return deliver(services, pacer, claim)
 
 
-def post_plan_next(services: Services, pacer: ChannelPacer, plan: plans.Plan, slot: str) -> PostOutcome:
-    """`post_next` for a caller that holds the channel's turn and has read `plan` in it."""
+def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> PostOutcome:
+    """Post a claimed item and record it; if Slack refuses, give the slot back (and pause the plan when the
+    refusal is permanent), so nothing is skipped and nothing retries in a loop."""
     store = services.store
-    team_id, channel_id = plan.team_id, plan.channel_id
-    items = plan_items(services.pack(plan.pack_id))
-    claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items), plan=plan)
-    if claim is None:
-        current = plans.get(store, team_id, channel_id)
-        finished = current is not None and current.next_index >= len(items)
-        return PostOutcome("finished" if finished else "taken")
+    team_id, channel_id = claim.plan.team_id, claim.plan.channel_id
     try:
         ts = send_item(services, pacer, claim.plan, claim.item_index)
     except SlackApiError as exc:

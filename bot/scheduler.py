@@ -1,57 +1,137 @@
-"""Scheduled digests: one APScheduler job per channel plan, rebuilt from the store at start.
+"""Scheduled digests: one APScheduler job per schedule (days, time, timezone), rebuilt from the store.
 
-APScheduler decides *when* to wake up; the database decides *whether* to post. Each run works out which
-local date it is due for (`bot.digest.due_slot`) and claims that slot before sending, so a restart, a
-second process or a job firing twice can never post twice. At start, `catch_up()` runs every plan once:
-a post missed while the process was down still goes out that day.
+APScheduler decides *when* to wake up; the database decides *whether* to post. At 09:00 the job for
+"mon–fri 09:00 Europe/Berlin" runs every plan on that schedule together: it works out each plan's due
+local date (`bot.digest.due_slot`) and claims all of them in one transaction before anything is sent,
+then posts them side by side. A restart, a second process or a job firing twice can never post twice,
+and a thousand channels due in the same minute take the write lock once, not a thousand times. At
+start, `catch_up()` runs every schedule once: a post missed while the process was down still goes out
+that day.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import logging
+import threading
 import time
+from collections.abc import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.delivery import PostOutcome, post_plan_next
-from bot.digest import due_slot, trigger_for
+from bot.delivery import PostOutcome, deliver
+from bot.digest import due_slot, plan_items, trigger_for
 from bot.posting import ChannelPacer
 from bot.services import Services
 from store import deliveries, plans
 
 log = logging.getLogger(__name__)
 
-# Threads the scheduled jobs run on (APScheduler's own default, stated here so the bench uses the same).
-# A digest post is mostly waiting on Slack, but every step in between needs the interpreter lock: with
-# a thousand channels due at once, twice as many threads measured no faster, only busier.
+# Threads APScheduler runs its jobs on (its own default, stated here).
 JOB_THREADS = 10
+# Threads a schedule's due digests are posted from. A post is mostly waiting on Slack, but every step
+# in between needs the interpreter lock: with a thousand channels due at once, more threads measured
+# no faster, only busier.
+POST_THREADS = 10
 
 
-def job_id(team_id: str, channel_id: str) -> str:
-    return f"digest:{team_id}:{channel_id}"
+def job_id(days: str, post_time: str, timezone: str) -> str:
+    return f"digest:{days}@{post_time}@{timezone}"
+
+
+def slot_due(now: dt.datetime, plan: plans.Plan) -> str | None:
+    """The slot the plan is due for at `now`: None when it is paused, not due, or its slot is already
+    claimed (`last_slot`: the catch-up at start, a second process)."""
+    if plan.paused:
+        return None
+    active_since = dt.datetime.fromtimestamp(plan.active_since, dt.timezone.utc)
+    slot = due_slot(plan.days, plan.post_time, plan.timezone, now, active_since)
+    return None if slot == plan.last_slot else slot
+
+
+def is_finished(services: Services, plan: plans.Plan) -> bool:
+    return plan.next_index >= len(plan_items(services.pack(plan.pack_id)))
+
+
+def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan],
+            posting: concurrent.futures.Executor | None = None) -> list[PostOutcome]:
+    """Post the next item of every candidate plan that is due now; one outcome per plan that was due.
+
+    Each channel's turn (`Services.in_turn`, which `/digest next` also takes) is held from before the
+    claim until its post is answered, so two posts in one channel always reach Slack in claim order. The
+    turns that are free are taken at once and their plans claimed in one transaction; a channel whose
+    turn is busy is looked at again afterwards, on its own, once its turn is free.
+    """
+    now = services.clock.now()
+
+    def slot_for(plan: plans.Plan) -> str | None:
+        slot = slot_due(now, plan)
+        return None if slot is None or is_finished(services, plan) else slot
+
+    outcomes: list[PostOutcome] = []
+    held: dict[plans.PlanKey, threading.Lock] = {}
+    busy: list[tuple[plans.PlanKey, threading.Lock]] = []
+    for plan in candidates:
+        if slot_due(now, plan) is None:
+            continue
+        if is_finished(services, plan):
+            outcomes.append(PostOutcome("finished", plan.next_index))
+            continue
+        key = (plan.team_id, plan.channel_id)
+        turn = services.in_turn("post next", *key)
+        if turn.acquire(blocking=False):
+            held[key] = turn
+        else:
+            busy.append((key, turn))
+    outcomes += _claim_and_deliver(services, pacer, held, slot_for, posting)
+    if busy:
+        # The turn is someone else's: a `/digest next`, or a run for this same slot (whose claim then
+        # shows here, so there is nothing to wait for).
+        current = plans.get_many(services.store, [key for key, _ in busy])
+        for key, turn in busy:
+            plan = current.get(key)
+            if plan is None or slot_for(plan) is None:
+                continue
+            turn.acquire()
+            outcomes += _claim_and_deliver(services, pacer, {key: turn}, slot_for, None)
+    return outcomes
+
+
+def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plans.PlanKey, threading.Lock],
+                       slot_for: Callable[[plans.Plan], str | None],
+                       posting: concurrent.futures.Executor | None) -> list[PostOutcome]:
+    """Claim the plans whose turns are held, post the claimed ones (on `posting`, if given), and let go of
+    every turn: at once for a plan not claimed, once its post is answered for one that was."""
+    try:
+        claims = plans.claim_due(services.store, list(turns), slot_for)
+    except BaseException:
+        for turn in turns.values():
+            turn.release()
+        raise
+    claimed = {(c.plan.team_id, c.plan.channel_id) for c in claims}
+    for key, turn in turns.items():
+        if key not in claimed:
+            turn.release()
+
+    def deliver_in_turn(claim: plans.Claim) -> PostOutcome:
+        try:
+            outcome = deliver(services, pacer, claim)
+        finally:
+            turns[(claim.plan.team_id, claim.plan.channel_id)].release()
+        log.info("scheduled digest %s/%s slot %s: %s", claim.plan.team_id, claim.plan.channel_id, claim.slot,
+                 outcome.status)
+        return outcome
+
+    return list((posting.map if posting is not None else map)(deliver_in_turn, claims))
 
 
 def run_plan_now(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str) -> PostOutcome | None:
-    """Post the plan's next item if a scheduled slot is due at the clock's `now`; else do nothing.
-
-    All in the channel's turn, from one read of the plan: at 09:00 a thousand channels come due at once
-    and every SQLite call has to win the interpreter lock back from the other job threads. A job that
-    fires again for a slot already claimed (the catch-up at start, a second process) sees it on the plan
-    row (`last_slot`) and stops there; for any other slot the claim itself decides.
-    """
-    with services.in_turn("post next", team_id, channel_id):
-        plan = plans.get(services.store, team_id, channel_id)
-        if plan is None or plan.paused:
-            return None
-        active_since = dt.datetime.fromtimestamp(plan.active_since, dt.timezone.utc)
-        slot = due_slot(plan.days, plan.post_time, plan.timezone, services.clock.now(), active_since)
-        if slot is None or slot == plan.last_slot:
-            return None
-        outcome = post_plan_next(services, pacer, plan, slot)
-    log.info("scheduled digest %s/%s slot %s: %s", team_id, channel_id, slot, outcome.status)
-    return outcome
+    """`run_due` for one channel: its outcome, or None when nothing was due."""
+    plan = plans.get(services.store, team_id, channel_id)
+    outcomes = run_due(services, pacer, [plan] if plan is not None else [])
+    return outcomes[0] if outcomes else None
 
 
 class DigestScheduler:
@@ -63,6 +143,8 @@ class DigestScheduler:
             executors={"default": ThreadPoolExecutor(JOB_THREADS)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
         )
+        self.posting = concurrent.futures.ThreadPoolExecutor(POST_THREADS, thread_name_prefix="digest-post")
+        self._syncing = threading.Lock()
 
     def start(self) -> None:
         self.rebuild()
@@ -78,25 +160,29 @@ class DigestScheduler:
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        self.posting.shutdown(wait=False)
 
     def rebuild(self) -> None:
-        for plan in plans.all_plans(self.services.store):
-            self.sync(plan)
+        self.sync()
 
-    def sync(self, plan: plans.Plan) -> None:
-        """Make the plan's job match the plan: added or replaced when scheduled, removed when not."""
-        jid = job_id(plan.team_id, plan.channel_id)
-        if plan.paused or not plan.days:
-            if self.scheduler.get_job(jid):
-                self.scheduler.remove_job(jid)
-            return
-        self.scheduler.add_job(
-            run_plan_now,
-            trigger=trigger_for(plan.days, plan.post_time, plan.timezone),
-            args=[self.services, self.pacer, plan.team_id, plan.channel_id],
-            id=jid,
-            replace_existing=True,
-        )
+    def sync(self, plan: plans.Plan | None = None) -> None:
+        """Make the jobs match the store: one per schedule some running plan posts on, none for a schedule
+        no plan uses any more. `plan` is the plan that just changed (the `on_plan_change` hook's argument);
+        its old schedule is not known, so every schedule is looked at (one small read)."""
+        with self._syncing:
+            wanted = {job_id(*schedule): schedule for schedule in plans.schedules(self.services.store)}
+            for job in self.scheduler.get_jobs():
+                if job.id.startswith("digest:") and "@" in job.id and job.id not in wanted:
+                    self.scheduler.remove_job(job.id)
+            for jid, (days, post_time, timezone) in wanted.items():
+                if self.scheduler.get_job(jid) is None:
+                    self.scheduler.add_job(self.run_schedule, trigger=trigger_for(days, post_time, timezone),
+                                           args=[days, post_time, timezone], id=jid, replace_existing=True)
+
+    def run_schedule(self, days: str, post_time: str, timezone: str) -> list[PostOutcome]:
+        """The job for one schedule: every running plan on it that is due now."""
+        candidates = plans.on_schedule(self.services.store, days, post_time, timezone)
+        return run_due(self.services, self.pacer, candidates, self.posting)
 
     def run_timers(self) -> None:
         for timer in list(self.services.timers):
@@ -107,8 +193,6 @@ class DigestScheduler:
 
     def catch_up(self) -> list[PostOutcome]:
         outcomes = []
-        for plan in plans.all_plans(self.services.store):
-            outcome = run_plan_now(self.services, self.pacer, plan.team_id, plan.channel_id)
-            if outcome is not None:
-                outcomes.append(outcome)
+        for schedule in sorted(plans.schedules(self.services.store)):
+            outcomes += self.run_schedule(*schedule)
         return outcomes

@@ -59,6 +59,56 @@ def test_two_processes_and_a_repeated_job_post_once(settings, stub, clock):
     assert len(stub.calls("chat.postMessage")) == 1
 
 
+def test_a_schedule_posts_each_due_channel_once_however_often_and_wherever_it_fires(settings, stub, clock):
+    """A schedule's job claims every due channel on it at once. Fired twice in each of two processes at the
+    same moment (a job and the catch-up at start, in two app instances), each channel gets one post."""
+    a, b = build_services(settings, clock=clock), build_services(settings, clock=clock)
+    for channel in ("C1", "C2", "C3", "C4"):
+        scheduled_plan(a, channel=channel, at="09:00", tz="UTC")
+    plans.set_paused(a.store, TEAM, "C4", True)
+    scheduled_plan(a, channel="C5", at="10:00", tz="UTC")  # another schedule, due later
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    schedulers = [DigestScheduler(s, pacer=ChannelPacer(**NO_WAIT)) for s in (a, b)]
+    barrier, outcomes = threading.Barrier(4), []
+
+    def fire(scheduler):
+        barrier.wait()
+        outcomes.extend(o.status for o in scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC"))
+
+    threads = [threading.Thread(target=fire, args=(s,)) for s in schedulers * 2]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    [s.shutdown() for s in schedulers]
+    assert outcomes == ["posted"] * 3
+    posted = sorted(p.params["channel"] for p in stub.calls("chat.postMessage"))
+    assert posted == ["C1", "C2", "C3"]
+    assert [plans.get(a.store, TEAM, c).next_index for c in ("C1", "C2", "C3", "C4", "C5")] == [1, 1, 1, 0, 0]
+
+
+def test_a_channel_busy_with_a_digest_next_does_not_hold_up_the_others(services, stub, clock):
+    """While one channel's turn is taken (a `/digest next` posting there), the schedule's other channels
+    post; that channel gets its scheduled post once the turn is free."""
+    for channel in ("C1", "C2", "C3"):
+        scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    turn = services.in_turn("post next", TEAM, "C2")
+    turn.acquire()
+    outcomes = []
+    run = threading.Thread(target=lambda: outcomes.extend(scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")))
+    run.start()
+    try:
+        others = stub.wait_for("chat.postMessage", count=2)
+        assert sorted(p.params["channel"] for p in others) == ["C1", "C3"]
+        assert run.is_alive()  # C2 waits for its turn
+    finally:
+        turn.release()
+        run.join(timeout=5)
+        scheduler.shutdown()
+    assert [p.params["channel"] for p in stub.calls("chat.postMessage")][2:] == ["C2"]
+    assert [o.status for o in outcomes] == ["posted"] * 3
+
+
 def test_a_restart_catches_up_a_missed_post_once_that_day(settings, stub, clock):
     first = build_services(settings, clock=clock)
     scheduled_plan(first)
@@ -73,19 +123,26 @@ def test_a_restart_catches_up_a_missed_post_once_that_day(settings, stub, clock)
     assert len(stub.calls("chat.postMessage")) == 1
 
 
-def test_jobs_are_rebuilt_from_the_store_with_fixed_ids(services, clock):
-    scheduled_plan(services, channel="C1", tz="Europe/London")
-    scheduled_plan(services, channel="C2", days="sat", at="18:00", tz="America/New_York")
+def test_one_job_per_schedule_rebuilt_from_the_store(services, clock):
+    scheduled_plan(services, channel="C1", at="09:00", tz="Europe/London")
+    scheduled_plan(services, channel="C2", at="09:00", tz="Europe/London")  # the same schedule as C1
+    scheduled_plan(services, channel="C3", days="sat", at="18:00", tz="America/New_York")
+    london, new_york = job_id("mon,tue,wed,thu,fri", "09:00", "Europe/London"), job_id("sat", "18:00", "America/New_York")
     scheduler = DigestScheduler(services)
     scheduler.scheduler.start(paused=True)
     try:
         scheduler.rebuild()
-        scheduler.rebuild()  # idempotent: replace_existing
-        jobs = {j.id: j for j in scheduler.scheduler.get_jobs()}
-        assert set(jobs) == {job_id(TEAM, "C1"), job_id(TEAM, "C2")}
+        scheduler.rebuild()  # idempotent
+        assert {j.id for j in scheduler.scheduler.get_jobs()} == {london, new_york}
+        next_run = scheduler.scheduler.get_job(london).trigger.get_next_fire_time(None, clock.now())
+        assert (next_run.hour, next_run.minute, str(next_run.tzinfo)) == (9, 0, "Europe/London")
         plans.set_paused(services.store, TEAM, "C1", True)
         scheduler.sync(plans.get(services.store, TEAM, "C1"))
-        assert {j.id for j in scheduler.scheduler.get_jobs()} == {job_id(TEAM, "C2")}
+        assert {j.id for j in scheduler.scheduler.get_jobs()} == {london, new_york}  # C2 still posts at 09:00
+        plans.set_schedule(services.store, TEAM, "C2", days="sat", post_time="18:00", timezone="America/New_York",
+                           now=clock.now().timestamp())
+        scheduler.sync(plans.get(services.store, TEAM, "C2"))
+        assert {j.id for j in scheduler.scheduler.get_jobs()} == {new_york}  # no plan posts at 09:00 any more
     finally:
         scheduler.shutdown()
 

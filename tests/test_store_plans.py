@@ -99,3 +99,34 @@ def test_a_delivery_is_handled_once_per_team(tmp_path):
     assert deliveries.claim(store, "T2", "event:Ev1") is True  # another workspace's delivery
     assert deliveries.prune(store, older_than=float("inf")) == 2
     assert deliveries.claim(store, "T1", "event:Ev1") is True
+
+
+
+def test_a_due_batch_is_claimed_from_the_plans_as_they_stand_inside_its_transaction(tmp_path):
+    """A schedule's run reads its plans before taking the write lock; one moved meanwhile (a `/digest next`,
+    here from another connection) is still claimed, at the item it has moved on to."""
+    store = open_store(tmp_path / "bot.db")
+    for channel in ("C1", "C2", "C3"):
+        new_plan(store, channel)
+    keys = [("T1", "C1"), ("T1", "C2"), ("T1", "C3")]
+    read_before = plans.get_many(store, keys)
+    plans.claim_next(open_store(tmp_path / "bot.db"), "T1", "C2", slot="now:meanwhile", item_count=5)
+    assert read_before[("T1", "C2")].next_index == 0
+
+    claims = plans.claim_due(store, keys, lambda plan: None if plan.channel_id == "C3" else "2026-06-01")
+    assert [(c.plan.channel_id, c.item_index, c.slot) for c in claims] == [
+        ("C1", 0, "2026-06-01"), ("C2", 1, "2026-06-01")]
+    assert plans.get(store, "T1", "C3").next_index == 0  # not due: not claimed
+    # the same slot again (a second process, the catch-up): nothing, and no plan moves
+    assert plans.claim_due(store, keys[:2], lambda plan: "2026-06-01") == []
+    assert [plans.get(store, "T1", c).next_index for c in ("C1", "C2")] == [1, 2]
+
+
+def test_plans_are_read_by_key_beyond_one_read_s_parameter_limit(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    channels = [f"C{i:04d}" for i in range(850)]  # three reads of at most 400 keys
+    for channel in channels:
+        new_plan(store, channel)
+    found = plans.get_many(store, [("T1", c) for c in channels] + [("T1", "CNONE"), ("T2", "C0001")])
+    assert sorted(found) == [("T1", c) for c in channels]
+    assert found[("T1", "C0849")].channel_id == "C0849"
