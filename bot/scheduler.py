@@ -23,6 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.delivery import PostOutcome, deliver
 from bot.digest import due_slot, plan_items, trigger_for
+from bot.keyed_locks import KeyedLocks
 from bot.posting import ChannelPacer
 from bot.services import Services
 from store import deliveries, plans
@@ -35,6 +36,8 @@ JOB_THREADS = 10
 # in between needs the interpreter lock: with a thousand channels due at once, more threads measured
 # no faster, only busier.
 POST_THREADS = 10
+# Plans claimed per transaction in a schedule's run (see `_claim_and_deliver`).
+CLAIMS_PER_TRANSACTION = 100
 
 
 def job_id(days: str, post_time: str, timezone: str) -> str:
@@ -103,17 +106,11 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
                        slot_for: Callable[[plans.Plan], str | None],
                        posting: concurrent.futures.Executor | None) -> list[PostOutcome]:
     """Claim the plans whose turns are held, post the claimed ones (on `posting`, if given), and let go of
-    every turn: at once for a plan not claimed, once its post is answered for one that was."""
-    try:
-        claims = plans.claim_due(services.store, list(turns), slot_for)
-    except BaseException:
-        for turn in turns.values():
-            turn.release()
-        raise
-    claimed = {(c.plan.team_id, c.plan.channel_id) for c in claims}
-    for key, turn in turns.items():
-        if key not in claimed:
-            turn.release()
+    every turn: at once for a plan not claimed, once its post is answered for one that was.
+
+    Claims go in transactions of `CLAIMS_PER_TRANSACTION`, each batch's posts starting while the next
+    is claimed: the first posts leave within milliseconds, and writers in between wait one batch at most.
+    """
 
     def deliver_in_turn(claim: plans.Claim) -> PostOutcome:
         try:
@@ -124,7 +121,26 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
                  outcome.status)
         return outcome
 
-    return list((posting.map if posting is not None else map)(deliver_in_turn, claims))
+    keys = list(turns)
+    outcomes: list[PostOutcome] = []
+    posts: list[concurrent.futures.Future] = []
+    for start in range(0, len(keys), CLAIMS_PER_TRANSACTION):
+        batch = keys[start:start + CLAIMS_PER_TRANSACTION]
+        try:
+            claims = plans.claim_due(services.store, batch, slot_for)
+        except BaseException:
+            for key in keys[start:]:  # the turns of batches already claimed go with their posts
+                turns[key].release()
+            raise
+        claimed = {(c.plan.team_id, c.plan.channel_id) for c in claims}
+        for key in batch:
+            if key not in claimed:
+                turns[key].release()
+        if posting is None:
+            outcomes += [deliver_in_turn(claim) for claim in claims]
+        else:
+            posts += [posting.submit(deliver_in_turn, claim) for claim in claims]
+    return outcomes + [post.result() for post in posts]
 
 
 def run_plan_now(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str) -> PostOutcome | None:
@@ -145,6 +161,7 @@ class DigestScheduler:
         )
         self.posting = concurrent.futures.ThreadPoolExecutor(POST_THREADS, thread_name_prefix="digest-post")
         self._syncing = threading.Lock()
+        self._running = KeyedLocks()
 
     def start(self) -> None:
         self.rebuild()
@@ -180,9 +197,15 @@ class DigestScheduler:
                                            args=[days, post_time, timezone], id=jid, replace_existing=True)
 
     def run_schedule(self, days: str, post_time: str, timezone: str) -> list[PostOutcome]:
-        """The job for one schedule: every running plan on it that is due now."""
-        candidates = plans.on_schedule(self.services.store, days, post_time, timezone)
-        return run_due(self.services, self.pacer, candidates, self.posting)
+        """The job for one schedule: every running plan on it that is due now.
+
+        One run of a schedule at a time in this process: a second (the catch-up at start meeting the
+        09:00 job) waits for the first, then finds every slot taken in one read, instead of taking
+        turns the first already holds one channel at a time.
+        """
+        with self._running((days, post_time, timezone)):
+            candidates = plans.on_schedule(self.services.store, days, post_time, timezone)
+            return run_due(self.services, self.pacer, candidates, self.posting)
 
     def run_timers(self) -> None:
         for timer in list(self.services.timers):

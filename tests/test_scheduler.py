@@ -3,6 +3,7 @@
 import datetime as dt
 import threading
 
+from bot import scheduler as scheduler_module
 from bot.app import build_services
 from bot.posting import ChannelPacer
 from bot.scheduler import DigestScheduler, job_id, run_plan_now
@@ -107,6 +108,24 @@ def test_a_channel_busy_with_a_digest_next_does_not_hold_up_the_others(services,
         scheduler.shutdown()
     assert [p.params["channel"] for p in stub.calls("chat.postMessage")][2:] == ["C2"]
     assert [o.status for o in outcomes] == ["posted"] * 3
+
+
+def test_a_schedule_s_channels_are_claimed_in_batches_each_posted_once_and_every_turn_let_go(services, stub, clock,
+                                                                                            monkeypatch):
+    monkeypatch.setattr(scheduler_module, "CLAIMS_PER_TRANSACTION", 3)
+    channels = [f"C{i}" for i in range(10)]
+    for channel in channels:
+        scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    try:
+        outcomes = scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")
+    finally:
+        scheduler.shutdown()
+    assert [o.status for o in outcomes] == ["posted"] * 10
+    assert sorted(p.params["channel"] for p in stub.calls("chat.postMessage")) == sorted(channels)
+    turns = [services.in_turn("post next", TEAM, channel) for channel in channels]
+    assert all(turn.acquire(blocking=False) for turn in turns)  # a `/digest next` would not wait forever
 
 
 def test_a_restart_catches_up_a_missed_post_once_that_day(settings, stub, clock):
