@@ -36,8 +36,10 @@ JOB_THREADS = 10
 # in between needs the interpreter lock: with a thousand channels due at once, more threads measured
 # no faster, only busier.
 POST_THREADS = 10
-# Plans claimed per transaction in a schedule's run (see `_claim_and_deliver`).
-CLAIMS_PER_TRANSACTION = 100
+# A schedule's run claims this many plans per transaction, and claims more only once at most
+# `POSTS_AHEAD` posts are waiting (see `_claim_and_deliver`).
+CLAIMS_PER_TRANSACTION = 20
+POSTS_AHEAD = 2 * POST_THREADS
 
 
 def job_id(days: str, post_time: str, timezone: str) -> str:
@@ -60,12 +62,13 @@ def is_finished(services: Services, plan: plans.Plan) -> bool:
 
 def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan],
             posting: concurrent.futures.Executor | None = None) -> list[PostOutcome]:
-    """Post the next item of every candidate plan that is due now; one outcome per plan that was due.
+    """Post the next item of every candidate plan that is due now; one outcome per plan this run posted
+    (or found finished), none for a plan not due or taken by another run.
 
     Each channel's turn (`Services.in_turn`, which `/digest next` also takes) is held from before the
     claim until its post is answered, so two posts in one channel always reach Slack in claim order. The
-    turns that are free are taken at once and their plans claimed in one transaction; a channel whose
-    turn is busy is looked at again afterwards, on its own, once its turn is free.
+    turns that are free are taken at once and their plans claimed in batches; a channel whose turn is
+    busy is looked at again afterwards, on its own, once its turn is free.
     """
     now = services.clock.now()
 
@@ -76,18 +79,23 @@ def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan
     outcomes: list[PostOutcome] = []
     held: dict[plans.PlanKey, threading.Lock] = {}
     busy: list[tuple[plans.PlanKey, threading.Lock]] = []
-    for plan in candidates:
-        if slot_due(now, plan) is None:
-            continue
-        if is_finished(services, plan):
-            outcomes.append(PostOutcome("finished", plan.next_index))
-            continue
-        key = (plan.team_id, plan.channel_id)
-        turn = services.in_turn("post next", *key)
-        if turn.acquire(blocking=False):
-            held[key] = turn
-        else:
-            busy.append((key, turn))
+    try:
+        for plan in candidates:
+            if slot_due(now, plan) is None:
+                continue
+            if is_finished(services, plan):
+                outcomes.append(PostOutcome("finished", plan.next_index))
+                continue
+            key = (plan.team_id, plan.channel_id)
+            turn = services.in_turn("post next", *key)
+            if turn.acquire(blocking=False):
+                held[key] = turn
+            else:
+                busy.append((key, turn))
+    except BaseException:
+        for turn in held.values():
+            turn.release()
+        raise
     outcomes += _claim_and_deliver(services, pacer, held, slot_for, posting)
     if busy:
         # The turn is someone else's: a `/digest next`, or a run for this same slot (whose claim then
@@ -108,26 +116,49 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
     """Claim the plans whose turns are held, post the claimed ones (on `posting`, if given), and let go of
     every turn: at once for a plan not claimed, once its post is answered for one that was.
 
-    Claims go in transactions of `CLAIMS_PER_TRANSACTION`, each batch's posts starting while the next
-    is claimed: the first posts leave within milliseconds, and writers in between wait one batch at most.
+    Claims go `CLAIMS_PER_TRANSACTION` to a transaction, and the next batch is claimed only once at most
+    `POSTS_AHEAD` posts are still waiting: the posting threads never run dry, yet a process killed in the
+    middle of a run leaves only that many items claimed and never posted (at most once: they are not
+    posted again). If the posting pool refuses work (the process is stopping), the claims not yet handed
+    to it are given back.
     """
+    store = services.store
 
     def deliver_in_turn(claim: plans.Claim) -> PostOutcome:
         try:
             outcome = deliver(services, pacer, claim)
+        except Exception as exc:  # noqa: BLE001 - e.g. the database locked while recording: one channel's problem
+            log.exception("scheduled digest %s/%s: the post's bookkeeping failed", claim.plan.team_id,
+                          claim.plan.channel_id)
+            outcome = PostOutcome("failed", claim.item_index, error=type(exc).__name__)
         finally:
             turns[(claim.plan.team_id, claim.plan.channel_id)].release()
         log.info("scheduled digest %s/%s slot %s: %s", claim.plan.team_id, claim.plan.channel_id, claim.slot,
                  outcome.status)
         return outcome
 
+    in_flight = 0  # posts handed to the pool and not yet answered
+    room = threading.Condition()
+
+    def post_on_pool(claim: plans.Claim) -> PostOutcome:
+        nonlocal in_flight
+        try:
+            return deliver_in_turn(claim)
+        finally:
+            with room:
+                in_flight -= 1
+                room.notify()
+
     keys = list(turns)
     outcomes: list[PostOutcome] = []
     posts: list[concurrent.futures.Future] = []
     for start in range(0, len(keys), CLAIMS_PER_TRANSACTION):
+        if posting is not None:
+            with room:
+                room.wait_for(lambda: in_flight <= POSTS_AHEAD)
         batch = keys[start:start + CLAIMS_PER_TRANSACTION]
         try:
-            claims = plans.claim_due(services.store, batch, slot_for)
+            claims = plans.claim_due(store, batch, slot_for)
         except BaseException:
             for key in keys[start:]:  # the turns of batches already claimed go with their posts
                 turns[key].release()
@@ -136,15 +167,36 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
         for key in batch:
             if key not in claimed:
                 turns[key].release()
-        if posting is None:
-            outcomes += [deliver_in_turn(claim) for claim in claims]
-        else:
-            posts += [posting.submit(deliver_in_turn, claim) for claim in claims]
+        for n, claim in enumerate(claims):
+            if posting is None:
+                outcomes.append(deliver_in_turn(claim))
+                continue
+            with room:
+                in_flight += 1
+            try:
+                posts.append(posting.submit(post_on_pool, claim))
+            except RuntimeError:  # shut down: give back what was claimed and not sent, let go of the rest
+                with room:
+                    in_flight -= 1
+                log.warning("stopping: %d scheduled digests left for the next run", len(keys) - start - n)
+                for unsent in claims[n:]:
+                    _give_back(store, unsent)
+                    turns[(unsent.plan.team_id, unsent.plan.channel_id)].release()
+                for key in keys[start + len(batch):]:
+                    turns[key].release()
+                return outcomes + [post.result() for post in posts]
     return outcomes + [post.result() for post in posts]
 
 
+def _give_back(store, claim: plans.Claim) -> None:
+    try:
+        plans.release(store, claim)
+    except Exception:  # noqa: BLE001 - stopping anyway; the item then counts as taken, never posted twice
+        log.exception("could not give back %s/%s", claim.plan.team_id, claim.plan.channel_id)
+
+
 def run_plan_now(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str) -> PostOutcome | None:
-    """`run_due` for one channel: its outcome, or None when nothing was due."""
+    """`run_due` for one channel: its outcome, or None when nothing was due (or another run took it)."""
     plan = plans.get(services.store, team_id, channel_id)
     outcomes = run_due(services, pacer, [plan] if plan is not None else [])
     return outcomes[0] if outcomes else None
@@ -192,9 +244,15 @@ class DigestScheduler:
                 if job.id.startswith("digest:") and "@" in job.id and job.id not in wanted:
                     self.scheduler.remove_job(job.id)
             for jid, (days, post_time, timezone) in wanted.items():
-                if self.scheduler.get_job(jid) is None:
-                    self.scheduler.add_job(self.run_schedule, trigger=trigger_for(days, post_time, timezone),
-                                           args=[days, post_time, timezone], id=jid, replace_existing=True)
+                if self.scheduler.get_job(jid) is not None:
+                    continue
+                try:
+                    trigger = trigger_for(days, post_time, timezone)
+                except Exception:  # noqa: BLE001 - one unusable row must not keep every other schedule off
+                    log.exception("schedule %s cannot be run", jid)
+                    continue
+                self.scheduler.add_job(self.run_schedule, trigger=trigger, args=[days, post_time, timezone], id=jid,
+                                       replace_existing=True)
 
     def run_schedule(self, days: str, post_time: str, timezone: str) -> list[PostOutcome]:
         """The job for one schedule: every running plan on it that is due now.

@@ -147,8 +147,12 @@ def get_many(store: Store, keys: Sequence[PlanKey]) -> dict[PlanKey, Plan]:
     for start in range(0, len(keys), _KEYS_PER_READ):
         chunk = keys[start:start + _KEYS_PER_READ]
         values = ", ".join(["(?, ?)"] * len(chunk))
-        rows = store.rows(f"SELECT * FROM plans WHERE (team_id, channel_id) IN (VALUES {values})",
-                          [part for key in chunk for part in key])
+        # a join, not `(team_id, channel_id) IN (VALUES …)`: SQLite scans the whole table for that form
+        rows = store.rows(
+            f"SELECT plans.* FROM (VALUES {values}) AS wanted "
+            "JOIN plans ON plans.team_id = wanted.column1 AND plans.channel_id = wanted.column2",
+            [part for key in chunk for part in key],
+        )
         for row in rows:
             found[(row["team_id"], row["channel_id"])] = _plan(row)
     return found

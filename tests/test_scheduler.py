@@ -1,15 +1,19 @@
 """Scheduled digests against the Web API stand-in, with the clock moved by hand."""
 
+import concurrent.futures
 import datetime as dt
+import sqlite3
 import threading
 
 from bot import scheduler as scheduler_module
 from bot.app import build_services
+from bot.delivery import post_next
 from bot.posting import ChannelPacer
 from bot.scheduler import DigestScheduler, job_id, run_plan_now
 from store import plans
 from tests.conftest import TEAM
 from tests.support.clock import FakeClock
+from tests.support.slack_stub import delayed
 
 UTC = dt.timezone.utc
 NO_WAIT = dict(interval=0.0)
@@ -126,6 +130,97 @@ def test_a_schedule_s_channels_are_claimed_in_batches_each_posted_once_and_every
     assert sorted(p.params["channel"] for p in stub.calls("chat.postMessage")) == sorted(channels)
     turns = [services.in_turn("post next", TEAM, channel) for channel in channels]
     assert all(turn.acquire(blocking=False) for turn in turns)  # a `/digest next` would not wait forever
+
+
+def test_a_digest_next_during_a_slow_scheduled_post_in_its_channel_reaches_slack_after_it(services, stub, clock):
+    """The scheduled post's turn is held until Slack answers it (on the posting threads): a `/digest next`
+    meanwhile claims the following section and posts it after, never above it in the channel."""
+    scheduled_plan(services, at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    overtaken = threading.Event()
+
+    def answer_later_posts(call):  # any post after the first: answered at once, then the first may answer
+        body = stub.default_response(call)
+        overtaken.set()
+        return 200, {}, body
+
+    stub.respond("chat.postMessage", answer_later_posts)
+    stub.respond("chat.postMessage", delayed(0.5, release=overtaken, then=stub.default_response), times=1)
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    run = threading.Thread(target=scheduler.run_schedule, args=("mon,tue,wed,thu,fri", "09:00", "UTC"))
+    run.start()
+    try:
+        stub.wait_for("chat.postMessage")  # the scheduled post is with Slack, not yet answered
+        moved = post_next(services, ChannelPacer(**NO_WAIT), TEAM, "C0CHAN", slot="now:meanwhile")
+    finally:
+        run.join(timeout=5)
+        scheduler.shutdown()
+    assert (moved.status, moved.item_index) == ("posted", 1)
+    posts = stub.calls("chat.postMessage")
+    assert [p.params["text"] for p in posts] == ["Introduction", "1. Code red"]
+    assert float(posts[0].response["ts"]) < float(posts[1].response["ts"])  # the channel shows them in order
+
+
+class _StopsAfter(concurrent.futures.ThreadPoolExecutor):
+    """A posting pool that is shut down (the process stopping) after taking `n` posts."""
+
+    def __init__(self, n):
+        super().__init__(2)
+        self.left = n
+
+    def submit(self, *args, **kwargs):
+        if self.left == 0:
+            self.shutdown(wait=False)
+        self.left -= 1
+        return super().submit(*args, **kwargs)
+
+
+def test_a_run_cut_short_by_a_stop_gives_back_what_it_did_not_send(settings, stub, clock, monkeypatch):
+    monkeypatch.setattr(scheduler_module, "CLAIMS_PER_TRANSACTION", 2)
+    services = build_services(settings, clock=clock)
+    channels = [f"C{i}" for i in range(5)]
+    for channel in channels:
+        scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    stopping = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    stopping.posting = _StopsAfter(3)
+    outcomes = stopping.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")
+    assert [o.status for o in outcomes] == ["posted"] * 3
+    assert all(services.in_turn("post next", TEAM, c).acquire(blocking=False) for c in channels)  # none left held
+    # the next process (the catch-up at start, the same day) posts the two that were given back, and no other
+    restarted = DigestScheduler(build_services(settings, clock=clock), pacer=ChannelPacer(**NO_WAIT))
+    try:
+        assert [o.status for o in restarted.catch_up()] == ["posted"] * 2
+    finally:
+        restarted.shutdown()
+    assert sorted(p.params["channel"] for p in stub.calls("chat.postMessage")) == channels
+
+
+def test_on_the_posting_threads_a_permanent_error_pauses_its_plan_and_a_failing_record_stays_its_own(
+        services, stub, clock, monkeypatch):
+    for channel in ("C1", "C2", "C3"):
+        scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    stub.respond("chat.postMessage", lambda call: (200, {}, {"ok": False, "error": "is_archived"})
+                 if call.params.get("channel") == "C1" else (200, {}, stub.default_response(call)))
+    record = plans.record_posted
+
+    def record_failing_for_c2(store, claim, ts):
+        if claim.plan.channel_id == "C2":
+            raise sqlite3.OperationalError("database is locked")
+        record(store, claim, ts)
+
+    monkeypatch.setattr(plans, "record_posted", record_failing_for_c2)
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    try:
+        outcomes = scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")
+    finally:
+        scheduler.shutdown()
+    assert sorted((o.status, o.error) for o in outcomes) == [
+        ("failed", "OperationalError"), ("posted", None), ("stopped", "is_archived")]
+    assert plans.get(services.store, TEAM, "C1").paused is True
+    assert [p.params["text"] for p in stub.calls("chat.postMessage") if p.params["channel"] == "UOWNER"] != []
+    assert all(services.in_turn("post next", TEAM, c).acquire(blocking=False) for c in ("C1", "C2", "C3"))
 
 
 def test_a_restart_catches_up_a_missed_post_once_that_day(settings, stub, clock):

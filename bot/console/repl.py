@@ -82,6 +82,7 @@ class Console:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.scheduler.shutdown()
         self.services.stop()  # work still held for a lull runs before the stand-in goes
         self.standin.stop()
         self.services.background.shutdown(wait=True)
