@@ -26,13 +26,17 @@ from bot.keyed_locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
+# Slack's Tier 3 (chat.update): "50+ per minute" per workspace; live redraws keep within 50.
+UPDATES_PER_WORKSPACE_PER_MINUTE = 50
+
 
 class LiveUpdates:
     """Runs a Coalescer: `changed(key, draw)` whenever state behind a message changes."""
 
     def __init__(self, interval: float = 1.1, monotonic: Callable[[], float] = time.monotonic,
-                 run: Callable[[Callable[[], None]], object] | None = None, background: bool = True):
-        self.coalescer = Coalescer(interval)
+                 run: Callable[[Callable[[], None]], object] | None = None, background: bool = True,
+                 per_workspace_per_minute: float | None = UPDATES_PER_WORKSPACE_PER_MINUTE):
+        self.coalescer = Coalescer(interval, per_minute=per_workspace_per_minute)
         self._monotonic = monotonic
         self._draw: dict[Hashable, Callable[[], None]] = {}
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-draw") if background else None
@@ -42,9 +46,10 @@ class LiveUpdates:
         if background:
             threading.Thread(target=self._loop, name="live-updates", daemon=True).start()
 
-    def changed(self, key: Hashable, draw: Callable[[], None]) -> None:
+    def changed(self, key: Hashable, draw: Callable[[], None], workspace: str | None = None) -> None:
+        """The state behind message `key` (in `workspace`, whose `chat.update` budget it shares) changed."""
         self._draw[key] = draw
-        if self.coalescer.offer(key, self._monotonic()):
+        if self.coalescer.offer(key, self._monotonic(), workspace):
             self._start(key)
 
     def flush(self, now: float | None = None) -> int:

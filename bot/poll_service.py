@@ -94,7 +94,7 @@ def refresh(services: Services, post_id: int, team_id: str) -> None:
             lambda charts: render(services, post, charts),
         )
 
-    services.live.changed(("poll", post_id), draw)
+    services.live.changed(("poll", post_id), draw, team_id)
 
 
 def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str, option_id: str,

@@ -155,7 +155,7 @@ class QuizRunner:
             self.services.client_for(quiz.team_id).chat_update(channel=quiz.channel_id, ts=asked.ts,
                                                                **self.draw_question(quiz, position))
 
-        self.services.live.changed(live_key(quiz.id, position), draw)
+        self.services.live.changed(live_key(quiz.id, position), draw, quiz.team_id)
 
     # -- the timer -------------------------------------------------------------------------------------
     def tick(self, now: dt.datetime) -> None:

@@ -79,3 +79,37 @@ def test_a_final_version_waits_for_a_draw_in_flight():
     release.set()
     assert lock.acquire(timeout=5) is True
     lock.release()
+
+
+def test_busy_messages_in_one_workspace_share_its_chat_update_budget_and_another_workspace_keeps_its_pace():
+    """`chat.update` is Tier 3, about 50 a minute per workspace. Three polls voted on non-stop in one
+    workspace are redrawn about 50 times a minute between them, not 3 × 54, each in its turn and each
+    with its last change drawn; a poll in another workspace is still redrawn once per interval."""
+    c = Coalescer(interval=1.1, per_minute=50, burst=5)
+    keys = [("T1", "p1"), ("T1", "p2"), ("T1", "p3"), ("T2", "p4")]
+    draws = {k: [] for k in keys}
+    tick = 0
+
+    def draw(key):
+        draws[key].append(tick / 10)
+        c.done(key)
+
+    while tick < 1200:  # two minutes of changes to every message, every 0.1 s
+        for key in keys:
+            if c.offer(key, tick / 10, key[0]):
+                draw(key)
+        for key in c.due(tick / 10):
+            draw(key)
+        tick += 1
+    last_change = (tick - 1) / 10
+    while tick < 2000:
+        for key in c.due(tick / 10):
+            draw(key)
+        tick += 1
+
+    busy = sorted(t for key in keys[:3] for t in draws[key])
+    assert max(sum(start <= t < start + 60 for t in busy) for start in range(0, 200)) <= 50 + 5
+    assert len(busy) >= 100  # the budget is used, not left idle
+    assert min(len(draws[key]) for key in keys[:3]) >= 30  # shared fairly
+    assert len(draws[("T2", "p4")]) >= 100  # 120 s at one per 1.1–1.2 s
+    assert all(draws[key][-1] >= last_change for key in keys)  # the final state is always shown
