@@ -61,9 +61,10 @@ class Clicks:
         self._applied: dict[str, int] = {}  # journal name -> last sequence number applied
         self._older: list[Journal] = []  # full (or closed) journals still to drain, oldest first
         self.journal: Journal | None = None
+        self.database = journal.database_id(store) if directory is not None else ""
         if directory is not None:
             try:
-                self.journal = Journal(directory)
+                self.journal = Journal(directory, database=self.database)
             except OSError as exc:
                 log.warning("no click journal in %s (%s): votes and answers are written before each ack",
                             directory, exc)
@@ -95,7 +96,7 @@ class Clicks:
             if self.journal is full:  # the first thread to find it full starts the next one
                 self._older.append(full)
                 try:
-                    self.journal = Journal(full.directory, full.slots)
+                    self.journal = Journal(full.directory, full.slots, full.database)
                 except OSError as exc:
                     log.warning("no new click journal (%s): votes and answers are written before each ack", exc)
                     self.journal = None
@@ -136,6 +137,10 @@ class Clicks:
             return 0
         total = 0
         for path in journal.orphans(self.directory):
+            if not journal.belongs_to(path, self.database):
+                log.warning("click journal %s was written for another database; it is left as it is (delete it "
+                            "if that database is gone for good)", path.name)
+                continue
             done = journal.applied(self.store, path.name)
             records = [(seq, pickle.loads(p)) for seq, p in journal.read_orphan(path) if seq > done]
             if records and self._apply(records, journal_name=path.name, follow_ups=False) != records[-1][0]:

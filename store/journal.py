@@ -13,9 +13,11 @@ After the burst the records are applied to SQLite in batches, one transaction ea
 applied position is stored in the same transaction (`journal_marks`): a record is applied exactly
 once, also when the process dies between two batches.
 
-Each process writes its own file, named `<pid>-<random>.journal` in a directory beside the database,
-and holds an exclusive `flock` on it while it lives. A file whose lock can be taken has lost its
-process: `orphans` finds those so the next start can apply what they hold.
+Each process writes its own file, named `<time>-<pid>-<random>-<database id>.journal` in a directory
+beside the database, and holds an exclusive `flock` on it while it lives. A file whose lock can be taken
+has lost its process: `orphans` finds those so the next start can apply what they hold. The database id
+is drawn when the database is created: a journal left beside a database that was since deleted and
+made afresh is never applied to the new one (its votes would land on whatever polls now have those ids).
 
 A record has a fixed slot. Its header carries the record's sequence number and a CRC of its bytes,
 so a slot half-written when the process died reads as empty.
@@ -51,15 +53,35 @@ def m001_create_journal_marks(db):
     db.execute("CREATE TABLE journal_marks (journal TEXT PRIMARY KEY, applied INTEGER NOT NULL)")
 
 
+@migrations()
+def m002_database_identity(db):
+    """An id for this database file, in the name of every journal written for it."""
+    db.execute("CREATE TABLE journal_database (id TEXT NOT NULL)")
+    db.execute("INSERT INTO journal_database (id) VALUES (?)", [secrets.token_hex(6)])
+
+
+def database_id(store: Store) -> str:
+    row = store.row("SELECT id FROM journal_database")
+    return row["id"] if row else ""
+
+
+def belongs_to(path: Path, database: str) -> bool:
+    """Whether a journal file was written for `database`. A name from before journals carried the id
+    (`<time>-<pid>-<random>`) is taken to belong: it was written for the database beside it."""
+    parts = path.stem.split("-")
+    return len(parts) == 3 or (len(parts) == 4 and parts[3] == database)
+
+
 class Journal:
     """One process's journal file. `append` is safe from any thread without a lock (see `append`)."""
 
-    def __init__(self, directory: str | Path, slots: int = SLOTS):
+    def __init__(self, directory: str | Path, slots: int = SLOTS, database: str = ""):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.slots = slots
+        self.database = database
         # named so that sorting by name is sorting by creation: a process's journals apply oldest first
-        name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
+        name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}" + (f"-{database}" if database else "")
         self.path = self.directory / f"{name}.journal"
         # locked before it gets the name `orphans` looks for, so no other process can take it for dead
         making = self.directory / f"{name}.new"

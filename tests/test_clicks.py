@@ -377,3 +377,30 @@ def test_a_dead_process_rotated_journal_is_recovered_without_repeats(store, db_p
         second.clicks.recover()
         assert taken(store) == picks
         assert journal.applied(store, first.clicks.journal.name) == 0  # forgotten with its file
+
+
+def test_a_journal_left_beside_a_database_made_afresh_is_not_applied_to_it(tmp_path, caplog):
+    """The database was deleted and started again, its `-clicks/` directory kept: a dead process's votes
+    were for the old database's polls, whose ids the new one hands out again. They stay in their file."""
+    db_path = tmp_path / "bot.db"
+    directory = journal_directory(db_path)
+    old = open_store(db_path)
+    old.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    first = Harness(old, directory)
+    first.clicks.record("vote", "U1", "yes")
+    die(first)
+    old.close()
+    for leftover in tmp_path.glob("bot.db*"):
+        if leftover.is_file():
+            leftover.unlink()
+
+    fresh = open_store(db_path)
+    fresh.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    second = Harness(fresh, directory)
+    with caplog.at_level(logging.WARNING):
+        assert second.clicks.recover() == 0
+    assert taken(fresh) == []
+    assert first.clicks.journal.path.exists()
+    assert "written for another database" in caplog.text
+    second.clicks.close()
+    fresh.close()
