@@ -4,7 +4,7 @@ APScheduler decides *when* to wake up; the database decides *whether* to post. A
 "mon–fri 09:00 Europe/Berlin" runs every plan on that schedule together: it works out each plan's due
 local date (`bot.digest.due_slot`) and claims them in batches, each claim before its post is sent,
 then posts them side by side. A restart, a second process or a job firing twice can never post twice,
-and a thousand channels due in the same minute take the write lock fifty times, not a thousand. At
+and the claims of a thousand channels due in the same minute take the write lock fifty times. At
 start, `catch_up()` runs every schedule once: a post missed while the process was down still goes out
 that day. A process killed in the middle of a run leaves at most a few dozen items claimed and not
 posted: those are skipped, not posted twice (the claim is the only record of whether Slack got them).
