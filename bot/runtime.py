@@ -6,6 +6,7 @@ one `ConfigError` line naming what to fix.
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from slack_sdk.errors import SlackApiError
@@ -74,3 +75,17 @@ def start(services: Services, *, scheduler: bool = True):
         services.on_plan_change = digest_scheduler.sync
         digest_scheduler.start()
     return app, digest_scheduler
+
+
+def freeze_startup_heap() -> None:
+    """Take what start-up built (modules, packs, the Bolt app: about 70,000 objects) out of the cyclic
+    garbage collector's walks, for a serving process once it is ready.
+
+    They live as long as the process. Left in, every full collection walks them all, 35–50 ms with every
+    thread stopped, and a full collection is set off by allocations, which a burst of requests makes:
+    measured in the benchmark, the pauses landed inside bursts and cost `/digest next` about a tenth of
+    its throughput. Frozen, a full collection walks the objects made since, in 6–9 ms. Only the serving
+    entry points call this; tests build and drop apps by the hundred and must not freeze them.
+    """
+    gc.collect()
+    gc.freeze()

@@ -16,7 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.ack_first import AckFirst
 from bot.config import ConfigError, configure_logging, load_settings
-from bot.runtime import prepare, start
+from bot.runtime import freeze_startup_heap, prepare, start
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,9 @@ def create_wsgi_app(check_token: bool = True):
         raise SystemExit(2) from None
     app, scheduler = start(services)
     _running.append((services, scheduler))
-    return wsgi_app_for(SlackRequestHandler(app), services.acks)
+    handler = wsgi_app_for(SlackRequestHandler(app), services.acks)
+    freeze_startup_heap()
+    return handler
 
 
 _running: list = []  # the services and scheduler this worker started, for `shutdown`
