@@ -88,15 +88,13 @@ def export_responses(settings: Settings, args: argparse.Namespace) -> int:
 def serve_socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.runtime import freeze_startup_heap, prepare, start
+    from bot.runtime import prepare, start
 
     settings.require_socket()
     services = prepare(settings)
-    app, scheduler = start(services)
+    app, scheduler = start(services, freeze=True)
     try:
-        handler = SocketModeHandler(app, settings.app_token)
-        freeze_startup_heap()
-        handler.start()
+        SocketModeHandler(app, settings.app_token).start()
     finally:  # Ctrl-C or SIGTERM: no new timers, queued Slack work and journaled clicks finish
         if scheduler is not None:
             scheduler.shutdown()

@@ -61,10 +61,10 @@ class Clicks:
         self._applied: dict[str, int] = {}  # journal name -> last sequence number applied
         self._older: list[Journal] = []  # full (or closed) journals still to drain, oldest first
         self.journal: Journal | None = None
-        self.database = journal.database_id(store) if directory is not None else ""
+        self.database = journal.database_id(store) if directory is not None else None
         if directory is not None:
             try:
-                self.journal = Journal(directory, database=self.database)
+                self.journal = Journal(directory, database=self.database.id)
             except OSError as exc:
                 log.warning("no click journal in %s (%s): votes and answers are written before each ack",
                             directory, exc)

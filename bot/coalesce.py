@@ -7,8 +7,9 @@ has passed. `done(key)` ends a draw; a message is never drawn twice at the same 
 
 `chat.update` is Tier 3: about 50 a minute per workspace, whatever the message. So a message may also
 belong to a group (its workspace), and a group's draws come out of a bucket that refills at
-`per_minute` and holds `burst`: one busy poll is redrawn every 1.1 s as before, and three busy polls in
-one workspace share the budget (the longest-waiting message first) instead of drawing 429s.
+`per_minute` and holds `burst`. One busy poll is redrawn every 1.1 s until the burst is spent, then
+about every 1.2 s; three busy polls in one workspace take turns (the least recently drawn first)
+instead of drawing 429s. In any minute a group gets at most `per_minute + burst` draws.
 
 Nothing here reads a clock or talks to Slack, so the rule is tested with plain numbers
 (tests/test_quiz_coalesce.py). `bot.live_updates.LiveUpdates` runs it against the real clock.
@@ -47,8 +48,8 @@ class Coalescer:
             return False
 
     def due(self, now: float) -> list[Hashable]:
-        """Queued keys whose interval has passed, longest-waiting first, as far as their group's budget
-        goes; each is handed out once (call `done` after drawing)."""
+        """Queued keys whose interval has passed, least recently drawn first, as far as their group's
+        budget goes; each is handed out once (call `done` after drawing)."""
         with self._lock:
             waiting = [k for k in self._dirty if k not in self._in_flight and self._interval_passed(k, now)]
             waiting.sort(key=lambda k: self._last_sent.get(k, float("-inf")))
@@ -66,7 +67,7 @@ class Coalescer:
             return len(self._dirty) + len(self._in_flight)
 
     def _others_waiting(self, key: Hashable, group: Hashable | None) -> bool:
-        """Another message of the group is queued: it goes first (`due`, longest-waiting first)."""
+        """Another message of the group is queued: it goes first (`due`, least recently drawn first)."""
         return group is not None and self._refill is not None and any(
             k != key and self._group.get(k) == group for k in self._dirty)
 

@@ -26,7 +26,9 @@ from bot.keyed_locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
-# Slack's Tier 3 (chat.update): "50+ per minute" per workspace; live redraws keep within 50.
+# Slack's Tier 3 (chat.update): "50+ per minute" per workspace. Live redraws average at most 50 a minute
+# per workspace in this process (55 in any one minute, with the burst); a poll's closing edit and a
+# quiz's reveal are not counted.
 UPDATES_PER_WORKSPACE_PER_MINUTE = 50
 
 

@@ -66,13 +66,19 @@ def prepare(settings: Settings, *, check_token: bool = True, **overrides) -> Ser
         raise ConfigError(_pack_problem(exc)) from None
 
 
-def start(services: Services, *, scheduler: bool = True):
-    """The Bolt app, with the digest scheduler running beside it (returned so callers can stop it)."""
+def start(services: Services, *, scheduler: bool = True, freeze: bool = False):
+    """The Bolt app, with the digest scheduler running beside it (returned so callers can stop it).
+
+    `freeze` (serving processes only, see `freeze_startup_heap`) freezes the heap once everything is
+    built and before the scheduler's threads start, so no job's temporaries are frozen with it."""
     app = create_app(services)
     digest_scheduler = None
     if scheduler:
         digest_scheduler = DigestScheduler(services)
         services.on_plan_change = digest_scheduler.sync
+    if freeze:
+        freeze_startup_heap()
+    if digest_scheduler is not None:
         digest_scheduler.start()
     return app, digest_scheduler
 
@@ -85,7 +91,8 @@ def freeze_startup_heap() -> None:
     thread stopped, and a full collection is set off by allocations, which a burst of requests makes:
     measured in the benchmark, the pauses landed inside bursts and cost `/digest next` about a tenth of
     its throughput. Frozen, a full collection walks the objects made since, in 6–9 ms. Only the serving
-    entry points call this; tests build and drop apps by the hundred and must not freeze them.
+    entry points ask for it (`start(..., freeze=True)`); tests build and drop apps by the hundred and must
+    not freeze them.
     """
     gc.collect()
     gc.freeze()

@@ -16,7 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.ack_first import AckFirst
 from bot.config import ConfigError, configure_logging, load_settings
-from bot.runtime import freeze_startup_heap, prepare, start
+from bot.runtime import prepare, start
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +101,9 @@ def create_wsgi_app(check_token: bool = True):
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    app, scheduler = start(services)
+    app, scheduler = start(services, freeze=True)
     _running.append((services, scheduler))
-    handler = wsgi_app_for(SlackRequestHandler(app), services.acks)
-    freeze_startup_heap()
-    return handler
+    return wsgi_app_for(SlackRequestHandler(app), services.acks)
 
 
 _running: list = []  # the services and scheduler this worker started, for `shutdown`

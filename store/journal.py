@@ -34,11 +34,12 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlite_utils.migrations import Migrations
 
-from store.db import Store
+from store.db import Store, StoreError
 
 SLOT = 256
 _HEADER = struct.Struct("<QIH")  # sequence number (from 1), crc32 of the payload, payload length
@@ -60,16 +61,34 @@ def m002_database_identity(db):
     db.execute("INSERT INTO journal_database (id) VALUES (?)", [secrets.token_hex(6)])
 
 
-def database_id(store: Store) -> str:
-    row = store.row("SELECT id FROM journal_database")
-    return row["id"] if row else ""
+@migrations()
+def m003_unnamed_journals_only_for_a_database_from_before(db):
+    """Journals written before they carried an id (`<time>-<pid>-<random>`) may belong to this database
+    only if it held polls or quizzes when the id was drawn, that is, it was there before the upgrade.
+    A database made afresh never takes them."""
+    db.execute("ALTER TABLE journal_database ADD COLUMN takes_unnamed INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE journal_database SET takes_unnamed = "
+               "EXISTS (SELECT 1 FROM poll_posts) OR EXISTS (SELECT 1 FROM quizzes)")
 
 
-def belongs_to(path: Path, database: str) -> bool:
-    """Whether a journal file was written for `database`. A name from before journals carried the id
-    (`<time>-<pid>-<random>`) is taken to belong: it was written for the database beside it."""
+@dataclass(frozen=True)
+class DatabaseId:
+    id: str
+    takes_unnamed: bool
+
+
+def database_id(store: Store) -> DatabaseId:
+    row = store.row("SELECT id, takes_unnamed FROM journal_database")
+    if row is None:
+        raise StoreError(f"database {store.path} has no journal id (journal_database is empty)")
+    return DatabaseId(row["id"], bool(row["takes_unnamed"]))
+
+
+def belongs_to(path: Path, database: DatabaseId) -> bool:
+    """Whether a journal file was written for `database`: its name ends with the database's id, or it is
+    from before names carried one and the database is too (see m003)."""
     parts = path.stem.split("-")
-    return len(parts) == 3 or (len(parts) == 4 and parts[3] == database)
+    return (len(parts) == 4 and parts[3] == database.id) or (len(parts) == 3 and database.takes_unnamed)
 
 
 class Journal:

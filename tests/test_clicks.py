@@ -13,7 +13,7 @@ import sqlite3
 import pytest
 
 from bot.clicks import PROTOCOL, Clicks, journal_directory
-from store import journal, open_store
+from store import MIGRATION_SETS, Store, journal, open_store, polls
 from store.journal import MAX_PAYLOAD, SLOT, Journal, orphans
 
 
@@ -331,7 +331,7 @@ def test_a_failing_click_in_a_dead_process_journal_is_skipped_and_the_file_still
 def small_journal(h, directory, slots=4):
     """Swap the 16k-slot journal for a small one, so that rotation comes within a few clicks."""
     h.clicks.journal.close(delete=True)
-    h.clicks.journal = Journal(directory, slots=slots)
+    h.clicks.journal = Journal(directory, slots=slots, database=h.clicks.database.id)
 
 
 def test_a_full_journal_is_replaced_and_every_click_applied_in_order(store, directory):
@@ -404,3 +404,44 @@ def test_a_journal_left_beside_a_database_made_afresh_is_not_applied_to_it(tmp_p
     assert "written for another database" in caplog.text
     second.clicks.close()
     fresh.close()
+
+
+def test_a_rotated_journal_still_carries_the_database_id(store, directory):
+    h = Harness(store, directory)
+    small_journal(h, directory)
+    for n in range(6):  # 4 fill the first file, the 5th starts a second
+        h.clicks.record("vote", f"U{n}", str(n))
+    names = [j.name for j in [*h.clicks._older, h.clicks.journal]]
+    assert len(names) == 2 and all(name.endswith(f"-{h.clicks.database.id}.journal") for name in names)
+    h.clicks.close()
+
+
+def test_a_journal_named_before_ids_goes_only_to_a_database_from_before(tmp_path):
+    """Upgraded, a database that already held polls applies the old-style journal its dead process left;
+    a database made afresh (no polls when its id was drawn) leaves such a file alone."""
+    def dead_old_style_journal(directory):
+        legacy = Journal(directory)  # no id in its name: as journals were written before
+        legacy.append(pickle.dumps(("vote", "U1", "yes"), PROTOCOL))
+        legacy.close()
+        return legacy.path
+
+    before = tmp_path / "before.db"
+    old = Store(before).migrate(*MIGRATION_SETS[:-1])
+    journal.migrations.apply(old.db, stop_before="m002_database_identity")
+    polls.create_post(old, team_id="T1", channel_id="C1", pack_id="sample", poll_id="p1", number=1, language="en",
+                      anonymous=False, results_hidden=False, closes_at=None, posted_by="U0")
+    old.close()
+    legacy = dead_old_style_journal(journal_directory(before))
+    upgraded = open_store(before)
+    upgraded.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    h = Harness(upgraded, journal_directory(before))
+    assert h.clicks.recover() == 1 and taken(upgraded) == [("U1", "yes")] and not legacy.exists()
+    h.clicks.close()
+
+    fresh_path = tmp_path / "fresh.db"
+    fresh = open_store(fresh_path)
+    fresh.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    legacy = dead_old_style_journal(journal_directory(fresh_path))
+    h = Harness(fresh, journal_directory(fresh_path))
+    assert h.clicks.recover() == 0 and taken(fresh) == [] and legacy.exists()
+    h.clicks.close()

@@ -101,6 +101,8 @@ def test_busy_messages_in_one_workspace_share_its_chat_update_budget_and_another
         for key in c.due(tick / 10):
             draw(key)
         tick += 1
+    assert c.offer(("T3", "p5"), tick / 10, "T3") is True  # a quiet workspace's message: drawn at once
+    c.done(("T3", "p5"))
     last_change = (tick - 1) / 10
     while tick < 2000:
         for key in c.due(tick / 10):
