@@ -87,7 +87,7 @@ def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan
             if is_finished(services, plan):
                 outcomes.append(PostOutcome("finished", plan.next_index))
                 continue
-            key = (plan.team_id, plan.channel_id)
+            key = plan.key
             turn = services.in_turn("post next", *key)
             if turn.acquire(blocking=False):
                 held[key] = turn
@@ -133,7 +133,7 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
                           claim.plan.channel_id)
             outcome = PostOutcome("failed", claim.item_index, error=type(exc).__name__)
         finally:
-            turns[(claim.plan.team_id, claim.plan.channel_id)].release()
+            turns[claim.plan.key].release()
         log.info("scheduled digest %s/%s slot %s: %s", claim.plan.team_id, claim.plan.channel_id, claim.slot,
                  outcome.status)
         return outcome
@@ -164,7 +164,7 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
             for key in keys[start:]:  # the turns of batches already claimed go with their posts
                 turns[key].release()
             raise
-        claimed = {(c.plan.team_id, c.plan.channel_id) for c in claims}
+        claimed = {c.plan.key for c in claims}
         for key in batch:
             if key not in claimed:
                 turns[key].release()
@@ -176,24 +176,27 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
                 in_flight += 1
             try:
                 posts.append(posting.submit(post_on_pool, claim))
-            except RuntimeError:  # shut down: give back what was claimed and not sent, let go of the rest
+            except RuntimeError:  # shut down: the process is stopping
                 with room:
                     in_flight -= 1
-                log.warning("stopping: %d scheduled digests left for the next run", len(keys) - start - n)
-                for unsent in claims[n:]:
-                    _give_back(store, unsent)
-                    turns[(unsent.plan.team_id, unsent.plan.channel_id)].release()
-                for key in keys[start + len(batch):]:
-                    turns[key].release()
+                _hand_back(store, turns, claims[n:], keys[start + len(batch):])
                 return outcomes + [post.result() for post in posts]
     return outcomes + [post.result() for post in posts]
 
 
-def _give_back(store, claim: plans.Claim) -> None:
-    try:
-        plans.release(store, claim)
-    except Exception:  # noqa: BLE001 - stopping anyway; the item then counts as taken, never posted twice
-        log.exception("could not give back %s/%s", claim.plan.team_id, claim.plan.channel_id)
+def _hand_back(store, turns: dict[plans.PlanKey, threading.Lock], unsent: list[plans.Claim],
+               unclaimed: list[plans.PlanKey]) -> None:
+    """A run cut short: give back the claims not sent (best effort; one not given back counts as taken,
+    never posted twice) and let go of every turn still held."""
+    log.warning("stopping: %d scheduled digests left for the next run", len(unsent) + len(unclaimed))
+    for claim in unsent:
+        try:
+            plans.release(store, claim)
+        except Exception:  # noqa: BLE001 - stopping anyway
+            log.exception("could not give back %s/%s", *claim.plan.key)
+        turns[claim.plan.key].release()
+    for key in unclaimed:
+        turns[key].release()
 
 
 def run_plan_now(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str) -> PostOutcome | None:

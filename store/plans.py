@@ -7,6 +7,7 @@ wins and the rest see it is taken. The plan's `next_index` advances in the same 
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -92,6 +93,9 @@ def m003_plans_remember_their_last_slot(db):
     )
 
 
+PlanKey = tuple[str, str]  # (team_id, channel_id)
+
+
 @dataclass(frozen=True)
 class Plan:
     team_id: str
@@ -110,6 +114,10 @@ class Plan:
     # the slot of the plan's latest claim (None before any, or after it was given back): a slot equal
     # to it is taken; any other is decided by the claim itself
     last_slot: str | None = None
+
+    @property
+    def key(self) -> PlanKey:
+        return (self.team_id, self.channel_id)
 
 
 @dataclass(frozen=True)
@@ -135,8 +143,6 @@ def get(store: Store, team_id: str, channel_id: str) -> Plan | None:
     return _plan(store.row("SELECT * FROM plans WHERE team_id = ? AND channel_id = ?", [team_id, channel_id]))
 
 
-PlanKey = tuple[str, str]  # (team_id, channel_id)
-
 # keys per read: two parameters each, well inside SQLite's oldest default limit of 999
 _KEYS_PER_READ = 400
 
@@ -153,8 +159,8 @@ def get_many(store: Store, keys: Sequence[PlanKey]) -> dict[PlanKey, Plan]:
             "JOIN plans ON plans.team_id = wanted.column1 AND plans.channel_id = wanted.column2",
             [part for key in chunk for part in key],
         )
-        for row in rows:
-            found[(row["team_id"], row["channel_id"])] = _plan(row)
+        for plan in map(_plan, rows):
+            found[plan.key] = plan
     return found
 
 
@@ -262,7 +268,12 @@ def claim_next(store: Store, team_id: str, channel_id: str, *, slot: str, item_c
     plan = plan or get(store, team_id, channel_id)
     if plan is None or plan.next_index >= item_count:
         return None
-    cursor = store.write_one(_CLAIM, [slot, time.time(), team_id, channel_id, plan.run, plan.next_index])
+    return _claim(store.write_one, plan, slot, time.time())
+
+
+def _claim(execute: Callable[[str, list], sqlite3.Cursor], plan: Plan, slot: str, now: float) -> Claim | None:
+    """The claim statement for the item `plan` is at, run by `execute`; the Claim if it took."""
+    cursor = execute(_CLAIM, [slot, now, plan.team_id, plan.channel_id, plan.run, plan.next_index])
     if not cursor.rowcount:
         return None
     return Claim(post_id=cursor.lastrowid, item_index=plan.next_index, plan=plan, slot=slot)
@@ -282,11 +293,9 @@ def claim_due(store: Store, keys: Sequence[PlanKey], slot_for: Callable[[Plan], 
         for key in keys:
             plan = current.get(key)
             slot = slot_for(plan) if plan is not None else None
-            if slot is None:
-                continue
-            cursor = db.conn.execute(_CLAIM, [slot, now, plan.team_id, plan.channel_id, plan.run, plan.next_index])
-            if cursor.rowcount:
-                claims.append(Claim(post_id=cursor.lastrowid, item_index=plan.next_index, plan=plan, slot=slot))
+            claim = _claim(db.conn.execute, plan, slot, now) if slot is not None else None
+            if claim is not None:
+                claims.append(claim)
     return claims
 
 

@@ -7,13 +7,11 @@ above section 1 in the channel.
 """
 
 import datetime as dt
-import threading
 
 from bot.delivery import post_next
 from bot.scheduler import run_plan_now
 from store import plans
 from tests.conftest import TEAM
-from tests.support.slack_stub import delayed
 
 SLOW_ANSWER = 0.5  # seconds Slack takes over the first post, unless a second post overtakes it sooner
 
@@ -24,15 +22,7 @@ def section_of(call) -> str:
 
 
 def test_two_digest_next_in_one_channel_post_their_sections_in_claim_order(http_app, stub, services):
-    overtaken = threading.Event()
-
-    def answer_later_posts(call):  # any post after the first: answered at once, then the first may answer
-        body = stub.default_response(call)
-        overtaken.set()
-        return 200, {}, body
-
-    stub.respond("chat.postMessage", answer_later_posts)
-    stub.respond("chat.postMessage", delayed(SLOW_ANSWER, release=overtaken, then=stub.default_response), times=1)
+    stub.answer_first_late("chat.postMessage", SLOW_ANSWER)
 
     first = http_app.command("/digest", "next", user_id="UOWNER")
     second = http_app.command("/digest", "next", user_id="UOWNER")

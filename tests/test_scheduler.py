@@ -13,7 +13,6 @@ from bot.scheduler import DigestScheduler, job_id, run_plan_now
 from store import plans
 from tests.conftest import TEAM
 from tests.support.clock import FakeClock
-from tests.support.slack_stub import delayed
 
 UTC = dt.timezone.utc
 NO_WAIT = dict(interval=0.0)
@@ -117,6 +116,13 @@ def test_a_channel_busy_with_a_digest_next_does_not_hold_up_the_others(services,
 def test_a_schedule_s_channels_are_claimed_in_batches_each_posted_once_and_every_turn_let_go(services, stub, clock,
                                                                                             monkeypatch):
     monkeypatch.setattr(scheduler_module, "CLAIMS_PER_TRANSACTION", 3)
+    claim_due, batches = plans.claim_due, []
+
+    def counted_claim_due(store, keys, slot_for):
+        batches.append(len(keys))
+        return claim_due(store, keys, slot_for)
+
+    monkeypatch.setattr(plans, "claim_due", counted_claim_due)
     channels = [f"C{i}" for i in range(10)]
     for channel in channels:
         scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
@@ -126,6 +132,7 @@ def test_a_schedule_s_channels_are_claimed_in_batches_each_posted_once_and_every
         outcomes = scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")
     finally:
         scheduler.shutdown()
+    assert batches == [3, 3, 3, 1]  # one transaction per batch
     assert [o.status for o in outcomes] == ["posted"] * 10
     assert sorted(p.params["channel"] for p in stub.calls("chat.postMessage")) == sorted(channels)
     turns = [services.in_turn("post next", TEAM, channel) for channel in channels]
@@ -137,15 +144,7 @@ def test_a_digest_next_during_a_slow_scheduled_post_in_its_channel_reaches_slack
     meanwhile claims the following section and posts it after, never above it in the channel."""
     scheduled_plan(services, at="09:00", tz="UTC")
     clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
-    overtaken = threading.Event()
-
-    def answer_later_posts(call):  # any post after the first: answered at once, then the first may answer
-        body = stub.default_response(call)
-        overtaken.set()
-        return 200, {}, body
-
-    stub.respond("chat.postMessage", answer_later_posts)
-    stub.respond("chat.postMessage", delayed(0.5, release=overtaken, then=stub.default_response), times=1)
+    stub.answer_first_late("chat.postMessage", 0.5)
     scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
     run = threading.Thread(target=scheduler.run_schedule, args=("mon,tue,wed,thu,fri", "09:00", "UTC"))
     run.start()

@@ -255,6 +255,20 @@ class SlackStub:
         self.respond(method, {"ok": False, "error": "ratelimited"}, status=429,
                      headers={"Retry-After": str(retry_after)}, times=times)
 
+    def answer_first_late(self, method: str, seconds: float) -> None:
+        """Slack slow over the first ``method`` call: it is answered after ``seconds``, or as soon as a later
+        call has been answered. A later post that did not wait for the first then overtakes it, which the
+        answers' order (and their ``ts``) shows."""
+        overtaken = threading.Event()
+
+        def answer_later_calls(call: Call):
+            body = self.default_response(call)
+            overtaken.set()
+            return 200, {}, body
+
+        self.respond(method, answer_later_calls)
+        self.respond(method, delayed(seconds, release=overtaken, then=self.default_response), times=1)
+
     def clear_overrides(self, method: Optional[str] = None) -> None:
         with self._cond:
             if method is None:
