@@ -91,18 +91,21 @@ class Target:
         return rss
 
 
-def button_values(stub: StandIn, action_id: str) -> list[str]:
-    values = []
+def button_values(stub: StandIn, action_id: str) -> list[tuple[str, str]]:
+    """(action_id, value) of each posted button of this role: `poll.vote.0`, `poll.vote.1`, ... (bot/ids.py)."""
+    buttons = []
     for call in stub.calls("chat.postMessage"):
         for block in call.params.get("blocks") or []:
             for element in block.get("elements", []) if isinstance(block, dict) else []:
-                if element.get("action_id") == action_id:
-                    values.append(element["value"])
-    return values
+                if str(element.get("action_id", "")).startswith(action_id + "."):
+                    buttons.append((element["action_id"], element["value"]))
+    return buttons
 
 
-CLICKS = {"poll votes": ("/discuss", "1", "poll.vote", "CPOLL", ["1|yes", "1|no", "1|layers", "1|unsure"]),
-          "quiz answers": ("/quiz", "section 1 timer 300", "quiz.choice", "CQUIZ", ["1|0|0", "1|0|1"])}
+CLICKS = {"poll votes": ("/discuss", "1", "poll.vote", "CPOLL",
+                         [("poll.vote.0", "1|yes"), ("poll.vote.1", "1|no"), ("poll.vote.2", "1|layers")]),
+          "quiz answers": ("/quiz", "section 1 timer 300", "quiz.choice", "CQUIZ",
+                           [("quiz.choice.0", "1|0|0"), ("quiz.choice.1", "1|0|1")])}
 
 
 def scenario_bodies(kind: str, stub, n: int, prefix: str, start: Callable[[str], object] | None = None) -> list[str]:
@@ -123,7 +126,7 @@ def scenario_bodies(kind: str, stub, n: int, prefix: str, start: Callable[[str],
                                      response_url=stub.response_url()))
             stub.wait_for("chat.postMessage", where=lambda c: action_id in str(c.params.get("blocks")), timeout=30)
         values = button_values(stub, action_id)
-    return [block_actions_body(action_id, values[i % len(values)], user_id=f"U{prefix}{i:05d}", channel_id=channel,
+    return [block_actions_body(*values[i % len(values)], user_id=f"U{prefix}{i:05d}", channel_id=channel,
                                team_id=TEAM, trigger_id=f"{prefix}-{i}", response_url=stub.response_url())
             for i in range(n)]
 

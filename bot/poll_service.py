@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.polls import comment_reply, format_close, poll_message, results_message
 from bot.i18n import pick, t
 from bot.polls import PollOptions, closing_time, tally
-from bot.posting import ChannelPacer, error_code, post_to_channel, with_block_fallback
+from bot.posting import CHART, ChannelPacer, error_code, post_to_channel, with_block_fallback
 from bot.services import Services
 from bot.text import escape
 from questions.schema import Pack
@@ -70,9 +70,9 @@ def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_
     )
     client = services.client_for(team_id)
     try:
-        ts = with_block_fallback(services.charts_refused, team_id,
+        ts = with_block_fallback(services.block_refusals, team_id,
                                   lambda message: post_to_channel(client, pacer, channel_id, message),
-                                  lambda charts: render(services, post, charts))
+                                  lambda omit: render(services, post, CHART not in omit))
     except Exception:
         polls.discard_post(services.store, post.id)
         raise
@@ -89,9 +89,9 @@ def refresh(services: Services, post_id: int, team_id: str) -> None:
             return
         client = services.client_for(team_id)
         with_block_fallback(
-            services.charts_refused, team_id,
+            services.block_refusals, team_id,
             lambda message: client.chat_update(channel=post.channel_id, ts=post.ts, **message),
-            lambda charts: render(services, post, charts),
+            lambda omit: render(services, post, CHART not in omit),
         )
 
     services.live.changed(("poll", post_id), draw, team_id)
@@ -181,9 +181,9 @@ def close(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> bool
     try:
         # under the message's live lock: a tally drawn from the open state can't land after this
         with services.live.exclusive(("poll", post.id)):
-            with_block_fallback(services.charts_refused, post.team_id,
+            with_block_fallback(services.block_refusals, post.team_id,
                                 lambda m: client.chat_update(channel=post.channel_id, ts=post.ts, **m),
-                                lambda charts: render(services, post, charts))
+                                lambda omit: render(services, post, CHART not in omit))
     except Exception as exc:  # noqa: BLE001 - the poll is closed either way; the results still go out
         log.warning("poll %s closed but its message not redrawn: %s", post.id, type(exc).__name__)
     post_results(services, pacer, post)
@@ -199,9 +199,9 @@ def post_results(services: Services, pacer: ChannelPacer, post: polls.PollPost) 
     client = services.client_for(post.team_id)
     try:
         ts = with_block_fallback(
-            services.charts_refused, post.team_id, lambda m: post_to_channel(client, pacer, post.channel_id, m),
-            lambda charts: results_message(pack, poll, post.number, post.language, counts, comments,
-                                           anonymous=post.anonymous, charts=charts),
+            services.block_refusals, post.team_id, lambda m: post_to_channel(client, pacer, post.channel_id, m),
+            lambda omit: results_message(pack, poll, post.number, post.language, counts, comments,
+                                           anonymous=post.anonymous, charts=CHART not in omit),
         )
     except Exception as exc:  # noqa: BLE001 - retried by the timer
         log.warning("poll %s results not posted yet: %s", post.id, type(exc).__name__)

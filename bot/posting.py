@@ -7,12 +7,16 @@ are retried by slack_sdk's RateLimitErrorRetryHandler (see `bot.services.retry_h
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
 
 # Errors that will not go away by retrying: the plan stops and its owner is told.
 PERMANENT_ERRORS = frozenset({
@@ -66,17 +70,114 @@ def post_to_channel(client: WebClient, pacer: ChannelPacer, channel: str, messag
     return str(response["ts"])
 
 
-def with_block_fallback(refused: set[str], team_id: str, send: Callable[[dict], object],
-                        draw: Callable[[bool], dict]) -> object:
-    """Send `draw(True)` (native charts and tables); if Slack answers `invalid_blocks`, send `draw(False)`.
+# Block types Slack may refuse where it has not rolled them out yet (`data_visualization`, 2026-06; `table`,
+# 2025-08): every message that carries one also says the same in text, so it can be sent without it.
+CHART, TABLE = "data_visualization", "table"
+OPTIONAL_BLOCKS = frozenset({CHART, TABLE})
 
-    A workspace that refused once is remembered in `refused` and gets the plain version from then on.
-    """
-    rich = team_id not in refused
+# Refusals of the payload itself (https://docs.slack.dev/reference/methods/chat.postMessage, "Errors"):
+# retrying the same message cannot help, and inviting the app would not either.
+PAYLOAD_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "invalid_attachments", "msg_blocks_too_long",
+                            "msg_too_long", "invalid_arguments", "no_text"})
+
+_POINTER = re.compile(r"json-pointer:/(?:view/)?blocks/(\d+)")
+
+
+def refusal_details(exc: SlackApiError) -> list[str]:
+    """What Slack said about a refused payload: its `errors` list, else `response_metadata.messages`."""
     try:
-        return send(draw(rich))
-    except SlackApiError as exc:
-        if not rich or error_code(exc) != "invalid_blocks":
+        body = exc.response.data if isinstance(exc.response.data, dict) else {}
+    except Exception:  # noqa: BLE001 - a non-JSON body
+        return []
+    details = body.get("errors") or (body.get("response_metadata") or {}).get("messages") or []
+    return [str(d)[:300] for d in details][:10]
+
+
+def refused_block_types(exc: SlackApiError, message: dict) -> set[str]:
+    """The types of the blocks Slack's refusal points at (`[json-pointer:/blocks/3/...]`) in `message`;
+    a second table is named by the error itself (`only_one_table_allowed`)."""
+    blocks = message.get("blocks") or []
+    named: set[str] = set()
+    for detail in refusal_details(exc):
+        if "only_one_table_allowed" in detail:
+            named.add(TABLE)
+        for index in _POINTER.findall(detail):
+            if int(index) < len(blocks):
+                named.add(str(blocks[int(index)].get("type")))
+    return named
+
+
+class BlockRefusals:
+    """Optional block types Slack refused in a workspace, believed for `ttl` seconds.
+
+    Only a block that Slack's error names is noted, and only for its own type: a refused chart leaves
+    tables alone, a refused button marks nothing. After `ttl` the rich version is tried again, since a
+    refusal during a rollout does not last.
+    """
+
+    def __init__(self, ttl: float = 3600.0, monotonic: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self._monotonic = monotonic
+        self._until: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def omitted(self, team_id: str) -> frozenset[str]:
+        now = self._monotonic()
+        with self._lock:
+            return frozenset(t for (team, t), until in self._until.items() if team == team_id and until > now)
+
+    def note(self, team_id: str, block_types: set[str]) -> None:
+        now = self._monotonic()
+        with self._lock:
+            for key in [k for k, until in self._until.items() if until <= now]:
+                del self._until[key]  # expired entries go, so the map holds only live refusals
+            for block_type in block_types:
+                self._until[(team_id, block_type)] = now + self.ttl
+
+
+def with_block_fallback(refusals: BlockRefusals, team_id: str, send: Callable[[dict], object],
+                        draw: Callable[[frozenset[str]], dict]) -> object:
+    """Send `draw(omit)`, the message without the optional block types in `omit`. If Slack refuses it and
+    its error points at optional blocks only (a chart, a table), draw it again without those and send that;
+    the types are noted for the workspace for a while. A refusal that names anything else is the app's own
+    fault: it is logged with Slack's pointers and raised, never retried in a loop.
+    """
+    omit = refusals.omitted(team_id)
+    while True:
+        message = draw(omit)
+        try:
+            return send(message)
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if code not in PAYLOAD_ERRORS:
+                raise
+            named = refused_block_types(exc, message)
+            present = {str(b.get("type")) for b in message.get("blocks") or []} & OPTIONAL_BLOCKS - omit
+            if named and named <= OPTIONAL_BLOCKS and named - omit:
+                refusals.note(team_id, named)
+                omit = omit | named
+                log.warning("Slack refused the %s block in %s (%s); sent without it", ", ".join(sorted(named)),
+                            team_id, code)
+                continue
+            if not named and present:  # Slack named nothing: this one message goes without them, nothing noted
+                omit = omit | present
+                log.warning("Slack refused a message in %s (%s) without naming a block; sent without %s", team_id,
+                            code, ", ".join(sorted(present)))
+                continue
+            log.error("Slack refused a message the app drew (%s): %s", code, "; ".join(refusal_details(exc)))
             raise
-        refused.add(team_id)
-        return send(draw(False))
+
+
+def failure_notice(code: str, what: str) -> str:
+    """What the person who asked for a post is told when Slack did not take it: the real cause, in words."""
+    shown = f"`{code}`" if re.fullmatch(r"[a-z0-9_]{1,60}", code) else "an error"
+    if code in ("not_in_channel", "channel_not_found", "is_archived", "method_not_supported_for_channel_type",
+                "restricted_action"):
+        return f"I can't post in this channel ({shown}), so {what} wasn't posted. Invite me with `/invite`, then try again."
+    if code in PAYLOAD_ERRORS:
+        return (f"Slack refused {what} itself ({shown}). That is a fault in the app, not in your channel; "
+                "it has been logged for whoever runs the app.")
+    if code in ("invalid_auth", "token_revoked", "token_expired", "not_authed", "account_inactive",
+                "team_access_not_granted", "missing_scope"):
+        return f"The app's access to this workspace no longer works ({shown}): an admin needs to reinstall it."
+    return f"Slack didn't take {what} ({shown}); try again in a minute."

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.quiz import answer_label, question_message, results_message, reveal_message
 from bot.i18n import t
-from bot.posting import ChannelPacer, error_code, is_permanent, post_to_channel, with_block_fallback
+from bot.posting import TABLE, ChannelPacer, error_code, is_permanent, post_to_channel, with_block_fallback
 from bot.quiz import parse_number, score_choice, score_numeric, sections_to_reread
 from bot.services import Services
 from bot.text import is_number
@@ -263,8 +263,8 @@ class QuizRunner:
         reread = sections_to_reread([q.section for q in asked_questions], stats)
         client = self.services.client_for(quiz.team_id)
         ts = with_block_fallback(
-            self.services.charts_refused, quiz.team_id,
+            self.services.block_refusals, quiz.team_id,
             lambda message: post_to_channel(client, self.pacer, quiz.channel_id, message),
-            lambda table: results_message(pack, reread, rows, quiz.language, table=table, state=quiz.state),
+            lambda omit: results_message(pack, reread, rows, quiz.language, table=TABLE not in omit, state=quiz.state),
         )
         quizzes.record_results_ts(self.services.store, quiz.id, str(ts))

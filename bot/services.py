@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.keep_alive import KeepAliveWebClient
 from bot.keyed_locks import KeyedLocks
 from bot.live_updates import LiveUpdates
-from bot.posting import ChannelPacer
+from bot.posting import BlockRefusals, ChannelPacer
 from questions.schema import Pack
 from store import Store, deliveries
 
@@ -82,8 +82,8 @@ class Services:
     acks: AckFirst = field(default_factory=AckFirst)
     # coalesced chat.update of live messages (poll tallies, quiz answer counts)
     live: LiveUpdates = field(default_factory=LiveUpdates)
-    # workspaces whose Slack refused the native chart block: they get text bars from then on
-    charts_refused: set[str] = field(default_factory=set)
+    # chart and table blocks Slack refused, by workspace and type, for a while (bot/posting.py)
+    block_refusals: BlockRefusals = field(default_factory=BlockRefusals)
     # where votes and quiz answers are journaled before the acknowledgement (bot/clicks.py):
     # `build_services` puts it beside the database; without one, clicks are written at once
     journal_dir: Path | None = None

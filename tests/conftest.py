@@ -27,6 +27,7 @@ from bot.posting import ChannelPacer
 from bot.web import wsgi_app_for
 from tests.support.clock import FakeClock
 from tests.support.signing import block_actions_body, sign, slash_command_body, view_submission_body
+from tests.support import slack_rules
 from tests.support.slack_stub import SlackStub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,8 +38,11 @@ TEAM = "T0001"
 
 @pytest.fixture
 def stub():
+    """The Web API stand-in, as strict as Slack: a test fails if the app sent anything Slack would refuse
+    (unless the test calls `stub.expect_refusals()`)."""
     with SlackStub() as server:
         yield server
+        server.assert_nothing_refused()
 
 
 @pytest.fixture
@@ -92,6 +96,31 @@ class Response:
         return json.loads(self.body) if self.body else None
 
 
+def _slack_would_take(answer: Response) -> None:
+    """An acknowledgement that carries a message (a slash command's private reply) or a view (`response_action`
+    update/push) meets Slack's rules too, as it never reaches the Web API stand-in."""
+    if answer.status != 200 or not answer.body.startswith("{"):
+        return
+    payload = answer.json()
+    if not isinstance(payload, dict):
+        return
+    if payload.get("response_action") in ("update", "push"):
+        problem = slack_rules.check_view(payload.get("view"), slack_rules.MODAL)
+        assert problem is None, f"Slack would refuse this view: {problem}"
+    elif any(k in payload for k in ("text", "blocks", "attachments")):
+        slack_rules.assert_slack_accepts_message(payload)
+
+
+def button_with_value(stub, value: str):
+    """(block_id, button) of the newest message in the stand-in whose button carries `value`, else None."""
+    for message in reversed(list(stub.messages.values())):
+        for block in message.get("blocks") or []:
+            for element in block.get("elements") or [] if block.get("type") == "actions" else []:
+                if element.get("value") == value:
+                    return block.get("block_id"), element
+    return None
+
+
 class HttpApp:
     """The app's real endpoint, and helpers that send it correctly signed Slack requests."""
 
@@ -116,9 +145,11 @@ class HttpApp:
         request = urllib.request.Request(url, data=body.encode(), headers=all_headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return Response(response.status, response.read().decode(), dict(response.headers))
+                answer = Response(response.status, response.read().decode(), dict(response.headers))
         except urllib.error.HTTPError as error:
             return Response(error.code, error.read().decode(), dict(error.headers))
+        _slack_would_take(answer)
+        return answer
 
     def command(self, command: str, text: str = "", *, user_id: str = "U0USER", channel_id: str = "C0CHAN",
                 trigger_id: str | None = None, headers: dict | None = None) -> Response:
@@ -132,6 +163,16 @@ class HttpApp:
         body = block_actions_body(action_id, value, user_id=user_id, channel_id=channel_id, team_id=TEAM,
                                   trigger_id=kw.pop("trigger_id", f"trig-{uuid.uuid4().hex[:12]}"), **kw)
         return self.post(body)
+
+    def click(self, value: str, *, fallback_action_id: str | None = None, **kw) -> Response:
+        """Click the button carrying `value` in a message the app posted, sending the action_id and block_id
+        that button has, as Slack does. A value no message carries (a forged click) needs `fallback_action_id`."""
+        found = button_with_value(self.stub, value)
+        if found is None:
+            assert fallback_action_id is not None, f"no posted button carries the value {value!r}"
+            return self.action(fallback_action_id, value, **kw)
+        block_id, button = found
+        return self.action(button["action_id"], value, block_id=block_id, **kw)
 
     def submit_view(self, callback_id: str, values: dict, *, user_id: str = "U0USER", **kw) -> Response:
         return self.post(view_submission_body(callback_id, values, user_id=user_id, team_id=TEAM, **kw))

@@ -35,8 +35,9 @@ def test_sigkill_during_a_vote_burst_loses_no_acknowledged_vote(stub, tmp_path):
         send(url, slash_command_body("/discuss", "1", user_id="UHOST", channel_id="C1", team_id=TEAM,
                                      response_url=stub.response_url()))
         post = stub.wait_for("chat.postMessage", timeout=10)[0]
-        values = [e["value"] for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"] == "poll.vote"]
+        buttons = [e for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+                   if e["action_id"].startswith("poll.vote.")]
+        values = [e["value"] for e in buttons]
         acknowledged, lock, killed = [], threading.Lock(), threading.Event()
 
         def voter(n):
@@ -44,7 +45,8 @@ def test_sigkill_during_a_vote_burst_loses_no_acknowledged_vote(stub, tmp_path):
                 if killed.is_set():
                     return
                 user = f"U{n:02d}{i:03d}"
-                body = block_actions_body("poll.vote", values[(n + i) % len(values)], user_id=user, channel_id="C1",
+                body = block_actions_body(buttons[(n + i) % len(values)]["action_id"], values[(n + i) % len(values)],
+                                          user_id=user, channel_id="C1",
                                           team_id=TEAM)
                 try:
                     if send(url, body) == 200:

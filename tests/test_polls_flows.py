@@ -32,8 +32,8 @@ def posted(http_app, stub, services, text, user_id="UHOST"):
 
 
 def vote(http_app, post, option, user):
-    return http_app.action("poll.vote", f"{post.id}|{option}", user_id=user, channel_id=post.channel_id,
-                           message_ts=post.ts)
+    return http_app.click(f"{post.id}|{option}", fallback_action_id="poll.vote.0", user_id=user,
+                          channel_id=post.channel_id, message_ts=post.ts)
 
 
 def comment(http_app, post, text, user):
@@ -127,7 +127,32 @@ def test_a_late_vote_is_refused_politely_and_only_to_the_voter(http_app, stub, s
     assert polls.vote_counts(services.store, post.id) == {"layers": 1, "no": 1}
 
 
-def test_invalid_blocks_at_close_posts_the_results_as_text_bars(http_app, stub, services, clock):
+def test_a_workspace_whose_slack_refuses_charts_gets_text_bars_and_keeps_its_tables(http_app, stub, services, clock):
+    """Slack's refusal points at the chart block: that message goes out without it, and so do the workspace's
+    next ones for a while; the quiz's table, which Slack never named, is still drawn."""
+    stub.unsupported_blocks = {"data_visualization"}
+    stub.expect_refusals()
+    post = posted(http_app, stub, services, "2")
+    vote(http_app, post, "yes", "U1")
+    settle(services, clock)
+    assert "is closed" in reply(http_app, stub, "close 2")
+    services.wait_idle()
+    [(first, answer)] = stub.refused[:1]
+    assert answer["error"] == "invalid_blocks" and "json-pointer:/blocks/" in answer["errors"][0]
+    results = stub.calls("chat.postMessage")[-1]
+    assert "data_visualization" not in json.dumps(results.params["blocks"])
+    assert "`████████████` 1 (100%)" in json.dumps(results.params["blocks"], ensure_ascii=False)
+    assert polls.get_post(services.store, TEAM, post.id).results_ts == results.response["ts"]
+    refused_before = len(stub.refused)
+    other = posted(http_app, stub, services, "3")  # drawn with text bars straight away: nothing refused
+    vote(http_app, other, "yes", "U1")
+    services.wait_idle()
+    assert len(stub.refused) == refused_before
+    assert "data_visualization" not in json.dumps(stub.calls("chat.update")[-1].params["blocks"])
+    assert services.block_refusals.omitted(TEAM) == {"data_visualization"}  # tables are not marked
+
+
+def test_a_refusal_that_names_no_block_falls_back_for_that_message_only(http_app, stub, services, clock):
     post = posted(http_app, stub, services, "2")
     vote(http_app, post, "yes", "U1")
     settle(services, clock)
@@ -137,13 +162,26 @@ def test_invalid_blocks_at_close_posts_the_results_as_text_bars(http_app, stub, 
     refused, retried = stub.calls("chat.postMessage")[-2:]
     assert "data_visualization" in json.dumps(refused.params["blocks"])
     assert "data_visualization" not in json.dumps(retried.params["blocks"])
-    assert "`████████████` 1 (100%)" in json.dumps(retried.params["blocks"], ensure_ascii=False)
-    assert polls.get_post(services.store, TEAM, post.id).results_ts == retried.response["ts"]
-    # the workspace is remembered: its later polls are drawn with text bars straight away
     other = posted(http_app, stub, services, "3")
     vote(http_app, other, "yes", "U1")
     services.wait_idle()
-    assert "data_visualization" not in json.dumps(stub.calls("chat.update")[-1].params["blocks"])
+    assert "data_visualization" in json.dumps(stub.calls("chat.update")[-1].params["blocks"])  # not a guess
+
+
+def test_a_refusal_of_the_apps_own_blocks_tells_the_poster_the_real_cause(http_app, stub, services):
+    stub.respond("chat.postMessage", {"ok": False, "error": "invalid_blocks", "errors": [
+        "duplicate action_id [json-pointer:/blocks/2/elements/1/action_id]"]}, times=1)
+    text = reply(http_app, stub, "1")
+    assert "refused poll 1 itself (`invalid_blocks`)" in text and "fault in the app" in text
+    assert "invite" not in text.lower()
+    assert len(stub.calls("chat.postMessage")) == 1  # the same payload is not sent again
+    assert services.block_refusals.omitted(TEAM) == frozenset()
+    assert polls.latest_post(services.store, TEAM, "C0CHAN", 1) is None  # Slack said no: no row left behind
+
+
+def test_a_poll_in_a_channel_the_app_is_not_in_says_to_invite_it(http_app, stub, services):
+    stub.respond_error("chat.postMessage", "channel_not_found", times=1)
+    assert "Invite me with `/invite`" in reply(http_app, stub, "1")
 
 
 def test_an_error_other_than_invalid_blocks_is_not_retried_as_text(http_app, stub, services, clock):
@@ -180,7 +218,7 @@ def test_an_overlong_comment_is_refused_in_the_form(http_app, stub, services):
 @pytest.mark.parametrize("value", ["", "abc|yes", "99999|yes", "{post}|bogus", "{post}", "|||"])
 def test_forged_or_stale_button_values_change_nothing(http_app, stub, services, value):
     post = posted(http_app, stub, services, "1")
-    response = http_app.action("poll.vote", value.format(post=post.id), user_id="U1", channel_id="C0CHAN",
+    response = http_app.action("poll.vote.0", value.format(post=post.id), user_id="U1", channel_id="C0CHAN",
                                message_ts=post.ts)
     services.wait_idle()
     assert response.status == 200
@@ -198,7 +236,7 @@ def test_a_reading_plan_posts_the_polls_and_they_take_votes(http_app, stub, serv
         clock.set(dt.datetime(2026, 6, 1, 9, 30, tzinfo=UTC) + dt.timedelta(days=day))
         assert run_plan_now(services, pacer, TEAM, "C0CHAN").status == "posted"
     poll_message = stub.calls("chat.postMessage")[-1]
-    assert poll_message.params["text"] == "投票:模型會商品化嗎?"
+    assert poll_message.params["text"].startswith("投票:模型會商品化嗎? · A. 會 0 · ")
     post = polls.latest_post(services.store, TEAM, "C0CHAN", 1)
     assert post.ts == poll_message.response["ts"] and post.posted_by == "UOWNER" and post.language == "zh-Hant"
     assert polls.latest_post(services.store, TEAM, "C0CHAN", 2) is None  # one poll per scheduled day

@@ -27,8 +27,8 @@ def start(http_app, stub, services, text="2 timer 30", user_id="UHOST"):
 
 def answer(http_app, quiz, position, option, user):
     """A click on an option, with a response_url of its own (the receipt goes there, as in Slack)."""
-    return http_app.action("quiz.choice", f"{quiz.id}|{position}|{option}", user_id=user, channel_id="C0CHAN",
-                           response_url=http_app.stub.response_url(f"answer-{user}"))
+    return http_app.click(f"{quiz.id}|{position}|{option}", fallback_action_id="quiz.choice.0", user_id=user,
+                          channel_id="C0CHAN", response_url=http_app.stub.response_url(f"answer-{user}"))
 
 
 def receipts(stub):

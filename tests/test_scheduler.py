@@ -297,7 +297,7 @@ def test_after_the_last_section_the_plan_posts_the_closing_polls_one_per_day(ser
         statuses.append(outcome.status if outcome else None)
     assert statuses == ["posted"] * 8 + ["finished", "finished"]
     posts = stub.calls("chat.postMessage")
-    assert [p.params["text"] for p in posts[5:]] == [
+    assert [p.params["text"].split(" · ")[0] for p in posts[5:]] == [
         "Poll: Will models be commoditised?", "Poll: Is memory a moat?", "Poll: Is the compute bet sound?"]
     rows = plans.posts(services.store, TEAM)
     assert [r["ts"] for r in rows[5:]] == [p.response["ts"] for p in posts[5:]]

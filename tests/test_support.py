@@ -241,8 +241,11 @@ def test_wait_for_sees_calls_from_other_threads_and_explains_timeouts(stub, clie
 def test_unknown_methods_and_spec_violations_are_recorded(stub, client):
     client.api_call("chat.postMesage", json={"channel": "C1", "text": "typo"})
     client.api_call("chat.update", json={"channel": "C1", "text": "no ts"})
-    client.api_call("views.publish", json={"user_id": "U1"})
-    client.api_call("chat.postMessage", json={"channel": "C1"})
+    stub.expect_refusals()  # Slack also refuses the last two: no view, and a message with nothing in it
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        client.api_call("views.publish", json={"user_id": "U1"})
+    with pytest.raises(SlackApiError, match="no_text"):
+        client.api_call("chat.postMessage", json={"channel": "C1"})
     assert stub.unknown_methods == [
         "chat.postMesage: not a Slack Web API method (not in the OpenAPI spec nor the newer-methods list)"]
     assert any("chat.update: missing required param 'ts'" in v for v in stub.spec_violations)

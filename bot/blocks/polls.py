@@ -45,6 +45,13 @@ def text_bars(poll: Poll, language: str, counts: Tally, width: int = 12) -> str:
     return "\n".join(lines)
 
 
+def tally_summary(poll: Poll, language: str, counts: Tally) -> str:
+    """The counts in one line, for the message's `text`: what notifications, screen readers and clients
+    that draw no chart show (`A. Yes 3 · B. No 1 · 4 voted.`)."""
+    parts = [f"{truncate(option_label(poll, i, language), 40)} {counts.counts[o.id]}" for i, o in enumerate(poll.options)]
+    return " · ".join(parts + [t(language, "poll_voted_plain", count=counts.voters)])
+
+
 def poll_message(pack: Pack, poll: Poll, number: int, post_id: int, language: str, counts: Tally, *,
                  anonymous: bool, results_hidden: bool, closes: str | None, closed: bool, charts: bool = True) -> dict:
     question = pick(poll.question, language)
@@ -54,7 +61,8 @@ def poll_message(pack: Pack, poll: Poll, number: int, post_id: int, language: st
     ]
     if not closed:
         blocks.append(actions(
-            *[button(truncate(option_label(poll, i, language), 75), ids.POLL_VOTE, value=f"{post_id}|{o.id}")
+            *[button(truncate(option_label(poll, i, language), 75), ids.indexed(ids.POLL_VOTE, i),
+                     value=f"{post_id}|{o.id}")
               for i, o in enumerate(poll.options)],
             block_id=f"poll|{post_id}",
         ))
@@ -78,7 +86,10 @@ def poll_message(pack: Pack, poll: Poll, number: int, post_id: int, language: st
             notes.append(t(language, "poll_closes", when=closes))
         notes.append(t(language, "poll_change_vote"))
     blocks.append(context(" ".join(notes)))
-    return {"text": t(language, "poll_text", question=truncate(question, 150)), "blocks": blocks}
+    text = t(language, "poll_text", question=truncate(question, 150))
+    if not results_hidden or closed:
+        text += " · " + tally_summary(poll, language, counts)
+    return {"text": escape(text), "blocks": blocks}
 
 
 def comment_modal(poll: Poll, post_id: int, language: str) -> dict:
@@ -116,8 +127,8 @@ def results_message(pack: Pack, poll: Poll, number: int, language: str, counts: 
         for comment in comments[:3]:
             who = "" if anonymous else f"<@{comment['user_id']}>: "
             blocks.append(section(f"> {who}{escape(truncate(comment['text'], 500))}"))
-    return {"text": t(language, "poll_results_text", question=truncate(pick(poll.question, language), 150)),
-            "blocks": blocks}
+    text = t(language, "poll_results_text", question=truncate(pick(poll.question, language), 150))
+    return {"text": escape(f"{text} · {tally_summary(poll, language, counts)}"), "blocks": blocks}
 
 
 def results_reply(pack: Pack, poll: Poll, number: int, language: str, counts: Tally, *, hidden: bool) -> dict:

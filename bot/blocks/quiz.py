@@ -25,7 +25,8 @@ def question_message(pack: Pack, question: QuizQuestion, *, quiz_id: int, positi
     value = f"{quiz_id}|{position}"
     if question.kind == "choice":
         blocks.append(actions(*[
-            button(truncate(f"{LETTERS[i]}. {pick(option, language)}", 75), ids.QUIZ_CHOICE, value=f"{value}|{i}")
+            button(truncate(f"{LETTERS[i]}. {pick(option, language)}", 75), ids.indexed(ids.QUIZ_CHOICE, i),
+                   value=f"{value}|{i}")
             for i, option in enumerate(question.options)
         ], block_id=f"quiz|{quiz_id}|{position}"))
     else:

@@ -8,8 +8,6 @@ asks (about 13 µs), so in a burst the fewer listeners it passes on the way, the
 
 from __future__ import annotations
 
-import re
-
 from slack_bolt import Ack, App, BoltContext
 
 from bot import ids, poll_service
@@ -18,7 +16,7 @@ from bot.listeners.quiz import take_choice
 from bot.quiz_runner import QuizRunner
 from bot.services import Services
 
-BURST_BUTTONS = re.compile(rf"^(?:{re.escape(ids.POLL_VOTE)}|{re.escape(ids.QUIZ_CHOICE)})$")
+BURST_BUTTONS = ids.indexed_pattern(ids.POLL_VOTE, ids.QUIZ_CHOICE)
 
 
 def register(app: App, services: Services) -> None:
@@ -27,7 +25,7 @@ def register(app: App, services: Services) -> None:
 
     @app.action(BURST_BUTTONS)
     def handle_click(ack: Ack, body: dict, action: dict, context: BoltContext):
-        if action.get("action_id") == ids.POLL_VOTE:
+        if ids.is_indexed(action.get("action_id", ""), ids.POLL_VOTE):
             take_vote(services, ack, body, action, context)
         else:
             take_choice(services, ack, body, action, context)

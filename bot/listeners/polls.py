@@ -12,10 +12,10 @@ from bot.blocks.polls import COMMENT_MAX, comment_modal, results_reply
 from bot.digest import CommandError
 from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
-from bot.polls import USAGE, DiscussCommand, parse_discuss, tally
-from bot.posting import ChannelPacer, error_code
+from bot.polls import DiscussCommand, parse_discuss, tally
+from bot.posting import ChannelPacer, error_code, failure_notice
 from bot.services import Services
-from bot.text import escape, is_number
+from bot.text import is_number
 from store import plans, polls
 
 HELP = """*Team polls on the article's closing questions.*
@@ -141,7 +141,6 @@ def act(services: Services, pacer: ChannelPacer, client: WebClient, cmd: Discuss
                                    language=language, options=cmd.options, posted_by=user_id, timezone=timezone,
                                    pack_id=pack.pack.id)
         except SlackApiError as exc:
-            return notice(f"Slack didn't take poll {number} (`{escape(error_code(exc))}`). "
-                          "Is the app in this channel? `/invite` it, then try again.")
+            return notice(failure_notice(error_code(exc), f"poll {number}"))
         posted.append(str(number))
     return notice(f"Posted poll{'s' if len(posted) > 1 else ''} {', '.join(posted)}.")

@@ -12,7 +12,7 @@ from bot.blocks.quiz import numeric_modal, scores_reply
 from bot.digest import CommandError, find_section
 from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
-from bot.posting import ChannelPacer, error_code, is_permanent
+from bot.posting import ChannelPacer, error_code, failure_notice
 from bot.quiz import USAGE, QuizCommand, choose_questions, parse_number, parse_quiz
 from bot.quiz_runner import QuizRunner
 from bot.services import Services
@@ -200,11 +200,7 @@ def start_quiz(services: Services, runner: QuizRunner, cmd: QuizCommand, team_id
         quiz = runner.start(team_id=team_id, channel_id=channel_id, host=user_id, language=language,
                             question_ids=[q.id for q in chosen], timer_s=cmd.timer, pack_id=pack.pack.id)
     except SlackApiError as exc:
-        if is_permanent(exc):
-            return notice(f"I can't post in this channel (`{escape(error_code(exc))}`). Invite me with "
-                          "`/invite`, then try `/quiz` again.")
-        return notice(f"Slack didn't take the first question (`{escape(error_code(exc))}`); "
-                      "try `/quiz` again in a moment.")
+        return notice(failure_notice(error_code(exc), "the first question"))
     if quiz is None:
         return notice("A quiz is already running in this channel.")
     return quiz

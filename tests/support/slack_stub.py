@@ -31,6 +31,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+from . import slack_rules
 from .paths import JAVA_SAMPLES, WEB_API_SPEC, load_json, sample_path
 
 TEAM_ID = "T0001"
@@ -64,6 +65,11 @@ NEWER_METHODS_EVIDENCE: Dict[str, Tuple[str, ...]] = {
 
 # Methods whose required parameters (per the spec) are checked on every call.
 REQUIRED_PARAM_CHECKED = ("chat.postMessage", "chat.update", "views.open", "views.publish", "chat.postEphemeral")
+
+# Methods whose message or view Slack checks before taking it (tests/support/slack_rules.py), by surface.
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"})
+VIEW_METHODS = {"views.open": slack_rules.MODAL, "views.push": slack_rules.MODAL, "views.update": slack_rules.MODAL,
+                "views.publish": slack_rules.HOME}
 
 # Methods that authenticate with client credentials rather than a token.
 NO_TOKEN_METHODS = frozenset({"oauth.v2.access", "oauth.access", "oauth.v2.exchange", "api.test"})
@@ -169,6 +175,13 @@ class SlackStub:
         self._response_counter = itertools.count(1)
         self._rate_limit: Optional[Tuple[float, int]] = None
         self._last_post: Dict[str, float] = {}
+        # Payloads refused as Slack refuses them (tests/support/slack_rules.py): (call, answer). A test that
+        # means to send one says so with `expect_refusals()`; otherwise the `stub` fixture fails the test.
+        self.refused: List[Tuple[Call, Dict[str, Any]]] = []
+        self.refusals_expected = False
+        # Block types this workspace's Slack does not know yet (a feature still rolling out): refused as an
+        # unknown type, with the pointer, as Slack answers any block type it does not support.
+        self.unsupported_blocks: set = set()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "SlackStub":
@@ -269,6 +282,17 @@ class SlackStub:
         self.respond(method, answer_later_calls)
         self.respond(method, delayed(seconds, release=overtaken, then=self.default_response), times=1)
 
+    def expect_refusals(self) -> None:
+        """This test sends payloads Slack refuses on purpose (the fixture then does not fail it for them)."""
+        self.refusals_expected = True
+
+    def assert_nothing_refused(self) -> None:
+        """Fail if the app sent anything real Slack would have refused."""
+        if self.refused and not self.refusals_expected:
+            lines = [f"{call.method}: {answer.get('error')} {answer.get('errors') or answer['response_metadata']}"
+                     for call, answer in self.refused]
+            raise AssertionError("Slack would have refused what the app sent:\n  " + "\n  ".join(lines))
+
     def clear_overrides(self, method: Optional[str] = None) -> None:
         with self._cond:
             if method is None:
@@ -316,6 +340,7 @@ class SlackStub:
             self.views.clear()
             self.home_views.clear()
             self.response_posts.clear()
+            self.refused.clear()
 
     # ------------------------------------------------------------------ queries
     def calls(self, method: Optional[str] = None) -> List[Call]:
@@ -381,7 +406,25 @@ class SlackStub:
             violations.append(f"{m}: needs text, blocks or attachments (Slack answers no_text)")
         return unknown, violations
 
+    def _refusal(self, call: Call) -> Optional[Dict[str, Any]]:
+        """Slack's answer if it would refuse this call's message or view (checked before anything else, as
+        Slack checks the payload before it posts, stores or rate-limits anything)."""
+        if call.method in MESSAGE_METHODS:
+            message = {k: call.params[k] for k in ("text", "blocks", "attachments") if k in call.params}
+            blocks = message.get("blocks") if isinstance(message.get("blocks"), list) else []
+            unknown = [slack_rules.Problem("invalid_blocks", f"/blocks/{i}/type", f"unsupported type: {b.get('type')}")
+                       for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") in self.unsupported_blocks]
+            return slack_rules.refusal_body(unknown) if unknown else slack_rules.check_message(message)
+        if call.method in VIEW_METHODS:
+            return slack_rules.check_view(call.params.get("view"), VIEW_METHODS[call.method])
+        return None
+
     def _answer(self, call: Call) -> Tuple[int, Dict[str, str], Dict[str, Any]]:
+        refusal = self._refusal(call)
+        if refusal is not None:
+            with self._cond:
+                self.refused.append((call, refusal))
+            return 200, {}, refusal
         with self._cond:
             responder = None
             stack = self._overrides.get(call.method, [])
@@ -729,6 +772,15 @@ class _Handler(BaseHTTPRequestHandler):
             call = Call(method=url.path[len("/response/"):], params=_decode_form(params), headers=headers,
                         at=stub.clock(), http_method="POST", raw_params=params, body=body, status=200,
                         response={"ok": True})
+            # a response_url answers like an incoming webhook: HTTP 400 and the error as plain text
+            # (https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks, "Handling errors")
+            refusal = None if call.params.get("delete_original") else slack_rules.check_message(
+                {k: call.params[k] for k in ("text", "blocks", "attachments") if k in call.params})
+            if refusal is not None:
+                call.status, call.response = 400, refusal
+                with stub._cond:
+                    stub.refused.append((call, refusal))
+                return self._send(400, {"Content-Type": "text/plain"}, str(refusal["error"]).encode())
             with stub._cond:
                 stub.response_posts.append(call)
                 stub._cond.notify_all()
