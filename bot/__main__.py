@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | serve [--socket|--http] | validate [PACK...] | console`.
+"""Command line: `python -m bot run | serve [--socket|--http] | validate [PACK...] | console | manifest [--http URL]`.
 
 Exit status 2, with one line on stderr, for anything the operator must fix (settings, token, database,
 packs); never a traceback for those.
@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     validate = sub.add_parser("validate", help="check content packs (default: every pack in CONTENT_DIR)")
     validate.add_argument("packs", nargs="*", type=Path)
     sub.add_parser("console", help="try the bot locally, without Slack")
+    manifest = sub.add_parser("manifest", help="print the app manifest (JSON): Socket Mode, or HTTP and OAuth")
+    manifest.add_argument("--http", metavar="https://HOST", help="the app's public origin, for request URLs")
     export = sub.add_parser("export", help="votes, comments and quiz answers as CSV or JSON")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--team")
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return validate_packs(args.packs)
+        if args.command == "manifest":
+            return print_manifest(args.http)
         settings = load_settings()
         configure_logging(settings.log_level)
         if args.command == "export":
@@ -67,6 +71,21 @@ def validate_packs(paths: list[Path]) -> int:
             print(problem, file=sys.stderr)
         return 1
     print(f"ok: {len(names)} pack(s): {', '.join(names)}")
+    return 0
+
+
+def print_manifest(http: str | None) -> int:
+    """The manifest on stdout; no settings needed (`> manifest.json`, or paste into api.slack.com/apps)."""
+    import json
+
+    from bot.manifest import build, https_origin
+
+    try:
+        origin = https_origin(http) if http is not None else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(json.dumps(build(origin), indent=2, ensure_ascii=False) + "\n")
     return 0
 
 

@@ -10,6 +10,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from bot import listeners
 from bot.clicks import journal_directory
 from bot.config import Settings
+from bot.manifest import BOT_SCOPES  # one list for the OAuth flow and the manifest
 from bot.services import Services, make_client
 from questions import load_packs
 from store import installations, open_store
@@ -26,11 +27,6 @@ def build_services(settings: Settings, **overrides) -> Services:
     if services.client is None and settings.bot_token:
         services.client = make_client(settings, settings.bot_token)
     return services
-
-
-# channels:read and groups:read let App Home ask which channels the viewer is in (users.conversations)
-BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:join", "channels:read", "groups:read", "files:write",
-              "im:write"]
 
 
 def oauth_settings(services: Services) -> OAuthSettings:

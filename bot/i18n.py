@@ -68,6 +68,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "quiz_already": "Your first answer, *{answer}*, is already locked in; answers can't be changed.",
         "quiz_closed": "Too late: this question has been revealed. Catch the next one!",
         "quiz_gone": "That question is no longer open.",
+        # App Home (bot/blocks/home.py)
+        "home_busy": ":hourglass_flowing_sand: Slack is busy, open Home again in a minute.",
+        "home_busy_why": "Home shows only the channels you are in, and Slack could not list them just now.",
     },
     "zh-Hant": {
         "read_full": "閱讀全文",
@@ -129,6 +132,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "quiz_already": "你的第一個答案 *{answer}* 已經鎖定,不能更改。",
         "quiz_closed": "太遲了:這題已經公布答案。下一題見!",
         "quiz_gone": "這題已經不再開放作答。",
+        "home_busy": ":hourglass_flowing_sand: Slack 正忙,請過一分鐘再打開首頁。",
+        "home_busy_why": "首頁只顯示你所在的頻道,而 Slack 此刻無法列出這些頻道。",
     },
 }
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot import ids
 from bot.blocks import VIEW_BLOCK_LIMIT, actions, button, context, divider, header, section
+from bot.i18n import t
 from bot.text import escape
 
 
@@ -82,3 +83,10 @@ def home_view(data: HomeData) -> dict:
                  for rank, row in enumerate(data.leaderboard[:10], 1)]
         blocks.append(section("*Leaderboard*\n" + "\n".join(lines)))
     return {"type": "home", "blocks": blocks[:VIEW_BLOCK_LIMIT]}
+
+
+def home_busy_view(language: str = "en") -> dict:
+    """Home when Slack could not say which channels the viewer is in (e.g. a 429) and none are remembered:
+    a plain notice, rather than a Home that looks as if nothing were happening in any of them."""
+    return {"type": "home", "blocks": [header("Article Circle"), section(t(language, "home_busy")),
+                                       context(t(language, "home_busy_why"))]}
