@@ -55,7 +55,7 @@ class LiveUpdates:
                  per_workspace_per_minute: float | None = UPDATES_PER_WORKSPACE_PER_MINUTE):
         self.coalescer = Coalescer(interval, per_minute=per_workspace_per_minute)
         self._monotonic = monotonic
-        self._draw: dict[Hashable, Callable[[], None]] = {}  # only keys the coalescer knows (see _forget_draws)
+        self._draw: dict[Hashable, Callable[[], None]] = {}  # only keys the coalescer knows: dropped with them
         self._draws_lock = threading.Lock()  # a key's draw is set and offered, or dropped, as one step
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-draw") if background else None
         self._run = run or (self._pool.submit if self._pool is not None else (lambda fn: fn()))
