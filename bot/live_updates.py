@@ -11,6 +11,11 @@ the app, or by `flush(now)` calls in tests and the console. In the app `changed(
 caller's thread (draws go to four threads of their own), so a listener can report a change before it
 acknowledges at the cost of a dictionary write. `exclusive(key)` lets the code that replaces a
 live message for good (a quiz reveal) wait for a draw in flight, so a late count can never land on top of it.
+
+A draw that fails (Slack refuses the `chat.update`, or does not answer) is not left for "the next change",
+which may never come: the message is marked dirty again and redrawn after a backoff, out of the same
+budget (`Coalescer.failed`), so the final tally of a burst reaches the channel even if Slack refused the
+last few updates. Errors Slack will repeat for this message end that after a few tries.
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 
+from slack_sdk.errors import SlackApiError
+
 from bot.coalesce import Coalescer
 from bot.keyed_locks import KeyedLocks
+from bot.posting import error_code
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,13 @@ log = logging.getLogger(__name__)
 # per workspace in this process (55 in any one minute, with the burst); a poll's closing edit and a
 # quiz's reveal are not counted.
 UPDATES_PER_WORKSPACE_PER_MINUTE = 50
+
+# chat.update errors that pass: tried again for about an hour (bot/coalesce.py). Any other error Slack
+# names (message_not_found, cant_update_message, channel_not_found, edit_window_closed, invalid_auth,
+# token_revoked, msg_too_long, ...: https://api.slack.com/methods/chat.update#errors) is about this
+# message or this install and would repeat: tried a few times, then the message is left as it is.
+TRANSIENT_ERRORS = frozenset({"ratelimited", "rate_limited", "request_timeout", "fatal_error", "internal_error",
+                              "service_unavailable"})
 
 
 class LiveUpdates:
@@ -40,7 +55,8 @@ class LiveUpdates:
                  per_workspace_per_minute: float | None = UPDATES_PER_WORKSPACE_PER_MINUTE):
         self.coalescer = Coalescer(interval, per_minute=per_workspace_per_minute)
         self._monotonic = monotonic
-        self._draw: dict[Hashable, Callable[[], None]] = {}
+        self._draw: dict[Hashable, Callable[[], None]] = {}  # only keys the coalescer knows: dropped with them
+        self._draws_lock = threading.Lock()  # a key's draw is set and offered, or dropped, as one step
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-draw") if background else None
         self._run = run or (self._pool.submit if self._pool is not None else (lambda fn: fn()))
         self._stop = threading.Event()
@@ -50,13 +66,20 @@ class LiveUpdates:
 
     def changed(self, key: Hashable, draw: Callable[[], None], workspace: str | None = None) -> None:
         """The state behind message `key` (in `workspace`, whose `chat.update` budget it shares) changed."""
-        self._draw[key] = draw
-        if self.coalescer.offer(key, self._monotonic(), workspace):
+        with self._draws_lock:
+            self._draw[key] = draw
+            start = self.coalescer.offer(key, self._monotonic(), workspace)
+        if start:
             self._start(key)
 
     def flush(self, now: float | None = None) -> int:
-        """Draw every queued message whose interval has passed; returns how many were drawn."""
-        keys = self.coalescer.due(self._monotonic() if now is None else now)
+        """Draw every queued message whose interval (or retry time) has passed, and forget the messages
+        that are drawn and idle; returns how many were drawn."""
+        moment = self._monotonic() if now is None else now
+        keys = self.coalescer.due(moment)
+        with self._draws_lock:
+            for key in self.coalescer.prune(moment):
+                self._draw.pop(key, None)
         for key in keys:
             self._start(key)
         return len(keys)
@@ -79,17 +102,51 @@ class LiveUpdates:
         try:
             with self.exclusive(key):
                 self._draw[key]()
-        except Exception:  # noqa: BLE001 - a failed update is retried by the next change; never crash the loop
-            log.warning("live update of %s failed", key, exc_info=True)
-        finally:
+        except Exception as exc:  # noqa: BLE001 - a failed update is retried (`_failed`); never crash the loop
+            self._failed(key, exc)
+        else:
             self.coalescer.done(key)
+
+    def _failed(self, key: Hashable, exc: Exception) -> None:
+        """Mark the message dirty again, to be redrawn after a backoff; or, tried enough, forget it."""
+        permanent, retry_after, reason = False, 0.0, type(exc).__name__
+        if isinstance(exc, SlackApiError):
+            reason = error_code(exc) or f"HTTP {getattr(exc.response, 'status_code', '?')}"
+            permanent = bool(error_code(exc)) and error_code(exc) not in TRANSIENT_ERRORS
+            retry_after = _retry_after(exc)
+        with self._draws_lock:
+            retry_at = self.coalescer.failed(key, self._monotonic(), permanent=permanent, retry_after=retry_after)
+            if retry_at is None:
+                self._draw.pop(key, None)
+        if retry_at is None:
+            log.warning("live update of %s failed (%s); tried enough, the message is left as it is", key, reason)
+        else:
+            log.warning("live update of %s failed (%s); trying again in %.0f s", key, reason,
+                        retry_at - self._monotonic(), exc_info=not isinstance(exc, SlackApiError))
 
     def _loop(self) -> None:
         while not self._stop.wait(0.1):
             self.flush()
+
+    def sizes(self) -> dict[str, int]:
+        """How many messages each map holds (the coalescer's, and the draws): nothing grows for ever."""
+        with self._draws_lock:
+            return {**self.coalescer.sizes(), "draws": len(self._draw)}
 
     def stop(self) -> None:
         """No more draws are queued; the ones in flight finish."""
         self._stop.set()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    """Slack's Retry-After (seconds) on a 429 that outlasted slack_sdk's own retries; 0 without one."""
+    headers = getattr(exc.response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(0.0, float(value)) if value is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0

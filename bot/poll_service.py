@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.polls import comment_reply, format_close, poll_message, results_message
 from bot.i18n import pick, t
@@ -110,9 +111,10 @@ def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str,
 
 
 def apply_vote(services: Services, team_id: str, post_id: int, user_id: str, option_id: str, channel_id: str,
-               voted_at: float) -> Callable[[], None]:
+               voted_at: float, response_url: str = "") -> Callable[[], None]:
     """A journaled click (bot/clicks.py), stored as of the moment it was made. Its follow-up: a first or
-    moved vote redraws the tally (coalesced), and anything but a first vote gets a private note."""
+    moved vote redraws the tally (coalesced), and anything but a first vote gets a private note through
+    the click's `response_url`. Clicks journaled before votes carried one have six fields and no URL."""
     vote = dict(team_id=team_id, post_id=post_id, user_id=user_id, option_id=option_id)
     status = record_vote(services, now=voted_at, **vote)
 
@@ -120,14 +122,23 @@ def apply_vote(services: Services, team_id: str, post_id: int, user_id: str, opt
         if status in ("new", "changed"):
             refresh(services, post_id, team_id)
         if status != "new":
-            after_vote(services, services.client_for(team_id), status=status, channel_id=channel_id, **vote)
+            after_vote(services, services.client_for(team_id), status=status, channel_id=channel_id,
+                       response_url=response_url, **vote)
 
     return follow_up
 
 
 def after_vote(services: Services, client: WebClient, *, status: str, team_id: str, post_id: int, user_id: str,
-               option_id: str, channel_id: str) -> None:
-    """After the acknowledgement of a click that is not a first vote: a private note explaining it."""
+               option_id: str, channel_id: str, response_url: str = "") -> None:
+    """After the acknowledgement of a click that is not a first vote: a private note explaining it.
+
+    It goes to the click's response_url, which costs nothing of the workspace's Web API allowance
+    (chat.postEphemeral has a per-workspace limit, https://api.slack.com/apis/rate-limits, that a burst
+    of moved votes would meet). Slack takes up to 5 posts to a response_url within 30 minutes, and
+    `"replace_original": false` leaves the poll message as it is
+    (https://api.slack.com/interactivity/handling#message_responses). Only a click without one (a click
+    journaled before votes kept it) falls back to chat.postEphemeral.
+    """
     post = polls.get_post(services.store, team_id, post_id)
     chosen = ""
     if post is not None:
@@ -136,10 +147,29 @@ def after_vote(services: Services, client: WebClient, *, status: str, team_id: s
     language = post.language if post is not None else "en"
     key = f"vote_{status}" if status in ("changed", "same", "closed") else "vote_unknown"
     text = t(language, key, option=escape(chosen))
+    if response_url:
+        note_through(response_url, text)
+        return
     try:
         client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
     except SlackApiError as exc:
         log.info("vote notice not shown: %s", error_code(exc))
+
+
+RESPONSE_URL_TIMEOUT = 10  # seconds: a note that slow is not worth holding an after-ack thread for
+
+
+def note_through(response_url: str, text: str) -> None:
+    """A private note to whoever clicked, through the click's response_url. The URL is never logged:
+    whoever holds it can write to that person."""
+    try:
+        response = WebhookClient(response_url, timeout=RESPONSE_URL_TIMEOUT).send_dict(
+            {"response_type": "ephemeral", "replace_original": False, "text": text})
+    except (OSError, ValueError) as exc:  # URLError, timeouts, a malformed URL: the vote is counted either way
+        log.info("vote notice not shown: %s", type(exc).__name__)
+        return
+    if response.status_code != 200:
+        log.info("vote notice not shown: HTTP %s %s", response.status_code, response.body[:100])
 
 
 def record_comment(services: Services, *, team_id: str, post: polls.PollPost, user_id: str, text: str) -> int:

@@ -15,7 +15,7 @@ from tests.support.schemas import assert_valid_message, assert_valid_modal
 
 UTC = dt.timezone.utc
 OPTIONS = ["yes", "layers", "no", "unsure"]
-MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+MESSAGE_METHODS = ("chat.postMessage", "chat.update")  # notes to one person go through response_urls
 
 
 def reply(http_app, stub, text, user_id="UHOST"):
@@ -33,7 +33,8 @@ def posted(http_app, stub, services, text, user_id="UHOST"):
 
 def vote(http_app, post, option, user):
     return http_app.click(f"{post.id}|{option}", fallback_action_id="poll.vote.0", user_id=user,
-                          channel_id=post.channel_id, message_ts=post.ts)
+                          channel_id=post.channel_id, message_ts=post.ts,
+                          response_url=http_app.stub.response_url(f"vote-{user}"))
 
 
 def comment(http_app, post, text, user):
@@ -122,8 +123,8 @@ def test_a_named_poll_credits_commenters_in_the_thread(http_app, stub, services,
 
 def test_a_late_vote_is_refused_politely_and_only_to_the_voter(http_app, stub, services, clock):
     post, _ = run_whole_flow(http_app, stub, services, clock)
-    refusal = stub.calls("chat.postEphemeral")[-1]
-    assert refusal.params["user"] == "UCAROL" and "has closed" in refusal.params["text"]
+    refusal = stub.wait_for_response(name="vote-UCAROL")[-1]  # her click's own response_url: only she sees it
+    assert refusal.params["response_type"] == "ephemeral" and "has closed" in refusal.params["text"]
     assert polls.vote_counts(services.store, post.id) == {"layers": 1, "no": 1}
 
 
@@ -243,7 +244,7 @@ def test_a_reading_plan_posts_the_polls_and_they_take_votes(http_app, stub, serv
     vote(http_app, post, "yes", "U1")
     vote(http_app, post, "no", "U1")
     services.wait_idle()
-    assert stub.calls("chat.postEphemeral")[-1].params["text"].endswith("改投「不會」。")
+    assert stub.wait_for_response(name="vote-U1")[-1].params["text"].endswith("改投「不會」。")
     assert_valid_message(payload(stub.calls("chat.update")[-1]))
     assert "is closed" in reply(http_app, stub, "close 1", user_id="UOWNER")
 

@@ -30,8 +30,15 @@ def chart_consistent(block):
 
 
 def vote(http_app, post, option, user):
+    """A click on an option, with a response_url of its own (a note about the vote goes there, as in Slack)."""
     return http_app.click(f"{post.id}|{option}", fallback_action_id="poll.vote.0", user_id=user,
-                          channel_id=post.channel_id, message_ts=post.ts)
+                          channel_id=post.channel_id, message_ts=post.ts,
+                          response_url=http_app.stub.response_url(f"vote-{user}"))
+
+
+def notes_to(stub, user, count=1):
+    """The private notes `user`'s clicks got through their response_urls (waiting for `count` of them)."""
+    return [c.params for c in stub.wait_for_response(count=count, name=f"vote-{user}")]
 
 
 def test_discuss_posts_three_valid_polls_with_buttons(http_app, stub, services):
@@ -59,9 +66,13 @@ def test_votes_move_and_a_repeat_click_keeps_the_vote(http_app, stub, services, 
     vote(http_app, post, "no", "U1")
     services.wait_idle()
     assert polls.vote_counts(services.store, post.id) == {"no": 1}
-    notices = [c.params["text"] for c in stub.calls("chat.postEphemeral")]
-    assert len(notices) == 2  # a first vote shows in the tally; the move and the repeat are explained
-    assert "moved to *No*" in notices[0] and "already counted" in notices[1]
+    notes = notes_to(stub, "U1", count=2)
+    assert len(notes) == 2  # a first vote shows in the tally; the move and the repeat are explained
+    assert "moved to *No*" in notes[0]["text"] and "already counted" in notes[1]["text"]
+    for note in notes:  # to the voter alone, leaving the poll message as it is
+        assert note["response_type"] == "ephemeral" and note["replace_original"] is False
+        assert_valid_message(note)
+    assert stub.calls("chat.postEphemeral") == []  # none of the workspace's Web API allowance spent
     # the first vote redrew the poll at once; the move is drawn when the second has passed
     assert len(stub.calls("chat.update")) == 1
     clock.advance(seconds=services.live.coalescer.interval)
@@ -169,7 +180,7 @@ def test_closing_posts_results_and_later_votes_are_refused(http_app, stub, servi
     assert "1 voted" in json.dumps(results.params["blocks"])
     vote(http_app, post, "no", "U2")
     services.wait_idle()
-    assert "has closed" in stub.calls("chat.postEphemeral")[-1].params["text"]
+    assert "has closed" in notes_to(stub, "U2")[-1]["text"]
     assert polls.vote_counts(services.store, post.id) == {"layers": 1}
 
 
@@ -254,4 +265,4 @@ def test_votes_journaled_across_a_close_count_by_when_they_were_made(http_app, s
     services.settle()
     assert polls.vote_counts(services.store, post.id) == {"layers": 1}
     services.wait_idle()
-    assert "has closed" in stub.calls("chat.postEphemeral")[-1].params["text"]
+    assert "has closed" in notes_to(stub, "UAFTER")[-1]["text"]

@@ -35,7 +35,8 @@ def take_vote(services: Services, ack: Ack, body: dict, action: dict, context: B
     if not is_number(post_id):
         return ack()
     services.clicks.record("vote", context.team_id or "", int(post_id), body["user"]["id"], option_id,
-                           (body.get("channel") or {}).get("id", ""), services.clock.now().timestamp())
+                           (body.get("channel") or {}).get("id", ""), services.clock.now().timestamp(),
+                           body.get("response_url") or "")
     ack()
 
 
