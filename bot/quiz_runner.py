@@ -25,7 +25,7 @@ from bot.blocks.quiz import answer_label, question_message, results_message, rev
 from bot import message_slots
 from bot.exactly_once import post_once
 from bot.i18n import t
-from bot.posting import ChannelPacer, error_code, is_permanent, with_block_fallback
+from bot.posting import ChannelPacer, PostNotConfirmed, error_code, is_permanent, with_block_fallback
 from bot.quiz import parse_number, score_choice, score_numeric, sections_to_reread
 from bot.services import Services
 from bot.text import is_number
@@ -69,6 +69,8 @@ class QuizRunner:
             except SlackApiError:
                 quizzes.finish(self.services.store, quiz.id, "abandoned", self.now())
                 raise
+            except PostNotConfirmed:
+                pass  # the question may be in the channel: the next tick looks for it before asking again
         return quiz
 
     def ask(self, quiz: quizzes.Quiz, position: int) -> None:

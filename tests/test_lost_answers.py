@@ -262,6 +262,19 @@ def test_a_quiz_question_whose_answer_was_lost_is_asked_once_and_revealed_in_pla
     assert list(slots_posted(stub, "quiz_results_posted").values()) == [1]
 
 
+def test_a_first_question_with_unreadable_history_is_found_by_the_next_tick(http_app, stub, services):
+    stub.accept_then_drop("chat.postMessage")
+    stub.respond_error("conversations.history", "missing_scope", times=1)
+    http_app.command("/quiz", "1 timer 30", user_id="UHOST")
+    stub.wait_for("chat.postMessage")
+    services.wait_idle()
+    [quiz] = quizzes.running(services.store, TEAM, "C0CHAN")  # kept running: the question may be live
+    assert quizzes.asked(services.store, quiz.id, 0) is None
+    tick(services)
+    [question] = channel_messages(stub)
+    assert len(stub.calls("chat.postMessage")) == 1 and quizzes.asked(services.store, quiz.id, 0).ts == question["ts"]
+
+
 def test_quiz_results_whose_answer_was_lost_are_posted_once(http_app, stub, services, clock):
     asked_at = clock.now()
     http_app.command("/quiz", "1 timer 30", user_id="UHOST")
