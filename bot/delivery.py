@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot import poll_service
+from bot import message_slots, poll_service
 from bot.blocks.digest import digest_message, format_when, quick_check_button
 from bot.digest import next_post_at, plan_items
+from bot.exactly_once import post_once
 from bot.polls import PollOptions
-from bot.posting import ChannelPacer, error_code, is_permanent, post_to_channel
+from bot.posting import ChannelPacer, error_code, is_permanent
 from bot.services import Services
 from bot.text import escape
 from store import plans
@@ -67,8 +68,12 @@ def render_section(services: Services, plan: plans.Plan, section_id: str, *, mor
     return message
 
 
-def send_item(services: Services, pacer: ChannelPacer, plan: plans.Plan, item_index: int) -> str:
-    """Post item `item_index` of the plan (a section digest, or one of the closing polls); returns its ts."""
+def send_item(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> str:
+    """Post the claimed item of the plan (a section digest, or one of the closing polls); returns its ts.
+
+    A digest's message names its slot (the plan's run and item), so a post whose answer was lost is
+    found in the channel instead of being posted twice (bot/exactly_once.py)."""
+    plan, item_index = claim.plan, claim.item_index
     items = plan_items(services.pack(plan.pack_id))
     item = items[item_index]
     if item.kind == "poll":
@@ -79,7 +84,9 @@ def send_item(services: Services, pacer: ChannelPacer, plan: plans.Plan, item_in
         )
         return str(post.ts)
     message = render_section(services, plan, item.ref, more_to_come=item_index + 1 < len(items))
-    return post_to_channel(services.client_for(plan.team_id), pacer, plan.channel_id, message)
+    slot = message_slots.digest_item(plan.team_id, plan.channel_id, run=plan.run, item_index=item_index,
+                                     claim_id=claim.post_id)
+    return post_once(services, pacer, plan.team_id, plan.channel_id, message, slot)
 
 
 def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str) -> PostOutcome:
@@ -105,7 +112,7 @@ def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> Post
     store = services.store
     team_id, channel_id = claim.plan.team_id, claim.plan.channel_id
     try:
-        ts = send_item(services, pacer, claim.plan, claim.item_index)
+        ts = send_item(services, pacer, claim)
     except SlackApiError as exc:
         plans.release(store, claim)
         code = error_code(exc) or f"http_{exc.response.status_code}"
@@ -119,6 +126,8 @@ def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> Post
         log.warning("post to %s/%s failed (%s); the item stays next", team_id, channel_id, code)
         return PostOutcome("failed", claim.item_index, error=code)
     except Exception as exc:  # network trouble after retries: give the slot back, try again next run
+        # (a post whose answer was lost and whose channel history could not be read, PostNotConfirmed,
+        # lands here too: the item stays next, and the next try looks for it before posting)
         plans.release(store, claim)
         log.warning("post to %s/%s failed: %s", team_id, channel_id, type(exc).__name__)
         return PostOutcome("failed", claim.item_index, error=type(exc).__name__)

@@ -15,14 +15,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot import message_slots
 from bot.blocks.polls import comment_reply, format_close, poll_message, results_message
+from bot.exactly_once import post_once
 from bot.i18n import pick, t
 from bot.polls import PollOptions, closing_time, tally
-from bot.posting import CHART, ChannelPacer, error_code, post_to_channel, with_block_fallback
+from bot.posting import CHART, ChannelPacer, PostNotConfirmed, error_code, with_block_fallback
 from bot.services import Services
 from bot.text import escape
 from questions.schema import Pack
-from store import plans, polls
+from store import plans, polls, unconfirmed_posts
 
 log = logging.getLogger(__name__)
 
@@ -59,26 +61,47 @@ def _local(services: Services, post: polls.PollPost, epoch: float) -> dt.datetim
 def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_id: str, number: int,
               language: str, options: PollOptions, posted_by: str, timezone: str,
               pack_id: str | None = None) -> polls.PollPost:
-    """Create the poll's row, post its message, record the ts; raises SlackApiError if Slack refuses it."""
+    """Create the poll's row, post its message, record the ts; raises SlackApiError if Slack refuses it.
+
+    The message names its row (message metadata), so a post whose answer is lost is found in the
+    channel rather than posted twice (bot/exactly_once.py). The row is discarded only when the post is
+    known not to be in Slack; when nobody can tell (PostNotConfirmed) it stays, since clicks on a live
+    message count toward it, and the next try at this poll in the channel takes that row up again: its
+    message, if Slack has it, becomes the poll (with the options it was drawn with).
+    """
     pack = services.pack(pack_id)
     poll = pack.polls[number - 1]
     now = services.clock.now()
     closes = closing_time(options, now, timezone)
-    post = polls.create_post(
-        services.store, team_id=team_id, channel_id=channel_id, pack_id=pack.pack.id, poll_id=poll.id,
-        number=number, language=language, anonymous=options.anonymous, results_hidden=options.results_hidden,
-        closes_at=closes.timestamp() if closes else None, posted_by=posted_by,
-    )
-    client = services.client_for(team_id)
-    try:
-        ts = with_block_fallback(services.block_refusals, team_id,
-                                  lambda message: post_to_channel(client, pacer, channel_id, message),
-                                  lambda omit: render(services, post, CHART not in omit))
-    except Exception:
-        polls.discard_post(services.store, post.id)
-        raise
-    polls.record_ts(services.store, post.id, str(ts))
+    with services.in_turn("post poll", team_id, channel_id):  # a row taken up again is posted by one try
+        post = _unconfirmed_post(services, team_id, channel_id, pack.pack.id, poll.id) or polls.create_post(
+            services.store, team_id=team_id, channel_id=channel_id, pack_id=pack.pack.id, poll_id=poll.id,
+            number=number, language=language, anonymous=options.anonymous, results_hidden=options.results_hidden,
+            closes_at=closes.timestamp() if closes else None, posted_by=posted_by,
+        )
+        slot = message_slots.poll(team_id, post.id)
+        try:
+            ts = with_block_fallback(services.block_refusals, team_id,
+                                     lambda message: post_once(services, pacer, team_id, channel_id, message, slot),
+                                     lambda omit: render(services, post, CHART not in omit))
+        except PostNotConfirmed:
+            log.warning("poll %s kept: its message may be in %s; the next try looks for it", post.id, channel_id)
+            raise
+        except Exception:
+            polls.discard_post(services.store, post.id)  # refused, or not in the channel's history
+            raise
+        polls.record_ts(services.store, post.id, str(ts))
     return polls.get_post(services.store, team_id, post.id)
+
+
+def _unconfirmed_post(services: Services, team_id: str, channel_id: str, pack_id: str,
+                      poll_id: str) -> polls.PollPost | None:
+    """This poll's row in the channel whose earlier post nobody could confirm, if there is one."""
+    for post in polls.unposted(services.store, team_id, channel_id, pack_id, poll_id):
+        if unconfirmed_posts.attempted_at(services.store, team_id, channel_id,
+                                          message_slots.poll(team_id, post.id).key) is not None:
+            return post
+    return None
 
 
 def refresh(services: Services, post_id: int, team_id: str) -> None:
@@ -226,10 +249,11 @@ def post_results(services: Services, pacer: ChannelPacer, post: polls.PollPost) 
     poll = pack.poll(post.poll_id)
     counts = counts_for(services, post)
     comments = polls.comments(services.store, post.team_id, post.id, limit=3)
-    client = services.client_for(post.team_id)
     try:
         ts = with_block_fallback(
-            services.block_refusals, post.team_id, lambda m: post_to_channel(client, pacer, post.channel_id, m),
+            services.block_refusals, post.team_id,
+            lambda m: post_once(services, pacer, post.team_id, post.channel_id, m,
+                                message_slots.poll_results(post.team_id, post.id)),
             lambda omit: results_message(pack, poll, post.number, post.language, counts, comments,
                                            anonymous=post.anonymous, charts=CHART not in omit),
         )

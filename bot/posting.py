@@ -2,19 +2,33 @@
 
 Slack allows about one message per second per channel; `ChannelPacer` spaces our own posts so bursts
 (a quiz reveal right after a question, a catch-up after downtime) stay under it. 429s that still happen
-are retried by slack_sdk's RateLimitErrorRetryHandler (see `bot.services.retry_handlers`).
+are retried by slack_sdk's RateLimitErrorRetryHandler (see `bot.services.retry_handlers`): Slack did not
+take those posts.
+
+A post whose answer is lost (a timeout, a dropped connection, a 5xx) may already be in the channel, so
+it is never sent again blindly: `post_to_channel` looks for its slot (bot/message_slots.py) in the
+channel's recent history first, and takes the message it finds as the post.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
+from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from bot import message_slots
+from bot.message_slots import Slot
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +70,77 @@ def is_permanent(exc: SlackApiError) -> bool:
     return error_code(exc) in PERMANENT_ERRORS
 
 
-def post_to_channel(client: WebClient, pacer: ChannelPacer, channel: str, message: dict,
-                    join_if_needed: bool = True) -> str:
-    """Post `message` ({text, blocks}) and return its ts; joins a public channel once if not yet in it."""
+# Looking for a post whose answer was lost: messages from a little before the attempt (our clock and
+# Slack's may differ a little), 15 to a page, the most conversations.history gives an app distributed
+# outside the Marketplace (https://docs.slack.dev/reference/methods/conversations.history), a few pages.
+HISTORY_LOOKBACK_S = 30.0
+HISTORY_PAGE_SIZE = 15
+HISTORY_PAGES = 3
+
+
+class PostNotConfirmed(Exception):
+    """Slack's answer to a post was lost and the channel's history could not tell whether it took it.
+
+    The post is neither recorded nor sent again here: a post a little late is better than a post twice.
+    The caller keeps the slot unposted and, before its next try, looks for it from `attempted_at` on.
+    """
+
+    def __init__(self, slot: Slot, channel: str, attempted_at: float, reason: str):
+        super().__init__(f"{slot.key} in {channel}: answer lost, history unreadable ({reason})")
+        self.slot = slot
+        self.channel = channel
+        self.attempted_at = attempted_at
+        self.reason = reason
+
+
+def answer_lost(exc: BaseException) -> bool:
+    """Whether Slack may have taken a request that raised `exc`: it went out and no answer said no.
+
+    urllib raises URLError only when the request could not be sent (refused, unresolvable, connect
+    timeout); an HTTP answer of 5xx, a timeout or a reset while waiting for the answer leave it open.
+    """
+    if isinstance(exc, SlackApiError):
+        return exc.response.status_code >= 500
+    if isinstance(exc, HTTPError):
+        return exc.code >= 500
+    if isinstance(exc, URLError):
+        return False
+    return isinstance(exc, (TimeoutError, ConnectionError, http.client.HTTPException))
+
+
+def find_in_history(client: WebClient, channel: str, slot: Slot, since: float) -> str | None:
+    """The ts of `slot`'s post among the channel's messages since a little before `since`, or None.
+
+    Raises LookupError when the pages read held neither the post nor the channel's start of that window
+    (a busy channel): "not found" must mean not there, since the caller then posts.
+    """
+    cursor: str | None = None
+    for _ in range(HISTORY_PAGES):
+        response = client.conversations_history(
+            channel=channel, oldest=f"{since - HISTORY_LOOKBACK_S:.6f}", limit=HISTORY_PAGE_SIZE,
+            include_all_metadata=True, cursor=cursor,
+        )
+        ts = message_slots.find(slot, list(response.get("messages") or []))
+        if ts is not None:
+            return ts
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if not response.get("has_more") or cursor is None:
+            return None
+    raise LookupError(f"more than {HISTORY_PAGES * HISTORY_PAGE_SIZE} messages since the attempt")
+
+
+def _look_up(client: WebClient, channel: str, slot: Slot, since: float) -> str | None:
+    try:
+        return find_in_history(client, channel, slot, since)
+    except Exception as exc:  # missing scope, rate limit after retries, network: we cannot tell
+        reason = (error_code(exc) or f"http_{exc.response.status_code}") if isinstance(exc, SlackApiError) \
+            else type(exc).__name__
+        log.warning("post of %s in %s unconfirmed: history unreadable (%s); not posting it again now",
+                    slot.key, channel, reason)
+        raise PostNotConfirmed(slot, channel, since, reason) from exc
+
+
+def _send(client: WebClient, pacer: ChannelPacer, channel: str, message: dict, join_if_needed: bool) -> str:
     pacer.wait_turn(channel)
     try:
         response = client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **message)
@@ -66,8 +148,71 @@ def post_to_channel(client: WebClient, pacer: ChannelPacer, channel: str, messag
         if not (join_if_needed and error_code(exc) == "not_in_channel"):
             raise
         client.conversations_join(channel=channel)  # raises for private channels: method_not_supported_for_channel_type
-        return post_to_channel(client, pacer, channel, message, join_if_needed=False)
+        return _send(client, pacer, channel, message, join_if_needed=False)
     return str(response["ts"])
+
+
+def post_to_channel(client: WebClient, pacer: ChannelPacer, channel: str, message: dict, *,
+                    slot: Slot | None = None, earlier_attempt: float | None = None,
+                    wall_clock: Callable[[], float] = time.time, join_if_needed: bool = True) -> str:
+    """Post `message` ({text, blocks}) and return its ts; joins a public channel once if not yet in it.
+
+    With a `slot`, the message carries it as metadata and is posted once even when Slack's answer is lost:
+    after a timeout, a dropped connection or a 5xx the channel's recent history is read, and the slot's
+    message found there is the post; not found, it is posted once more. `earlier_attempt` (epoch s) says
+    an earlier try's outcome is unknown: it is looked for first. Raises PostNotConfirmed when the
+    history cannot be read (nothing is posted then), else what Slack or the network raised.
+    `wall_clock` is Slack's time, the real one (message ts are Slack's clock), not the app's.
+    """
+    if slot is None:
+        return _send(client, pacer, channel, message, join_if_needed)
+    message = {**message, "metadata": slot.metadata()}
+    if earlier_attempt is not None:
+        found = _look_up(client, channel, slot, earlier_attempt)
+        if found is not None:
+            log.info("%s was posted in %s by an earlier try (%s)", slot.key, channel, found)
+            return found
+    for attempt in (1, 2):
+        started = wall_clock()
+        try:
+            return _send(client, pacer, channel, message, join_if_needed)
+        except Exception as exc:
+            if not answer_lost(exc):
+                raise
+            found = _look_up(client, channel, slot, started)
+            if found is not None:
+                log.info("%s in %s: Slack's answer was lost, the post is there (%s)", slot.key, channel, found)
+                return found
+            if attempt == 2:
+                raise
+            log.info("%s in %s: Slack's answer was lost and the post is not there; posting it again",
+                     slot.key, channel)
+    raise AssertionError("unreachable")
+
+
+def _is_post(request: HttpRequest) -> bool:
+    return request.url.rstrip("/").endswith("/chat.postMessage")
+
+
+class ConnectionErrorRetryHandlerForPosts(ConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retries, except that a chat.postMessage that went out is not sent again
+    (Slack may have taken it: `post_to_channel` looks for it instead). One that could not be sent (urllib's
+    URLError) is retried as before."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        if _is_post(request) and not (isinstance(error, URLError) and not isinstance(error, HTTPError)):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+class ServerErrorRetryHandlerForPosts(ServerErrorRetryHandler):
+    """slack_sdk's 5xx retries, except for chat.postMessage: a 500 may come after the message was stored."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        return not _is_post(request) and super()._can_retry(state=state, request=request, response=response,
+                                                            error=error)
 
 
 # Block types Slack may refuse where it has not rolled them out yet (`data_visualization`, 2026-06; `table`,

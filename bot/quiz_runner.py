@@ -22,8 +22,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.quiz import answer_label, question_message, results_message, reveal_message
+from bot import message_slots
+from bot.exactly_once import post_once
 from bot.i18n import t
-from bot.posting import TABLE, ChannelPacer, error_code, is_permanent, post_to_channel, with_block_fallback
+from bot.posting import TABLE, ChannelPacer, PostNotConfirmed, error_code, is_permanent, with_block_fallback
 from bot.quiz import parse_number, score_choice, score_numeric, sections_to_reread
 from bot.services import Services
 from bot.text import is_number
@@ -67,6 +69,8 @@ class QuizRunner:
             except SlackApiError:
                 quizzes.finish(self.services.store, quiz.id, "abandoned", self.now())
                 raise
+            except PostNotConfirmed:
+                pass  # the question may be in the channel: the next tick looks for it before asking again
         return quiz
 
     def ask(self, quiz: quizzes.Quiz, position: int) -> None:
@@ -74,10 +78,11 @@ class QuizRunner:
         if asked is None:
             return  # another tick asked it, or the quiz was stopped meanwhile
         try:
-            ts = post_to_channel(self.services.client_for(quiz.team_id), self.pacer, quiz.channel_id,
-                                 self.draw_question(quiz, position))
+            ts = post_once(self.services, self.pacer, quiz.team_id, quiz.channel_id, self.draw_question(quiz, position),
+                           message_slots.quiz_question(quiz.team_id, quiz.id, position))
         except Exception:
-            # nobody saw it: forget it, so the next tick asks it again (with a fresh deadline)
+            # nobody saw it (or, history unreadable, nobody can tell): forget it, so the next tick asks it
+            # again with a fresh deadline, taking the message Slack may have stored if it finds it
             quizzes.forget_question(self.services.store, quiz.id, position)
             raise
         quizzes.record_question_ts(self.services.store, quiz.id, position, ts)
@@ -235,7 +240,8 @@ class QuizRunner:
         except (LookupError, SlackApiError) as exc:
             if isinstance(exc, SlackApiError) and error_code(exc) not in GONE_MESSAGE_ERRORS:
                 raise
-            post_to_channel(client, self.pacer, quiz.channel_id, message)  # say it anew
+            post_once(self.services, self.pacer, quiz.team_id, quiz.channel_id, message,  # say it anew
+                      message_slots.quiz_reveal(quiz.team_id, quiz.id, position))
         quizzes.mark_reveal_shown(self.services.store, quiz.id, position)
 
     def finish(self, quiz: quizzes.Quiz, state: str, now: float | None = None) -> bool:
@@ -261,10 +267,11 @@ class QuizRunner:
         rows = quizzes.quiz_leaderboard(self.services.store, quiz.id)
         stats = [quizzes.question_stats(self.services.store, quiz.id, p) for p in range(len(asked_questions))]
         reread = sections_to_reread([q.section for q in asked_questions], stats)
-        client = self.services.client_for(quiz.team_id)
         ts = with_block_fallback(
             self.services.block_refusals, quiz.team_id,
-            lambda message: post_to_channel(client, self.pacer, quiz.channel_id, message),
-            lambda omit: results_message(pack, reread, rows, quiz.language, table=TABLE not in omit, state=quiz.state),
+            lambda message: post_once(self.services, self.pacer, quiz.team_id, quiz.channel_id, message,
+                                      message_slots.quiz_results(quiz.team_id, quiz.id)),
+            lambda omit: results_message(pack, reread, rows, quiz.language, table=TABLE not in omit,
+                                         state=quiz.state),
         )
         quizzes.record_results_ts(self.services.store, quiz.id, str(ts))

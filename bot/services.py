@@ -16,11 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.ack_first import AckFirst
 from bot.clicks import Clicks
@@ -29,7 +25,7 @@ from bot.config import Settings
 from bot.keep_alive import KeepAliveWebClient
 from bot.keyed_locks import KeyedLocks
 from bot.live_updates import LiveUpdates
-from bot.posting import BlockRefusals, ChannelPacer
+from bot.posting import BlockRefusals, ChannelPacer, ConnectionErrorRetryHandlerForPosts, ServerErrorRetryHandlerForPosts
 from questions.schema import Pack
 from store import Store, deliveries
 
@@ -37,11 +33,12 @@ log = logging.getLogger(__name__)
 
 
 def retry_handlers() -> list:
-    """slack_sdk's own handlers: connection errors, 429 with Retry-After, and 5xx, each retried a few times."""
+    """slack_sdk's own handlers: connection errors, 429 with Retry-After, and 5xx, each retried a few times;
+    a chat.postMessage Slack may have taken is not re-sent by them (bot/posting.py looks for it first)."""
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandlerForPosts(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandlerForPosts(max_retry_count=2),
     ]
 
 

@@ -4,14 +4,16 @@
 `deliveries`, ...) are plain functions that take the `Store`.
 """
 
-from store import deliveries, journal, plans, polls, quizzes
+from store import deliveries, journal, plans, polls, quizzes, unconfirmed_posts
 from store.db import Store, StoreError
 
-MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, quizzes.migrations, journal.migrations]
+MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, quizzes.migrations,
+                  unconfirmed_posts.migrations, journal.migrations]
 
 
 def open_store(path) -> Store:
     return Store(path).migrate(*MIGRATION_SETS)
 
 
-__all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "journal", "plans", "polls", "quizzes"]
+__all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "journal", "plans", "polls", "quizzes",
+           "unconfirmed_posts"]

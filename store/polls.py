@@ -148,6 +148,14 @@ def get_post(store: Store, team_id: str, post_id: int) -> PollPost | None:
     return _post(store.row("SELECT * FROM poll_posts WHERE team_id = ? AND id = ?", [team_id, post_id]))
 
 
+def unposted(store: Store, team_id: str, channel_id: str, pack_id: str, poll_id: str) -> list[PollPost]:
+    """Open rows of this poll in the channel with no message recorded: being posted now, or posted with
+    an outcome nobody could confirm (bot/poll_service.py `post_poll` tells them apart)."""
+    return [_post(r) for r in store.rows(
+        "SELECT * FROM poll_posts WHERE team_id = ? AND channel_id = ? AND pack_id = ? AND poll_id = ? "
+        "AND ts IS NULL AND closed_at IS NULL ORDER BY id", [team_id, channel_id, pack_id, poll_id])]
+
+
 def latest_post(store: Store, team_id: str, channel_id: str, number: int) -> PollPost | None:
     rows = store.db.query(
         "SELECT * FROM poll_posts WHERE team_id = ? AND channel_id = ? AND number = ? AND ts IS NOT NULL "
@@ -185,7 +193,9 @@ def record_ts(store: Store, post_id: int, ts: str) -> None:
 
 
 def discard_post(store: Store, post_id: int) -> None:
-    """A poll whose message never reached Slack: forget it (it has no votes, nobody saw it)."""
+    """A poll Slack refused (or whose lost post its history shows is not there): forget it (nobody saw it).
+
+    Never for a post whose outcome is unknown: its message may be live, and clicks on it count here."""
     store.db.execute("DELETE FROM poll_posts WHERE id = ? AND ts IS NULL", [post_id])
 
 

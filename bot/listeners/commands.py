@@ -116,6 +116,9 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
             )
         if outcome.status == "taken":
             return notice("That post is already on its way.")
+        if outcome.error == "PostNotConfirmed":
+            return notice("Slack's answer was lost and I couldn't check the channel for the post; nothing was "
+                          "skipped. `/digest next` again looks for it before posting it a second time.")
         return notice(f"Slack didn't take the post (`{outcome.error}`); nothing was skipped. Try again in a minute.")
 
     if cmd.action == "schedule":

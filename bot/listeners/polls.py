@@ -13,7 +13,7 @@ from bot.digest import CommandError
 from bot.listeners.delivery import delivery_of
 from bot.permissions import look_up, may_manage
 from bot.polls import DiscussCommand, parse_discuss, tally
-from bot.posting import ChannelPacer, error_code, failure_notice
+from bot.posting import ChannelPacer, PostNotConfirmed, error_code, failure_notice
 from bot.services import Services
 from bot.text import is_number
 from store import plans, polls
@@ -143,5 +143,8 @@ def act(services: Services, pacer: ChannelPacer, client: WebClient, cmd: Discuss
                                    pack_id=pack.pack.id)
         except SlackApiError as exc:
             return notice(failure_notice(error_code(exc), f"poll {number}"))
+        except PostNotConfirmed:
+            return notice(f"Slack's answer to poll {number} was lost and I couldn't check the channel. "
+                          f"`/discuss {number}` again looks for it before posting it a second time.")
         posted.append(str(number))
     return notice(f"Posted poll{'s' if len(posted) > 1 else ''} {', '.join(posted)}.")

@@ -182,6 +182,10 @@ class SlackStub:
         # Block types this workspace's Slack does not know yet (a feature still rolling out): refused as an
         # unknown type, with the pointer, as Slack answers any block type it does not support.
         self.unsupported_blocks: set = set()
+        # Slack's clock for new message ts (epoch s): None keeps the fixed 1700000000.000100, ... series;
+        # set it (e.g. to time.time) where the app reads history with `oldest` relative to the real time
+        self.ts_clock: Optional[Callable[[], float]] = None
+        self.dropped: List[Call] = []  # calls whose connection accept_then_drop closed instead of answering
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "SlackStub":
@@ -292,6 +296,25 @@ class SlackStub:
             lines = [f"{call.method}: {answer.get('error')} {answer.get('errors') or answer['response_metadata']}"
                      for call, answer in self.refused]
             raise AssertionError("Slack would have refused what the app sent:\n  " + "\n  ".join(lines))
+    def accept_then_drop(self, method: str, *, times: Optional[int] = 1, taken: bool = True) -> None:
+        """Slack's answer lost: the next ``times`` calls of ``method`` are carried out (a post is stored in
+        ``messages``) and then their connection is closed with no answer, so the client sees the server
+        hang up (``RemoteDisconnected``) at once. ``taken=False``: closed before anything is stored,
+        as when the connection drops on the way in. Each such call is listed in ``dropped``."""
+
+        def carry_out_and_hang_up(call: Call):
+            body = self.default_response(call) if taken else {"ok": False, "error": "connection_dropped"}
+            with self._cond:
+                self.dropped.append(call)
+            connection = _current_connection()
+            if connection is not None:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return 200, {}, body  # written to a closed socket: never arrives
+
+        self.respond(method, carry_out_and_hang_up, times=times)
 
     def clear_overrides(self, method: Optional[str] = None) -> None:
         with self._cond:
@@ -341,6 +364,7 @@ class SlackStub:
             self.home_views.clear()
             self.response_posts.clear()
             self.refused.clear()
+            self.dropped.clear()
 
     # ------------------------------------------------------------------ queries
     def calls(self, method: Optional[str] = None) -> List[Call]:
@@ -461,6 +485,9 @@ class SlackStub:
     # ------------------------------------------------------------------ default answers
     def next_ts(self) -> str:
         micro = 100 * next(self._ts_counter)
+        if self.ts_clock is not None:  # Slack's time, still unique: the counter's 100 µs steps on top
+            micro += int(self.ts_clock() * 1_000_000)
+            return f"{micro // 1_000_000}.{micro % 1_000_000:06d}"
         return f"{1700000000 + micro // 1_000_000}.{micro % 1_000_000:06d}"
 
     def default_response(self, call: Call) -> Dict[str, Any]:
@@ -608,6 +635,41 @@ class SlackStub:
         ch.update(self.channels.get(cid, {}))
         return ch
 
+    def _r_conversations_history(self, call):
+        """The channel's stored messages, newest first, shaped like Slack's answer (java-slack-sdk json-logs
+        ``samples/api/conversations.history.json``: ok, messages, has_more, pin_count, response_metadata).
+
+        Honours ``oldest``/``latest`` (exclusive unless ``inclusive``), ``limit`` (Slack's default and, for
+        apps outside the Marketplace, maximum: 15) and ``cursor``; a message's ``metadata`` is returned only
+        with ``include_all_metadata`` (https://docs.slack.dev/reference/methods/conversations.history).
+        """
+        p = call.params
+        channel = str(p.get("channel", ""))
+        truthy = ("1", "true", "True")
+        inclusive = str(p.get("inclusive", "")) in truthy or p.get("inclusive") is True
+        with_metadata = str(p.get("include_all_metadata", "")) in truthy or p.get("include_all_metadata") is True
+        oldest = float(p["oldest"]) if p.get("oldest") not in (None, "") else None
+        latest = float(p["latest"]) if p.get("latest") not in (None, "") else None
+        limit = max(1, min(int(p.get("limit") or 15), 999))
+        start = int(p.get("cursor") or 0)
+
+        def in_window(ts: float) -> bool:
+            if oldest is not None and (ts < oldest or (ts == oldest and not inclusive)):
+                return False
+            return latest is None or ts < latest or (ts == latest and inclusive)
+
+        with self._cond:
+            found = [json.loads(json.dumps({**m, "ts": ts})) for (ch, ts), m in self.messages.items()
+                     if ch == channel and not m.get("thread_ts") and in_window(float(ts))]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        page = found[start:start + limit]
+        for message in page:
+            if not with_metadata:
+                message.pop("metadata", None)
+        more = start + limit < len(found)
+        return {"ok": True, "messages": page, "has_more": more, "pin_count": 0,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
     def _r_conversations_info(self, call):
         return {"ok": True, "channel": self._channel(str(call.params.get("channel", "")), num_members=3)}
 
@@ -705,6 +767,14 @@ def _parse_multipart(content_type: str, body: bytes) -> Dict[str, Any]:
     return fields
 
 
+_connection_of_thread = threading.local()
+
+
+def _current_connection() -> Optional[socket.socket]:
+    """The client connection the calling handler thread serves (a responder uses it to hang up)."""
+    return getattr(_connection_of_thread, "socket", None)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # Slack does not refuse connections: a burst of calls must not overflow the backlog
@@ -720,6 +790,10 @@ class _Server(ThreadingHTTPServer):
             self.opened += 1
             self.open_connections.add(request)
         super().process_request(request, client_address)
+
+    def finish_request(self, request, client_address):
+        _connection_of_thread.socket = request  # on the connection's own thread: see `_current_connection`
+        super().finish_request(request, client_address)
 
     def shutdown_request(self, request):
         with self._connections_lock:

@@ -1,0 +1,31 @@
+"""Posting a slot once, even across a lost answer and a restart.
+
+`bot.posting.post_to_channel` settles a lost answer within one try: it reads the channel's history and
+takes the slot's message if Slack had stored it. When the history itself cannot be read it posts
+nothing more and raises `PostNotConfirmed`; this module remembers that attempt in the store
+(store/unconfirmed_posts.py), so the next try at the same slot (the next `/digest next`, the scheduler's
+next run, a quiz or poll timer) looks for it first instead of posting a second copy.
+"""
+
+from __future__ import annotations
+
+from bot.message_slots import Slot
+from bot.posting import ChannelPacer, PostNotConfirmed, post_to_channel
+from bot.services import Services
+from store import unconfirmed_posts
+
+
+def post_once(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, message: dict,
+              slot: Slot) -> str:
+    """Post `message` as `slot`'s message and return its ts (the earlier post's, when one is found)."""
+    store = services.store
+    earlier = unconfirmed_posts.attempted_at(store, team_id, channel_id, slot.key)
+    try:
+        ts = post_to_channel(services.client_for(team_id), pacer, channel_id, message, slot=slot,
+                             earlier_attempt=earlier)
+    except PostNotConfirmed as exc:
+        unconfirmed_posts.note(store, team_id, channel_id, slot.key, exc.attempted_at)
+        raise
+    if earlier is not None:
+        unconfirmed_posts.settle(store, team_id, channel_id, slot.key)
+    return ts
