@@ -19,7 +19,14 @@ PERMANENT_ERRORS = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked",
     "missing_scope", "restricted_action", "team_access_not_granted", "ekm_access_denied", "no_permission",
     "method_not_supported_for_channel_type",  # conversations.join on a private channel we are not in
+    # no token, or one past its expiry (token rotation): nothing this process can send will work until the
+    # workspace reinstalls (https://api.slack.com/authentication/rotation)
+    "not_authed", "token_expired",
 })
+
+# Of those, the ones that mean the workspace's token is dead: its cached client is dropped, so the next
+# attempt looks the installation up again (a reinstall, a refreshed token).
+TOKEN_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed", "token_expired"})
 
 
 class ChannelPacer:

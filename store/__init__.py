@@ -4,14 +4,15 @@
 `deliveries`, ...) are plain functions that take the `Store`.
 """
 
-from store import deliveries, journal, plans, polls, quizzes
+from store import deliveries, journal, plans, polls, quizzes, teams
 from store.db import Store, StoreError
 
-MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, quizzes.migrations, journal.migrations]
+MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, quizzes.migrations, journal.migrations,
+                  teams.migrations]
 
 
 def open_store(path) -> Store:
     return Store(path).migrate(*MIGRATION_SETS)
 
 
-__all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "journal", "plans", "polls", "quizzes"]
+__all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "journal", "plans", "polls", "quizzes", "teams"]
