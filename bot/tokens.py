@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackTokenRotationError
+from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
@@ -42,22 +43,33 @@ class TeamTokens:
         self.minutes_before_expiry = minutes_before_expiry
 
     def __call__(self, team_id: str) -> TeamToken | None:
-        installation = installations.installation_for_team(self.installs, self.store, team_id)
-        if installation is None or not installation.bot_token:
+        found = installations.bot_for_team(self.installs, self.store, team_id)
+        if found is None or not found.bot_token:
             return None
-        if installation.bot_refresh_token and self.rotator is not None:
+        if found.bot_refresh_token and self.rotator is not None:
             try:
-                rotated = self.rotator.perform_token_rotation(installation=installation,
-                                                              minutes_before_expiration=self.minutes_before_expiry)
+                found = self._rotated(found) or found
             except SlackTokenRotationError as exc:  # a refresh token Slack refused: a reinstall is needed
                 log.warning("workspace %s: its bot token could not be refreshed (%s)", team_id,
                             exc.api_error.response.get("error"))
                 return None
+        expires_at = found.bot_token_expires_at
+        if expires_at is None:
+            return TeamToken(found.bot_token)
+        return TeamToken(found.bot_token, refresh_after=expires_at - self.minutes_before_expiry * 60)
+
+    def _rotated(self, found: Installation | Bot) -> Installation | Bot | None:
+        """The installation with a fresh token, saved; None when the token is not due. As Bolt does: the
+        whole installation when there is one (so Bolt's own look-ups see the new token too), else the bot."""
+        assert self.rotator is not None
+        if isinstance(found, Installation):
+            rotated = self.rotator.perform_token_rotation(installation=found,
+                                                          minutes_before_expiration=self.minutes_before_expiry)
             if rotated is not None:
                 self.installs.save(rotated)
-                installation = rotated
-                log.info("workspace %s: bot token refreshed", team_id)
-        expires_at = installation.bot_token_expires_at
-        if expires_at is None:
-            return TeamToken(installation.bot_token)
-        return TeamToken(installation.bot_token, refresh_after=expires_at - self.minutes_before_expiry * 60)
+            return rotated
+        rotated_bot = self.rotator.perform_bot_token_rotation(bot=found,
+                                                              minutes_before_expiration=self.minutes_before_expiry)
+        if rotated_bot is not None:
+            self.installs.save_bot(rotated_bot)
+        return rotated_bot

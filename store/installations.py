@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
@@ -42,6 +42,17 @@ def state_store(store: Store) -> SQLite3OAuthStateStore:
     return SQLite3OAuthStateStore(database=str(store.path), expiration_seconds=STATE_LIFETIME_SECONDS)
 
 
+def bot_for_team(installs: SQLite3InstallationStore, store: Store, team_id: str) -> Installation | Bot | None:
+    """The installation acting in `team_id` (see `installation_for_team`), or only its bot when the
+    installation row is gone (Bolt's tokens_revoked listener deletes the installer's row when their user
+    token is revoked, and leaves the bot)."""
+    installation = installation_for_team(installs, store, team_id)
+    if installation is not None:
+        return installation
+    row = _bot_row(installs, store, team_id)
+    return installs.find_bot(enterprise_id=row["enterprise_id"] or None, team_id=team_id) if row else None
+
+
 def installation_for_team(installs: SQLite3InstallationStore, store: Store, team_id: str) -> Installation | None:
     """The newest installation whose bot acts in `team_id`, whatever org it belongs to.
 
@@ -52,8 +63,7 @@ def installation_for_team(installs: SQLite3InstallationStore, store: Store, team
     """
     if not _has_bots_table(store):
         return None
-    row = store.row("SELECT enterprise_id FROM slack_bots WHERE client_id = ? AND team_id = ? "
-                    "ORDER BY installed_at DESC, id DESC LIMIT 1", [installs.client_id, team_id])
+    row = _bot_row(installs, store, team_id)
     if row is not None:
         return installs.find_installation(enterprise_id=row["enterprise_id"] or None, team_id=team_id)
     org = teams.org_of(store, team_id)
@@ -68,6 +78,13 @@ def installed_teams(installation: Installation, store: Store) -> list[str]:
     if installation.is_enterprise_install and installation.enterprise_id:
         return teams.org_workspaces(store, installation.enterprise_id)
     return [installation.team_id] if installation.team_id else []
+
+
+def _bot_row(installs: SQLite3InstallationStore, store: Store, team_id: str) -> dict | None:
+    if not _has_bots_table(store):
+        return None
+    return store.row("SELECT enterprise_id FROM slack_bots WHERE client_id = ? AND team_id = ? "
+                     "ORDER BY installed_at DESC, id DESC LIMIT 1", [installs.client_id, team_id])
 
 
 def _has_bots_table(store: Store) -> bool:
