@@ -266,6 +266,24 @@ def test_a_single_workspace_app_stops_posting_when_uninstalled(http_app, service
     assert plans.get(services.store, TEAM, "C0CHAN") is not None  # kept for the retention period (default 30)
 
 
+def test_a_departed_workspace_s_polls_and_quizzes_are_left_alone_by_the_timers(services, clock):
+    seed_everything(services, TEAM)
+    seed_everything(services, OTHER)
+    store, now = services.store, clock.now().timestamp()
+    for post in polls.open_posts(store):
+        store.db.execute("UPDATE poll_posts SET closes_at = ? WHERE id = ?", [now - 1, post.id])
+
+    def timer_work() -> set[str]:
+        return ({p.team_id for p in polls.due_to_close(store, now)} | {q.team_id for q in quizzes.running(store)})
+
+    assert timer_work() == {TEAM, OTHER}
+    teams.depart(store, [TEAM], "app_uninstalled", now=now)
+    assert timer_work() == {OTHER}
+    assert len(quizzes.running(store, TEAM, "C0CHAN")) == 1  # still there, for a reinstall
+    teams.welcome_back(store, [TEAM])
+    assert timer_work() == {TEAM, OTHER}
+
+
 def test_every_table_with_a_team_id_is_deleted_with_its_workspace(services):
     slack_sdk_tables = set(teams.SLACK_SDK_TABLES)
     assert set(schema_tables_with_team_id(services)) - slack_sdk_tables == set(teams.TEAM_TABLES)
