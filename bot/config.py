@@ -120,7 +120,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
         raise ConfigError(f"UNINSTALL_RETENTION_DAYS must be a whole number of days (0: delete at once), "
                           f"not {retention_text!r}")
 
-    # Slack's rotating tokens live 12 hours (https://api.slack.com/authentication/rotation)
+    # Slack's rotating tokens live 12 hours (https://docs.slack.dev/authentication/using-token-rotation)
     refresh_text = get("TOKEN_REFRESH_MINUTES") or "120"
     if not is_number(refresh_text) or not 0 < int(refresh_text) < 720:
         raise ConfigError(f"TOKEN_REFRESH_MINUTES must be minutes between 1 and 719 (a rotated token lives 12 "

@@ -20,7 +20,7 @@ PERMANENT_ERRORS = frozenset({
     "missing_scope", "restricted_action", "team_access_not_granted", "ekm_access_denied", "no_permission",
     "method_not_supported_for_channel_type",  # conversations.join on a private channel we are not in
     # no token, or one past its expiry (token rotation): nothing this process can send will work until the
-    # workspace reinstalls (https://api.slack.com/authentication/rotation)
+    # workspace reinstalls (https://docs.slack.dev/authentication/using-token-rotation)
     "not_authed", "token_expired",
 })
 

@@ -5,9 +5,10 @@ the workspace: `TeamTokens` finds its installation (Enterprise Grid included, st
 and, when Slack's token rotation is on for the app, refreshes a token that is about to expire and saves
 the rotated installation, as Bolt does on requests.
 
-Token rotation (https://api.slack.com/authentication/rotation): once it is turned on in the app's
+Token rotation (https://docs.slack.dev/authentication/using-token-rotation): once it is turned on in the app's
 settings, `oauth.v2.access` answers with a `refresh_token` and `expires_in` (12 hours), and a new access
-token is had with `grant_type=refresh_token`. slack_sdk's `TokenRotator` makes that call; it stamps
+token is had with `grant_type=refresh_token`; the refresh token used is then revoked and a new one comes
+with the answer, so the rotated installation must be saved. slack_sdk's `TokenRotator` makes that call; it stamps
 expiry times with the wall clock (`time.time()`), so the checks here use the same clock.
 """
 

@@ -15,4 +15,5 @@ def open_store(path) -> Store:
     return Store(path).migrate(*MIGRATION_SETS)
 
 
-__all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "journal", "plans", "polls", "quizzes", "teams"]
+__all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "journal", "plans", "polls", "quizzes",
+           "teams"]

@@ -312,7 +312,8 @@ def test_a_dead_token_pauses_the_plan_and_the_workspace_is_looked_up_again(make_
 
 # ----------------------------------------------------------------------------------- token rotation
 def refresh_answer(token: str, refresh: str):
-    """Slack's oauth.v2.access answer to grant_type=refresh_token (https://api.slack.com/authentication/rotation)."""
+    """Slack's oauth.v2.access answer to grant_type=refresh_token
+    (https://docs.slack.dev/authentication/using-token-rotation)."""
     def responder(call):
         assert call.params["grant_type"] == "refresh_token"
         # slack_sdk sends the app's credentials as HTTP Basic authentication

@@ -5,7 +5,8 @@ Bolt's own revocation listeners delete the installation (`App.default_app_uninst
 so one listener per event also stops the workspace's jobs; Bolt runs only the first listener that
 matches). Slack sends both events on an uninstall, and either may come again: what runs before the
 acknowledgement is idempotent, and the work after it is claimed once per delivery (`delivery_of`).
-See https://api.slack.com/events/app_uninstalled and https://api.slack.com/events/tokens_revoked.
+See https://api.slack.com/events/app_uninstalled (the two may come in either order) and
+https://docs.slack.dev/reference/events/tokens_revoked.
 """
 
 from __future__ import annotations
