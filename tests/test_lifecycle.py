@@ -247,6 +247,14 @@ def test_an_org_wide_uninstall_stops_every_workspace_of_the_org(make_app, stub, 
     assert services.client_for(OTHER).token is None
     assert plans.on_schedule(services.store, WEEKDAYS, "09:30", "UTC") == []
 
+    # past the retention period everything of theirs is gone; a reinstall starts afresh, in this process too
+    clock.set(clock.now() + dt.timedelta(days=31))
+    assert sorted(app.scheduler.purge_departed()) == [TEAM, OTHER]
+    install(app, stub, None, "xoxb-org-wide-again", team=None, enterprise=GRID_ORG, is_enterprise_install=True)
+    command(app, "next", team_id=OTHER, enterprise_id=ORG, org_wide=True)
+    services.wait_idle()
+    assert services.client_for(OTHER).token == "xoxb-org-wide-again"
+
 
 def test_revoked_user_tokens_alone_leave_the_workspace_installed(make_app, stub):
     app = make_app()

@@ -33,6 +33,9 @@ def departing_teams(services: Services, context: BoltContext) -> list[str]:
 
 def register(app: App, services: Services) -> None:
     multi_workspace = app.installation_store is not None
+    # workspaces of org-wide installs already noted by this process (`remember_org_workspaces`); one that
+    # leaves is noted again on its first request after a reinstall (its row may have been purged by then)
+    noted: set[str] = set()
     delete_installation = app.default_app_uninstalled_event_listener() if multi_workspace else None
     delete_tokens = app.default_tokens_revoked_event_listener() if multi_workspace else None
 
@@ -41,6 +44,7 @@ def register(app: App, services: Services) -> None:
         departing = departing_teams(services, context)
         if delete_installation is not None:
             delete_installation(context=context)
+        noted.difference_update(departing)
         lifecycle.depart(services, departing, "app_uninstalled")
         services.after_ack(lifecycle.after_departure, services, delivery=delivery_of(body, context))
 
@@ -55,18 +59,18 @@ def register(app: App, services: Services) -> None:
             # Bolt deletes only the bot row; the installation row still holds the dead bot token, which
             # Bolt's authorize would hand out. With no bot this app acts with nothing: all of it goes.
             app.installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
+        noted.difference_update(departing)
         lifecycle.depart(services, departing, "tokens_revoked")
         services.after_ack(lifecycle.after_departure, services, delivery=delivery_of(body, context))
 
     if multi_workspace:
-        remember_org_workspaces(app, services)
+        remember_org_workspaces(app, services, noted)
 
 
-def remember_org_workspaces(app: App, services: Services) -> None:
+def remember_org_workspaces(app: App, services: Services, known: set[str]) -> None:
     """Note each workspace an org-wide install covers, from the first request it sends: a scheduled job
     has only the workspace's id, and the installation is stored under the org (store/installations.py).
-    One write per workspace per process; a dictionary look-up for every other request."""
-    known: set[str] = set()
+    One write per workspace per process (`known`); a set look-up for every other request."""
 
     @app.middleware
     def note_org_workspace(context: BoltContext, next: Callable[[], None]) -> None:
