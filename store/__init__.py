@@ -7,8 +7,8 @@
 from store import deliveries, journal, plans, polls, quizzes, teams
 from store.db import Store, StoreError
 
-MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, quizzes.migrations, journal.migrations,
-                  teams.migrations]
+MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, quizzes.migrations, teams.migrations,
+                  journal.migrations]
 
 
 def open_store(path) -> Store:
