@@ -6,12 +6,14 @@ import logging
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.token_rotation import TokenRotator
 
-from bot import listeners
+from bot import lifecycle, listeners
 from bot.clicks import journal_directory
 from bot.config import Settings
 from bot.manifest import BOT_SCOPES  # one list for the OAuth flow and the manifest
 from bot.services import Services, make_client
+from bot.tokens import TeamTokens
 from questions import load_packs
 from store import installations, open_store
 
@@ -30,10 +32,18 @@ def build_services(settings: Settings, **overrides) -> Services:
 
 
 def oauth_settings(services: Services) -> OAuthSettings:
-    """Installation to many workspaces: Bolt's OAuth flow with slack_sdk's SQLite stores in our database."""
+    """Installation to many workspaces: Bolt's OAuth flow with slack_sdk's SQLite stores in our database.
+
+    Scheduled jobs find a workspace's token by its team id alone, Enterprise Grid workspaces included, and
+    refresh it when Slack's token rotation is on (bot/tokens.py); Bolt does the same for requests. Every
+    saved installation (an install, a reinstall, a rotated token) drops the workspace's cached client.
+    """
     settings = services.settings
     installs = installations.installation_store(services.store, settings.client_id or "")
-    services.token_for_team = lambda team_id: installations.bot_token(installs, team_id)
+    installs.on_saved = lambda installation: lifecycle.on_installation_saved(services, installation)
+    rotator = TokenRotator(client_id=settings.client_id or "", client_secret=settings.client_secret or "",
+                           client=make_client(settings, None))
+    services.token_for_team = TeamTokens(installs, services.store, rotator, settings.token_refresh_minutes)
     return OAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
@@ -42,6 +52,7 @@ def oauth_settings(services: Services) -> OAuthSettings:
         state_store=installations.state_store(services.store),
         install_path="/slack/install",
         redirect_uri_path="/slack/oauth_redirect",
+        token_rotation_expiration_minutes=settings.token_refresh_minutes,
     )
 
 

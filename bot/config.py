@@ -40,6 +40,11 @@ class Settings:
     admin_user_ids: frozenset[str] = frozenset()
     log_level: str = "INFO"
     port: int = 3000
+    # how long a workspace's data is kept after it uninstalls the app (0: deleted at once); a reinstall
+    # within it keeps everything (store/teams.py)
+    uninstall_retention_days: int = 30
+    # with Slack's token rotation on, a bot token is refreshed this long before it expires (bot/tokens.py)
+    token_refresh_minutes: int = 120
 
     @property
     def has_slack_tokens(self) -> bool:
@@ -110,6 +115,17 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
     if not content_dir.is_dir():
         raise ConfigError(f"CONTENT_DIR {str(content_dir)!r} is not a directory of content packs")
 
+    retention_text = get("UNINSTALL_RETENTION_DAYS") or "30"
+    if not is_number(retention_text):
+        raise ConfigError(f"UNINSTALL_RETENTION_DAYS must be a whole number of days (0: delete at once), "
+                          f"not {retention_text!r}")
+
+    # Slack's rotating tokens live 12 hours (https://docs.slack.dev/authentication/using-token-rotation)
+    refresh_text = get("TOKEN_REFRESH_MINUTES") or "120"
+    if not is_number(refresh_text) or not 0 < int(refresh_text) < 720:
+        raise ConfigError(f"TOKEN_REFRESH_MINUTES must be minutes between 1 and 719 (a rotated token lives 12 "
+                          f"hours), not {refresh_text!r}")
+
     return Settings(
         bot_token=bot_token,
         signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -123,6 +139,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
         admin_user_ids=admin_ids,
         log_level=log_level,
         port=int(port_text),
+        uninstall_retention_days=int(retention_text),
+        token_refresh_minutes=int(refresh_text),
     )
 
 

@@ -17,7 +17,7 @@ from bot.blocks.digest import digest_message, format_when, quick_check_button
 from bot.digest import next_post_at, plan_items
 from bot.exactly_once import post_once
 from bot.polls import PollOptions
-from bot.posting import ChannelPacer, error_code, is_permanent
+from bot.posting import TOKEN_ERRORS, ChannelPacer, error_code, is_permanent
 from bot.services import Services
 from bot.text import escape
 from store import plans
@@ -117,7 +117,7 @@ def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> Post
         plans.release(store, claim)
         code = error_code(exc) or f"http_{exc.response.status_code}"
         if is_permanent(exc):
-            if code in ("invalid_auth", "token_revoked", "account_inactive"):
+            if code in TOKEN_ERRORS:
                 services.forget_client(team_id)  # a reinstall brings a new token
             plans.set_paused(store, team_id, channel_id, True)
             _tell_owner(services, claim.plan, code)

@@ -37,7 +37,14 @@ PERMANENT_ERRORS = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked",
     "missing_scope", "restricted_action", "team_access_not_granted", "ekm_access_denied", "no_permission",
     "method_not_supported_for_channel_type",  # conversations.join on a private channel we are not in
+    # no token, or one past its expiry (token rotation): nothing this process can send will work until the
+    # workspace reinstalls (https://docs.slack.dev/authentication/using-token-rotation)
+    "not_authed", "token_expired",
 })
+
+# Of those, the ones that mean the workspace's token is dead: its cached client is dropped, so the next
+# attempt looks the installation up again (a reinstall, a refreshed token).
+TOKEN_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed", "token_expired"})
 
 
 class ChannelPacer:
@@ -270,6 +277,12 @@ class BlockRefusals:
         now = self._monotonic()
         with self._lock:
             return frozenset(t for (team, t), until in self._until.items() if team == team_id and until > now)
+
+    def forget(self, team_id: str) -> None:
+        """A workspace that left: nothing of it is kept."""
+        with self._lock:
+            for key in [k for k in self._until if k[0] == team_id]:
+                del self._until[key]
 
     def note(self, team_id: str, block_types: set[str]) -> None:
         now = self._monotonic()

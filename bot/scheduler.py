@@ -22,6 +22,7 @@ from collections.abc import Callable
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import lifecycle
 from bot.delivery import PostOutcome, deliver
 from bot.digest import due_slot, plan_items, trigger_for
 from bot.keyed_locks import KeyedLocks
@@ -229,6 +230,10 @@ class DigestScheduler:
         # Slack stops retrying a delivery within minutes: a day of remembered deliveries is plenty
         self.scheduler.add_job(lambda: deliveries.prune(self.services.store, time.time() - 86400), "interval",
                                hours=1, id="deliveries:prune", replace_existing=True)
+        # the data of workspaces that uninstalled goes once UNINSTALL_RETENTION_DAYS have passed: looked at
+        # now (a process may have been down when it fell due) and every hour
+        self.scheduler.add_job(self.purge_departed, "interval", hours=1, id="teams:purge", replace_existing=True,
+                               next_run_time=dt.datetime.now(dt.timezone.utc))
 
     def shutdown(self) -> None:
         if self.scheduler.running:
@@ -275,6 +280,13 @@ class DigestScheduler:
                 timer()
             except Exception:  # noqa: BLE001 - one failing timer must not stop the others
                 log.exception("timer failed")
+
+    def purge_departed(self) -> list[str]:
+        try:
+            return lifecycle.purge_departed(self.services)
+        except Exception:  # noqa: BLE001 - tried again in an hour
+            log.exception("deleting departed workspaces' data failed")
+            return []
 
     def catch_up(self) -> list[PostOutcome]:
         outcomes = []

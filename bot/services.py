@@ -26,6 +26,7 @@ from bot.keep_alive import KeepAliveWebClient
 from bot.keyed_locks import KeyedLocks
 from bot.live_updates import LiveUpdates
 from bot.posting import BlockRefusals, ChannelPacer, ConnectionErrorRetryHandlerForPosts, ServerErrorRetryHandlerForPosts
+from bot.tokens import TeamToken
 from questions.schema import Pack
 from store import Store, deliveries
 
@@ -56,8 +57,9 @@ class Services:
     packs: dict[str, Pack]
     clock: Clock = field(default_factory=SystemClock)
     client: WebClient | None = None
-    # team_id -> bot token, for multi-workspace installs; single-workspace mode uses `client`.
-    token_for_team: object | None = None
+    # team_id -> its bot token (bot.tokens.TeamToken, or None if not installed), for multi-workspace
+    # installs (bot.tokens.TeamTokens); single-workspace mode uses `client`.
+    token_for_team: Callable[[str], TeamToken | None] | None = None
     # called with the new Plan whenever a plan changes, so the scheduler can re-sync its job
     on_plan_change: object | None = None
     # Work that follows an acknowledgement runs here, not on Bolt's listener threads: a slow Web API call
@@ -87,7 +89,7 @@ class Services:
     clicks: Clicks = field(init=False)
     _in_flight: set[Future] = field(default_factory=set)
     _held: collections.deque = field(default_factory=collections.deque)  # after_ack work waiting for a lull
-    _clients: dict[str, WebClient] = field(default_factory=dict)
+    _clients: dict[str, tuple[WebClient, float | None]] = field(default_factory=dict)  # client, refresh_after
     _turns: KeyedLocks = field(default_factory=KeyedLocks)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -204,24 +206,53 @@ class Services:
             self.on_plan_change(plan)  # type: ignore[operator]
 
     def client_for(self, team_id: str) -> WebClient:
-        """A Web API client for the workspace (scheduled jobs have no request to borrow one from)."""
-        if self.token_for_team is None:
+        """A Web API client for the workspace (scheduled jobs have no request to borrow one from).
+
+        Kept per workspace until its token is due for refreshing (token rotation, bot/tokens.py), the
+        workspace reinstalls or uninstalls, or Slack refuses the token (`forget_client`). The lookup, and a
+        refresh, happen in the workspace's own turn: two jobs never refresh one token twice, and other
+        workspaces' jobs do not wait for it.
+        """
+        token_for_team = self.token_for_team
+        if token_for_team is None:
             if self.client is None:
                 self.client = make_client(self.settings, self.settings.bot_token)
             return self.client
-        with self._lock:
-            client = self._clients.get(team_id)
-            if client is None:
-                token = self.token_for_team(team_id)  # type: ignore[operator]
-                client = make_client(self.settings, token)
-                if token:  # a workspace not (yet) installed is looked up again next time
-                    self._clients[team_id] = client
+        cached = self._current_client(team_id)
+        if cached is not None:
+            return cached
+        with self._turns(("token", team_id)):
+            cached = self._current_client(team_id)  # another job's lookup, while this one waited
+            if cached is not None:
+                return cached
+            found = token_for_team(team_id)
+            client = make_client(self.settings, found.token if found else None)
+            if found is not None:  # a workspace not (yet) installed is looked up again next time
+                with self._lock:
+                    self._clients[team_id] = (client, found.refresh_after)
             return client
 
+    def _current_client(self, team_id: str) -> WebClient | None:
+        with self._lock:
+            cached = self._clients.get(team_id)
+        if cached is None:
+            return None
+        client, refresh_after = cached
+        # the wall clock, not `self.clock`: token expiry times are stamped with it (bot/tokens.py)
+        if refresh_after is not None and time.time() >= refresh_after:
+            return None
+        return client
+
     def forget_client(self, team_id: str) -> None:
-        """Drop a workspace's cached client (after a reinstall, or a token Slack stopped accepting)."""
+        """Drop a workspace's cached client (after a reinstall, an uninstall, or a token Slack stopped
+        accepting)."""
         with self._lock:
             self._clients.pop(team_id, None)
+
+    def schedules_changed(self) -> None:
+        """Plans came or went other than one at a time (a workspace left or came back): re-sync the jobs."""
+        if self.on_plan_change is not None:
+            self.on_plan_change(None)  # type: ignore[operator]
 
 
 def _yield_to_acknowledgements() -> None:

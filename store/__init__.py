@@ -4,10 +4,10 @@
 `deliveries`, ...) are plain functions that take the `Store`.
 """
 
-from store import deliveries, journal, plans, polls, quizzes, unconfirmed_posts
+from store import deliveries, journal, plans, polls, quizzes, teams, unconfirmed_posts
 from store.db import Store, StoreError
 
-MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, quizzes.migrations,
+MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, quizzes.migrations, teams.migrations,
                   unconfirmed_posts.migrations, journal.migrations]
 
 
@@ -16,4 +16,4 @@ def open_store(path) -> Store:
 
 
 __all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "journal", "plans", "polls", "quizzes",
-           "unconfirmed_posts"]
+           "teams", "unconfirmed_posts"]

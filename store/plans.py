@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 
 from sqlite_utils.migrations import Migrations
 
+from store import teams
 from store.db import Store
 
 migrations = Migrations("plans")
@@ -165,9 +166,10 @@ def get_many(store: Store, keys: Sequence[PlanKey]) -> dict[PlanKey, Plan]:
 
 
 def on_schedule(store: Store, days: str, post_time: str, timezone: str) -> list[Plan]:
-    """The running (not paused) plans that post on these days at this local time."""
+    """The running (not paused) plans that post on these days at this local time (none of a workspace
+    that uninstalled the app: store/teams.py)."""
     rows = store.rows(
-        "SELECT * FROM plans WHERE paused = 0 AND days = ? AND post_time = ? AND timezone = ? "
+        f"SELECT * FROM plans WHERE paused = 0 AND days = ? AND post_time = ? AND timezone = ? AND {teams.PRESENT} "
         "ORDER BY team_id, channel_id",
         [days, post_time, timezone],
     )
@@ -175,8 +177,9 @@ def on_schedule(store: Store, days: str, post_time: str, timezone: str) -> list[
 
 
 def schedules(store: Store) -> set[tuple[str, str, str]]:
-    """Every (days, post_time, timezone) that at least one running plan posts on."""
-    rows = store.rows("SELECT DISTINCT days, post_time, timezone FROM plans WHERE paused = 0 AND days != ''")
+    """Every (days, post_time, timezone) that at least one running plan of a present workspace posts on."""
+    rows = store.rows("SELECT DISTINCT days, post_time, timezone FROM plans WHERE paused = 0 AND days != '' "
+                      f"AND {teams.PRESENT}")
     return {(r["days"], r["post_time"], r["timezone"]) for r in rows}
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlite_utils.migrations import Migrations
 
+from store import teams
 from store.db import Store
 
 migrations = Migrations("polls")
@@ -177,7 +178,7 @@ def open_posts(store: Store, team_id: str | None = None) -> list[PollPost]:
 def due_to_close(store: Store, now: float) -> list[PollPost]:
     rows = store.db.query(
         "SELECT * FROM poll_posts WHERE closed_at IS NULL AND ts IS NOT NULL AND closes_at IS NOT NULL "
-        "AND closes_at <= ? ORDER BY id",
+        f"AND closes_at <= ? AND {teams.PRESENT} ORDER BY id",
         [now],
     )
     return [_post(r) for r in rows]
@@ -185,7 +186,8 @@ def due_to_close(store: Store, now: float) -> list[PollPost]:
 
 def closed_without_results(store: Store) -> list[PollPost]:
     return [_post(r) for r in store.rows(
-        "SELECT * FROM poll_posts WHERE closed_at IS NOT NULL AND results_ts IS NULL AND ts IS NOT NULL ORDER BY id")]
+        "SELECT * FROM poll_posts WHERE closed_at IS NOT NULL AND results_ts IS NULL AND ts IS NOT NULL "
+        f"AND {teams.PRESENT} ORDER BY id")]
 
 
 def record_ts(store: Store, post_id: int, ts: str) -> None:

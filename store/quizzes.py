@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlite_utils.migrations import Migrations
 
+from store import teams
 from store.db import Store
 
 migrations = Migrations("quizzes")
@@ -137,8 +138,12 @@ def get(store: Store, team_id: str, quiz_id: int) -> Quiz | None:
 
 
 def running(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[Quiz]:
+    """Running quizzes of one workspace (or channel); without a team, those the timer drives: none of a
+    workspace that uninstalled the app (store/teams.py)."""
     sql, params = "SELECT * FROM quizzes WHERE state = 'running'", []
-    if team_id is not None:
+    if team_id is None:
+        sql += f" AND {teams.PRESENT}"
+    else:
         sql, params = sql + " AND team_id = ?", params + [team_id]
     if channel_id is not None:
         sql, params = sql + " AND channel_id = ?", params + [channel_id]
@@ -272,7 +277,7 @@ def unreported(store: Store) -> list[Quiz]:
     """Quizzes that ended (not abandoned) but whose results message was never posted."""
     return [_quiz(r) for r in store.rows(
         "SELECT * FROM quizzes WHERE state IN ('finished', 'stopped', 'interrupted') AND results_ts IS NULL "
-        "ORDER BY id")]
+        f"AND {teams.PRESENT} ORDER BY id")]
 
 
 def answer_of(store: Store, quiz_id: int, position: int, user_id: str) -> str | None:

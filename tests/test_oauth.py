@@ -21,8 +21,9 @@ def oauth_app(settings, clock, stub):
     app.close()
 
 
-def install(app: HttpApp, stub, team_id: str, token: str) -> str:
-    """Walk the install flow as a browser would: /slack/install, then Slack redirects back with a code."""
+def install(app: HttpApp, stub, team_id: str | None, token: str, **answer) -> str:
+    """Walk the install flow as a browser would: /slack/install, then Slack redirects back with a code.
+    `answer` replaces fields of Slack's oauth.v2.access answer (an Enterprise Grid org, a refresh token)."""
     base = app.url.replace("/slack/events", "")
     with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as page:
         html = page.read().decode()
@@ -35,7 +36,7 @@ def install(app: HttpApp, stub, team_id: str, token: str) -> str:
     stub.respond("oauth.v2.access", {
         "ok": True, "access_token": token, "token_type": "bot", "scope": query["scope"][0],
         "bot_user_id": "UBOT", "app_id": "A0001", "team": {"id": team_id, "name": team_id}, "enterprise": None,
-        "authed_user": {"id": "UINSTALLER"}, "is_enterprise_install": False,
+        "authed_user": {"id": "UINSTALLER"}, "is_enterprise_install": False, **answer,
     }, times=1)
     redirect = urllib.request.Request(f"{base}/slack/oauth_redirect?code=code-{team_id}&state={query['state'][0]}",
                                       headers={"Cookie": cookie})

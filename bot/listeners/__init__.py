@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners import actions, clicks, commands, events, polls, quiz
+from bot.listeners import actions, clicks, commands, events, lifecycle, polls, quiz
 from bot.services import Services
 
 
@@ -19,3 +19,4 @@ def register(app: App, services: Services) -> None:
     quiz.register(app, services)
     actions.register(app, services)
     events.register(app, services)
+    lifecycle.register(app, services)
