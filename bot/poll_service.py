@@ -238,7 +238,9 @@ def close(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> bool
                                 lambda m: client.chat_update(channel=post.channel_id, ts=post.ts, **m),
                                 lambda omit: render(services, post, CHART not in omit))
     except Exception as exc:  # noqa: BLE001 - the poll is closed either way; the results still go out
-        log.warning("poll %s closed but its message not redrawn: %s", post.id, type(exc).__name__)
+        # the closed poll is drawn again by the live updates, with their backoff, until Slack takes it
+        log.warning("poll %s closed but its message not redrawn yet: %s", post.id, type(exc).__name__)
+        refresh(services, post.id, post.team_id)
     post_results(services, pacer, post)
     return True
 
