@@ -92,7 +92,7 @@ class Target:
 
 
 def button_values(stub: StandIn, action_id: str) -> list[tuple[str, str]]:
-    """(action_id, value) of each posted button of this role: `poll.vote.0`, `poll.vote.1`, ... (bot/ids.py)."""
+    """(action_id, value) of each posted button of this role: `poll.vote.0`, `poll.vote.1`, ... (bot/slack/ids.py)."""
     buttons = []
     for call in stub.calls("chat.postMessage"):
         for block in call.params.get("blocks") or []:
@@ -255,8 +255,8 @@ def run_fanout(channels: int, days: int = 3) -> None:
 
     from bot.app import build_services
     from bot.config import Settings
-    from bot.delivery import plan_items, render_section
-    from bot.posting import ChannelPacer
+    from bot.flows.digests import plan_items, render_section
+    from bot.slack.posting import ChannelPacer
     from bot.scheduler import DigestScheduler
     from store import plans
     from tests.support.clock import FakeClock

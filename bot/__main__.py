@@ -90,7 +90,7 @@ def print_manifest(http: str | None) -> int:
 
 
 def export_responses(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.export import rows, to_csv, to_json
+    from bot.flows.export import rows, to_csv, to_json
     from bot.runtime import prepare
 
     services = prepare(settings, check_token=False, journal_dir=None)  # reads only: no journal of its own

@@ -8,12 +8,13 @@ from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.token_rotation import TokenRotator
 
-from bot import lifecycle, listeners
-from bot.clicks import journal_directory
+from bot.flows import lifecycle
+from bot import listeners
+from bot.ingest.clicks import journal_directory
 from bot.config import Settings
 from bot.manifest import BOT_SCOPES  # one list for the OAuth flow and the manifest
-from bot.services import Services, make_client
-from bot.tokens import TeamTokens
+from bot.context import Services, make_client
+from bot.slack.tokens import TeamTokens
 from questions import load_packs
 from store import installations, open_store
 
@@ -35,7 +36,7 @@ def oauth_settings(services: Services) -> OAuthSettings:
     """Installation to many workspaces: Bolt's OAuth flow with slack_sdk's SQLite stores in our database.
 
     Scheduled jobs find a workspace's token by its team id alone, Enterprise Grid workspaces included, and
-    refresh it when Slack's token rotation is on (bot/tokens.py); Bolt does the same for requests. Every
+    refresh it when Slack's token rotation is on (bot/slack/tokens.py); Bolt does the same for requests. Every
     saved installation (an install, a reinstall, a rotated token) drops the workspace's cached client.
     """
     settings = services.settings

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from bot.text import is_number
+from bot.domain.text import is_number
 from questions.loader import BUILTIN_DIR
 
 SLACK_API_URL_DEFAULT = "https://slack.com/api/"
@@ -43,7 +43,7 @@ class Settings:
     # how long a workspace's data is kept after it uninstalls the app (0: deleted at once); a reinstall
     # within it keeps everything (store/teams.py)
     uninstall_retention_days: int = 30
-    # with Slack's token rotation on, a bot token is refreshed this long before it expires (bot/tokens.py)
+    # with Slack's token rotation on, a bot token is refreshed this long before it expires (bot/slack/tokens.py)
     token_refresh_minutes: int = 120
 
     @property

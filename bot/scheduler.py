@@ -2,7 +2,7 @@
 
 APScheduler decides *when* to wake up; the database decides *whether* to post. At 09:00 the job for
 "mon–fri 09:00 Europe/Berlin" runs every plan on that schedule together: it works out each plan's due
-local date (`bot.digest.due_slot`) and claims them in batches, each claim before its post is sent,
+local date (`bot.domain.digest.due_slot`) and claims them in batches, each claim before its post is sent,
 then posts them side by side. A restart, a second process or a job firing twice can never post twice,
 and the claims of a thousand channels due in the same minute take the write lock fifty times. At
 start, `catch_up()` runs every schedule once: a post missed while the process was down still goes out
@@ -22,12 +22,12 @@ from collections.abc import Callable
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import lifecycle
-from bot.delivery import PostOutcome, deliver
-from bot.digest import due_slot, plan_items, trigger_for
-from bot.keyed_locks import KeyedLocks
-from bot.posting import ChannelPacer
-from bot.services import Services
+from bot.flows import lifecycle
+from bot.flows.digests import PostOutcome, deliver
+from bot.domain.digest import due_slot, plan_items, trigger_for
+from bot.slack.keyed_locks import KeyedLocks
+from bot.slack.posting import ChannelPacer
+from bot.context import Services
 from store import deliveries, plans
 
 log = logging.getLogger(__name__)

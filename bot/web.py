@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.ack_first import AckFirst
+from bot.ingest.ack_first import AckFirst
 from bot.config import ConfigError, configure_logging, load_settings
 from bot.runtime import prepare, start
 

@@ -151,7 +151,7 @@ def get_post(store: Store, team_id: str, post_id: int) -> PollPost | None:
 
 def unposted(store: Store, team_id: str, channel_id: str, pack_id: str, poll_id: str) -> list[PollPost]:
     """Open rows of this poll in the channel with no message recorded: being posted now, or posted with
-    an outcome nobody could confirm (bot/poll_service.py `post_poll` tells them apart)."""
+    an outcome nobody could confirm (bot/flows/polls.py `post_poll` tells them apart)."""
     return [_post(r) for r in store.rows(
         "SELECT * FROM poll_posts WHERE team_id = ? AND channel_id = ? AND pack_id = ? AND poll_id = ? "
         "AND ts IS NULL AND closed_at IS NULL ORDER BY id", [team_id, channel_id, pack_id, poll_id])]
@@ -244,7 +244,7 @@ def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id:
               options_of: Callable[[str, str], Container[str]] | None = None) -> VoteResult:
     """Store one click: a first vote, a changed vote, or nothing (same option, closed or unknown poll).
 
-    It runs in batches after the burst (bot/clicks.py), and whoever applies the click's journal may do so
+    It runs in batches after the burst (bot/ingest/clicks.py), and whoever applies the click's journal may do so
     after the poll closed: "open" means open at `now`, the moment of the click. A first vote, the
     common case, is one statement that checks the poll is open, inserts the vote and (by trigger) logs
     it; a changed vote is a second statement of the same kind; only a click that changes nothing reads,

@@ -236,7 +236,7 @@ def answer(store: Store, *, team_id: str, quiz_id: int, position: int, user_id: 
            grade: Callable[[str, str, float, int], tuple[bool, int] | None] | None = None) -> AnswerResult:
     """Lock in one answer: stored once per person and question, and only while the question is open.
 
-    Answers are applied from the click journal after the burst (bot/clicks.py), possibly after the
+    Answers are applied from the click journal after the burst (bot/ingest/clicks.py), possibly after the
     reveal: "open" means open at `now`, the moment the answer was given. The write is one statement that
     checks that and inserts the answer (see `Store.write_one`); only an answer that is not taken reads,
     to say why. `grade(pack_id, question_id, elapsed, timer_s)`, when given, scores the

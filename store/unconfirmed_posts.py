@@ -1,7 +1,7 @@
 """Posts whose outcome is unknown: Slack's answer was lost and its history could not be read.
 
-Such a post is neither recorded as posted nor sent again at once (bot/posting.py `PostNotConfirmed`).
-Its slot (bot/message_slots.py `Slot.key`) is noted here with the moment of the attempt, so the next try
+Such a post is neither recorded as posted nor sent again at once (bot/slack/posting.py `PostNotConfirmed`).
+Its slot (bot/slack/message_slots.py `Slot.key`) is noted here with the moment of the attempt, so the next try
 at the same slot (the next `/digest next`, a timer) first looks for it in the channel's history from
 then on, instead of posting a second copy. The note goes once the slot is settled either way.
 """

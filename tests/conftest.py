@@ -22,8 +22,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import build_services, create_app
 from bot.config import Settings
-from bot.live_updates import LiveUpdates
-from bot.posting import ChannelPacer
+from bot.slack.live_updates import LiveUpdates
+from bot.slack.posting import ChannelPacer
 from bot.web import wsgi_app_for
 from tests.support.clock import FakeClock
 from tests.support.signing import block_actions_body, sign, slash_command_body, view_submission_body

@@ -1,4 +1,4 @@
-"""Acknowledgements first (bot/ack_first.py): follow-up work waits while requests are being handled.
+"""Acknowledgements first (bot/ingest/ack_first.py): follow-up work waits while requests are being handled.
 
 The rule on its own, then through the app's real HTTP endpoint: a `/digest next` acknowledged while
 another request is still being handled posts once that request is done, and a burst of them loses none.
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bot.ack_first import AckFirst
+from bot.ingest.ack_first import AckFirst
 from store import plans
 from tests.conftest import TEAM
 

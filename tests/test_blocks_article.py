@@ -5,7 +5,7 @@ import pytest
 from bot.blocks.digest import digest_message, full_text_view, quick_check_button
 from bot.blocks.polls import comment_modal, poll_message, results_message
 from bot.blocks.quiz import numeric_modal, question_message, reveal_message
-from bot.polls import tally
+from bot.domain.polls import tally
 from questions import load_pack
 from tests.conftest import ROOT
 from tests.support.schemas import assert_valid_blocks, assert_valid_modal

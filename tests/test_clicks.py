@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from bot.clicks import PROTOCOL, Clicks, journal_directory
+from bot.ingest.clicks import PROTOCOL, Clicks, journal_directory
 from store import MIGRATION_SETS, Store, journal, open_store, polls
 from store.journal import MAX_PAYLOAD, SLOT, Journal, orphans
 
@@ -255,7 +255,7 @@ def test_a_failing_click_is_logged_and_skipped_and_the_rest_of_the_batch_applied
     h.clicks.record("vote", "U1", "yes")
     h.clicks.record("vote", "U2", "bad")
     h.clicks.record("vote", "U3", "no")
-    with caplog.at_level(logging.ERROR, logger="bot.clicks"):
+    with caplog.at_level(logging.ERROR, logger="bot.ingest.clicks"):
         assert h.clicks.settle() == 3
     assert taken(store) == [("U1", "yes"), ("U3", "no")]  # U1's row from the failed batch was rolled back
     assert h.receipts() == ["receipt for U1", "receipt for U3"]

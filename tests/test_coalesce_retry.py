@@ -1,9 +1,9 @@
-"""A refused live update is drawn again (bot/coalesce.py `failed`), without Slack or a clock: the last state
+"""A refused live update is drawn again (bot/slack/coalesce.py `failed`), without Slack or a clock: the last state
 always reaches the channel, within the workspace's chat.update budget, and nothing is remembered for ever."""
 
 from hypothesis import given, strategies as st
 
-from bot.coalesce import Coalescer
+from bot.slack.coalesce import Coalescer
 
 EMPTY = {"last_sent": 0, "group": 0, "dirty": 0, "in_flight": 0, "failures": 0, "retry_at": 0, "buckets": 0}
 

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from bot.digest import CommandError, DigestCommand, parse_digest, pick_language
+from bot.domain.digest import CommandError, DigestCommand, parse_digest, pick_language
 
 
 @pytest.mark.parametrize(

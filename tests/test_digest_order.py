@@ -8,7 +8,7 @@ above section 1 in the channel.
 
 import datetime as dt
 
-from bot.delivery import post_next
+from bot.flows.digests import post_next
 from bot.scheduler import run_plan_now
 from store import plans
 from tests.conftest import TEAM

@@ -7,10 +7,10 @@ import os
 import subprocess
 import sys
 
-from bot.export import neutralise, rows, to_csv
-from bot.polls import PollOptions
-from bot.poll_service import add_comment, post_poll
-from bot.posting import ChannelPacer
+from bot.flows.export import neutralise, rows, to_csv
+from bot.domain.polls import PollOptions
+from bot.flows.polls import add_comment, post_poll
+from bot.slack.posting import ChannelPacer
 from store import polls
 from tests.conftest import ROOT, TEAM
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
 
-from bot.posting import ChannelPacer
+from bot.slack.posting import ChannelPacer
 from bot.scheduler import run_plan_now
 from store import StoreError, plans
 from store.db import Store

@@ -1,4 +1,4 @@
-"""The app's Web API client keeps its connection open between calls (bot/keep_alive.py).
+"""The app's Web API client keeps its connection open between calls (bot/slack/keep_alive.py).
 
 Against the stand-in, which counts the connections clients open. Each test runs its calls on a thread of
 its own, so the connection a thread keeps starts fresh.
@@ -14,8 +14,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.keep_alive import KeepAliveWebClient
-from bot.services import make_client, retry_handlers
+from bot.slack.keep_alive import KeepAliveWebClient
+from bot.context import make_client, retry_handlers
 from tests.support.slack_stub import delayed
 
 

@@ -16,11 +16,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import lifecycle
+from bot.flows import lifecycle
 from bot.app import build_services
 from bot.config import ConfigError, load_settings
-from bot.delivery import post_next
-from bot.posting import ChannelPacer
+from bot.flows.digests import post_next
+from bot.slack.posting import ChannelPacer
 from bot.scheduler import DigestScheduler, job_id
 from store import deliveries, installations, plans, polls, quizzes, teams, unconfirmed_posts
 from tests.conftest import TEAM, HttpApp

@@ -1,12 +1,12 @@
-"""The final tally always reaches Slack: a refused `chat.update` is drawn again after a backoff (bot/live_updates.py,
-bot/coalesce.py), through the app's real HTTP endpoint and the Web API stand-in."""
+"""The final tally always reaches Slack: a refused `chat.update` is drawn again after a backoff (bot/slack/live_updates.py,
+bot/slack/coalesce.py), through the app's real HTTP endpoint and the Web API stand-in."""
 
 import json
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.live_updates import LiveUpdates
+from bot.slack.live_updates import LiveUpdates
 from store import polls
 from tests.conftest import TEAM
 from tests.support.schemas import assert_valid_message

@@ -1,4 +1,4 @@
-"""Live updates in the app (bot/live_updates.py, `background=True`): a listener reporting a change never
+"""Live updates in the app (bot/slack/live_updates.py, `background=True`): a listener reporting a change never
 draws the message itself, so its acknowledgement is not held up by a `chat.update`; stopping lets the
 draws already under way finish."""
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.live_updates import LiveUpdates
+from bot.slack.live_updates import LiveUpdates
 
 ENOUGH = 5.0  # seconds: only reached when something is broken
 

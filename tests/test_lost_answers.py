@@ -17,8 +17,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.state import RetryState
 from http.client import RemoteDisconnected
 
-from bot import message_slots
-from bot.posting import (
+from bot.slack import message_slots
+from bot.slack.posting import (
     HISTORY_PAGE_SIZE,
     ChannelPacer,
     ConnectionErrorRetryHandlerForPosts,

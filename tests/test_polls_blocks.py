@@ -7,7 +7,7 @@ import pytest
 
 from bot.blocks.polls import (COMMENT_MAX, chart_block, comment_modal, comment_reply, poll_message, results_message,
                               results_reply, text_bars)
-from bot.polls import tally
+from bot.domain.polls import tally
 from questions.loader import load_pack
 from questions.schema import Poll
 from tests.conftest import SAMPLE_PACKS

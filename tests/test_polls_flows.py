@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from bot.posting import ChannelPacer
+from bot.slack.posting import ChannelPacer
 from bot.scheduler import run_plan_now
 from store import plans, polls
 from tests.conftest import TEAM

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from bot import poll_service
+from bot.flows import polls as poll_flow
 from store import polls
 from tests.conftest import TEAM
 from tests.support.schemas import assert_valid_blocks, assert_valid_message, assert_valid_modal
@@ -159,7 +159,7 @@ def test_anonymous_poll_shows_no_names_anywhere(http_app, stub, services, clock)
     blob = json.dumps([c.params for c in channel_traffic])
     assert "UALICE" not in blob and "UBOB" not in blob
     assert "Someone (anonymous): I agree" in blob
-    from bot.export import rows
+    from bot.flows.export import rows
     exported = rows(services, team_id=TEAM)
     assert exported and all(r["user_id"] == "" for r in exported)
 
@@ -188,7 +188,6 @@ def test_a_closing_time_closes_the_poll_on_the_timer(http_app, stub, services, c
     post_polls(http_app, stub, services, "2 closes in 2h", count=1)
     post = polls.latest_post(services.store, TEAM, "C0CHAN", 2)
     assert "Closes" in json.dumps(stub.calls("chat.postMessage")[0].params["blocks"])
-    from bot.listeners.polls import poll_service  # noqa: F401 - the timer is registered by the listener
     [timer() for timer in services.timers]
     assert polls.get_post(services.store, TEAM, post.id).closed_at is None
     clock.advance(hours=2)
@@ -237,14 +236,14 @@ def test_posts_from_every_feature_share_one_pacer_per_channel(http_app, stub, se
 
 
 def test_a_poll_closed_the_moment_after_a_vote_still_counts_it(http_app, stub, services, clock):
-    """A vote is journaled when it is acknowledged and applied once the requests lull (bot/clicks.py).
+    """A vote is journaled when it is acknowledged and applied once the requests lull (bot/ingest/clicks.py).
     Closing the poll right after the acknowledgement, before that lull, must still count it: closing
     applies the journal first."""
     post_polls(http_app, stub, services, "1", count=1)
     post = polls.latest_post(services.store, TEAM, "C0CHAN", 1)
     assert vote(http_app, post, "layers", "U1").status == 200
     clock.advance(seconds=1)
-    assert poll_service.close(services, services.pacer, post)
+    assert poll_flow.close(services, services.pacer, post)
     assert polls.vote_counts(services.store, post.id) == {"layers": 1}
     services.wait_idle()
     results = stub.calls("chat.postMessage")[-1]

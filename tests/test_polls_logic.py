@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from hypothesis import given, strategies as st
 
-from bot.digest import CommandError
-from bot.coalesce import EPSILON, Coalescer
-from bot.live_updates import LiveUpdates
-from bot.polls import DiscussCommand, PollOptions, closing_time, parse_discuss, tally
+from bot.domain.digest import CommandError
+from bot.slack.coalesce import EPSILON, Coalescer
+from bot.slack.live_updates import LiveUpdates
+from bot.domain.polls import DiscussCommand, PollOptions, closing_time, parse_discuss, tally
 
 UTC = dt.timezone.utc
 

@@ -1,11 +1,11 @@
-"""The coalescing rule behind a live question's "N answered" (bot/coalesce.py), without Slack or a clock."""
+"""The coalescing rule behind a live question's "N answered" (bot/slack/coalesce.py), without Slack or a clock."""
 
 import threading
 
 from hypothesis import given, strategies as st
 
-from bot.coalesce import Coalescer
-from bot.live_updates import LiveUpdates
+from bot.slack.coalesce import Coalescer
+from bot.slack.live_updates import LiveUpdates
 
 
 def test_a_quiet_message_is_drawn_at_once_and_a_busy_one_once_a_second():

@@ -5,8 +5,8 @@ import json
 import threading
 
 from bot.app import build_services
-from bot.live_updates import LiveUpdates
-from bot.quiz_runner import QuizRunner
+from bot.slack.live_updates import LiveUpdates
+from bot.flows.quizzes import QuizRunner
 from store import quizzes
 from tests.conftest import TEAM, HttpApp
 from tests.support.schemas import assert_valid_blocks, assert_valid_message, assert_valid_modal
@@ -231,7 +231,7 @@ def test_a_closed_question_is_refused_through_the_clicks_response_url(http_app, 
 
 
 def test_an_answer_acknowledged_just_before_the_reveal_is_in_it(http_app, stub, services, clock):
-    """Answers are journaled at the click and applied once the requests lull (bot/clicks.py); a reveal
+    """Answers are journaled at the click and applied once the requests lull (bot/ingest/clicks.py); a reveal
     that comes first applies the journal before closing the question, so the answer is scored in it."""
     quiz = start(http_app, stub, services, "section 1 timer 30")
     question = first_question(services, quiz)

@@ -3,8 +3,8 @@
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from bot.digest import CommandError
-from bot.quiz import (
+from bot.domain.digest import CommandError
+from bot.domain.quiz import (
     QuizCommand,
     choose_questions,
     parse_number,

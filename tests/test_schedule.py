@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import digest
-from bot.digest import DAYS, due_slot, next_post_at, trigger_for
+from bot.domain import digest
+from bot.domain.digest import DAYS, due_slot, next_post_at, trigger_for
 
 UTC = dt.timezone.utc
 
@@ -73,7 +73,7 @@ def test_no_schedule_means_never_due():
     assert next_post_at("", "09:30", "UTC", dt.datetime(2026, 6, 2, 12, tzinfo=UTC)) is None
 
 
-# -- the next post, worked out once per schedule (bot.digest._next_known) -------------------------
+# -- the next post, worked out once per schedule (bot.domain.digest._next_known) -------------------------
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

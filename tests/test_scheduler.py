@@ -7,8 +7,8 @@ import threading
 
 from bot import scheduler as scheduler_module
 from bot.app import build_services
-from bot.delivery import post_next
-from bot.posting import ChannelPacer
+from bot.flows.digests import post_next
+from bot.slack.posting import ChannelPacer
 from bot.scheduler import DigestScheduler, job_id, run_plan_now
 from store import plans
 from tests.conftest import TEAM
@@ -315,7 +315,7 @@ def test_the_channel_pacer_spaces_posts_a_second_apart():
 
 
 def test_channels_due_together_get_the_same_digest_but_each_its_own_next_post(services, stub, clock):
-    """At 09:00 many channels post the same section, drawn once and reused (bot/delivery.py): a channel
+    """At 09:00 many channels post the same section, drawn once and reused (bot/flows/digests.py): a channel
     whose next post falls on another day must still say its own day, never a neighbour's."""
     pacer = ChannelPacer(**NO_WAIT)
     for channel, days in (("C1", "mon,tue"), ("C2", "mon,tue"), ("C3", "mon,thu")):

@@ -1,11 +1,11 @@
-""""Your vote moved" and the other notes about a vote go through the click's response_url (bot/poll_service.py
+""""Your vote moved" and the other notes about a vote go through the click's response_url (bot/flows/polls.py
 `after_vote`), not chat.postEphemeral: over the app's real HTTP endpoint, the click journal and the stand-in."""
 
 import logging
 import pickle
 
-from bot import poll_service
-from bot.clicks import PROTOCOL
+from bot.flows import polls as poll_flow
+from bot.ingest.clicks import PROTOCOL
 from store import polls
 from store.journal import MAX_PAYLOAD
 from tests.conftest import TEAM
@@ -80,7 +80,7 @@ def test_a_vote_journaled_by_the_previous_version_still_applies(http_app, stub, 
 
 
 def test_a_response_url_that_cannot_be_reached_costs_the_vote_nothing(http_app, stub, services, caplog):
-    caplog.set_level(logging.INFO, logger="bot.poll_service")
+    caplog.set_level(logging.INFO, logger="bot.flows.polls")
     post = post_poll(http_app, stub, services)
     unreachable = "http://127.0.0.1:9/hooks/actions/T0001/1/abc"  # nothing listens on the discard port
     vote(http_app, post, "yes", "U1", stub.response_url("u1-first"))
@@ -94,6 +94,6 @@ def test_a_response_url_that_cannot_be_reached_costs_the_vote_nothing(http_app, 
 
 def test_after_vote_without_a_response_url_uses_chat_post_ephemeral(http_app, stub, services):
     post = post_poll(http_app, stub, services)
-    poll_service.after_vote(services, services.client_for(TEAM), status="same", team_id=TEAM, post_id=post.id,
+    poll_flow.after_vote(services, services.client_for(TEAM), status="same", team_id=TEAM, post_id=post.id,
                             user_id="U1", option_id="yes", channel_id="C0CHAN")
     assert "already counted" in stub.wait_for("chat.postEphemeral")[0].params["text"]

@@ -6,7 +6,7 @@ builder can produce a message Slack would reject for length.
 
 from __future__ import annotations
 
-from bot.text import truncate
+from bot.domain.text import truncate
 
 SECTION_TEXT_LIMIT = 3000
 HEADER_LIMIT = 150

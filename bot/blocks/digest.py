@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import ids
+from bot.slack import ids
 from bot.blocks import actions, button, context, divider, header, modal, section, split_text
-from bot.digest import USAGE, describe_days
-from bot.i18n import pick, t
-from bot.text import escape
+from bot.domain.digest import USAGE, describe_days
+from bot.domain.i18n import pick, t
+from bot.domain.text import escape
 from questions.schema import Pack, Section
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import ids
+from bot.slack import ids
 from bot.blocks import actions, button, context, divider, header, modal, section
-from bot.i18n import pick, t
-from bot.polls import Tally
-from bot.text import escape, truncate
+from bot.domain.i18n import pick, t
+from bot.domain.polls import Tally
+from bot.domain.text import escape, truncate
 from questions.schema import Pack, Poll
 
 COMMENT_MAX = 1000

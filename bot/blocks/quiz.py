@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import ids
+from bot.slack import ids
 from bot.blocks import actions, button, context, header, modal, section
-from bot.i18n import pick, t
-from bot.text import escape, truncate
+from bot.domain.i18n import pick, t
+from bot.domain.text import escape, truncate
 from questions.schema import Pack, QuizQuestion
 
 LETTERS = "ABCD"

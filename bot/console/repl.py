@@ -28,13 +28,13 @@ from socketserver import ThreadingMixIn
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import create_app
-from bot.clock import ManualClock
+from bot.domain.clock import ManualClock
 from bot.config import Settings
 from bot.console.render import Clickable, render_blocks
 from bot.console.standin import Event, StandIn
 from bot.runtime import prepare
 from bot.scheduler import DigestScheduler
-from bot.text import is_number
+from bot.domain.text import is_number
 from bot.web import wsgi_app_for
 
 TEAM, CHANNEL, USER = "T0CONSOLE", "C0CONSOLE", "U0YOU"

@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.listeners import actions, clicks, commands, events, lifecycle, polls, quiz
-from bot.services import Services
+from bot.context import Services
 
 
 def register(app: App, services: Services) -> None:

@@ -21,13 +21,13 @@ from bot.blocks.digest import (
     plan_summary,
     schedule_confirmation,
 )
-from bot.delivery import next_post_label, post_next
-from bot.digest import CommandError, DigestCommand, find_section, parse_digest, pick_language, plan_items
-from bot.listeners.delivery import delivery_of
-from bot.permissions import look_up, may_manage
-from bot.posting import ChannelPacer
-from bot.services import Services
-from bot.text import escape
+from bot.flows.digests import next_post_label, post_next
+from bot.domain.digest import CommandError, DigestCommand, find_section, parse_digest, pick_language, plan_items
+from bot.slack.deliveries import delivery_of
+from bot.slack.permissions import look_up, may_manage
+from bot.slack.posting import ChannelPacer
+from bot.context import Services
+from bot.domain.text import escape
 from store import plans
 
 log = logging.getLogger(__name__)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import ids
+from bot.slack import ids
 from bot.blocks.home import home_busy_view, home_view
-from bot.delivery import post_next
-from bot.home import gather
-from bot.listeners.delivery import delivery_of
-from bot.memberships import MemberChannels
-from bot.permissions import look_up, may_manage
-from bot.posting import ChannelPacer
-from bot.services import Services
+from bot.flows.digests import post_next
+from bot.flows.home import gather
+from bot.slack.deliveries import delivery_of
+from bot.slack.memberships import MemberChannels
+from bot.slack.permissions import look_up, may_manage
+from bot.slack.posting import ChannelPacer
+from bot.context import Services
 from store import plans
 
 

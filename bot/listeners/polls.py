@@ -1,4 +1,4 @@
-"""/discuss and the poll buttons and comment modal. Thin: parse, ack, hand over to bot.poll_service."""
+"""/discuss and the poll buttons and comment modal. Thin: parse, ack, hand over to bot.flows.polls."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import ids, poll_service
+from bot.slack import ids
+from bot.flows import polls as poll_flow
 from bot.blocks.digest import error_reply, notice
 from bot.blocks.polls import COMMENT_MAX, comment_modal, results_reply
-from bot.digest import CommandError
-from bot.listeners.delivery import delivery_of
-from bot.permissions import look_up, may_manage
-from bot.polls import DiscussCommand, parse_discuss, tally
-from bot.posting import ChannelPacer, PostNotConfirmed, error_code, failure_notice
-from bot.services import Services
-from bot.text import is_number
+from bot.domain.digest import CommandError
+from bot.slack.deliveries import delivery_of
+from bot.slack.permissions import look_up, may_manage
+from bot.domain.polls import DiscussCommand, parse_discuss, tally
+from bot.slack.posting import ChannelPacer, PostNotConfirmed, error_code, failure_notice
+from bot.context import Services
+from bot.domain.text import is_number
 from store import plans, polls
 
 HELP = """*Team polls on the article's closing questions.*
@@ -30,7 +31,7 @@ HELP = """*Team polls on the article's closing questions.*
 
 def take_vote(services: Services, ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
     """A vote button (`bot.listeners.clicks`): journaled, then acknowledged; counted, redrawn and explained
-    once the burst is over (`poll_service.apply_vote`)."""
+    once the burst is over (`poll_flow.apply_vote`)."""
     post_id, _, option_id = action.get("value", "").partition("|")
     if not is_number(post_id):
         return ack()
@@ -42,13 +43,13 @@ def take_vote(services: Services, ack: Ack, body: dict, action: dict, context: B
 
 def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
     pacer = pacer or services.pacer
-    services.timers.append(lambda: poll_service.close_due(services, pacer))
+    services.timers.append(lambda: poll_flow.close_due(services, pacer))
 
     @app.command("/discuss")
     def handle_discuss(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,
                        context: BoltContext):
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
-        pack = poll_service.channel_pack(services, team_id, channel_id)
+        pack = poll_flow.channel_pack(services, team_id, channel_id)
         parsed = parse_discuss(command.get("text", ""), len(pack.polls))
         if isinstance(parsed, CommandError):
             return ack(error_reply(parsed.message, parsed.usage))
@@ -85,15 +86,15 @@ def register(app: App, services: Services, pacer: ChannelPacer | None = None) ->
         post = polls.get_post(services.store, team_id, int(post_id))
         if post is None or post.is_closed(services.clock.now().timestamp()):
             return ack(response_action="errors", errors={ids.POLL_COMMENT_BLOCK: "This poll has closed."})
-        comment_id = poll_service.record_comment(services, team_id=team_id, post=post, user_id=user_id, text=text)
+        comment_id = poll_flow.record_comment(services, team_id=team_id, post=post, user_id=user_id, text=text)
         ack()
-        services.after_ack(lambda: poll_service.show_comment(services, team_id=team_id, post_id=post.id,
+        services.after_ack(lambda: poll_flow.show_comment(services, team_id=team_id, post_id=post.id,
                                                              comment_id=comment_id, user_id=user_id, text=text))
 
 
 def results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand) -> dict:
     services.settle()  # votes acknowledged a moment ago count
-    pack = poll_service.channel_pack(services, team_id, channel_id)
+    pack = poll_flow.channel_pack(services, team_id, channel_id)
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
     replies = []
     now = services.clock.now().timestamp()
@@ -121,24 +122,24 @@ def act(services: Services, pacer: ChannelPacer, client: WebClient, cmd: Discuss
             return notice(f"Poll {cmd.number} hasn't been posted in this channel.")
         if not may_manage(caller, post.posted_by, services.settings.admin_user_ids):
             return notice(f"Sorry, only <@{post.posted_by}>, who posted it, or an admin can close poll {cmd.number}.")
-        if not poll_service.close(services, pacer, post):
+        if not poll_flow.close(services, pacer, post):
             return notice(f"Poll {cmd.number} was already closed.")
         return notice(f"Poll {cmd.number} is closed; the results are in the channel.")
     if cmd.action == "export":
-        from bot.export import send_export
+        from bot.flows.export import send_export
 
         if not (caller.is_workspace_admin or user_id in services.settings.admin_user_ids):
             return notice("Sorry, exporting the team's answers is for workspace admins.")
         return send_export(services, client, team_id, user_id)
     plan = plans.get(services.store, team_id, channel_id)
-    pack = poll_service.channel_pack(services, team_id, channel_id)
+    pack = poll_flow.channel_pack(services, team_id, channel_id)
     language = plan.language if plan else pack.pack.default_language
     timezone = caller.timezone or (plan.timezone if plan else services.settings.default_tz)
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
     posted = []
     for number in numbers:
         try:
-            poll_service.post_poll(services, pacer, team_id=team_id, channel_id=channel_id, number=number,
+            poll_flow.post_poll(services, pacer, team_id=team_id, channel_id=channel_id, number=number,
                                    language=language, options=cmd.options, posted_by=user_id, timezone=timezone,
                                    pack_id=pack.pack.id)
         except SlackApiError as exc:

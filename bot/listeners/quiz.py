@@ -6,17 +6,17 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import ids
+from bot.slack import ids
 from bot.blocks.digest import error_reply, notice
 from bot.blocks.quiz import numeric_modal, scores_reply
-from bot.digest import CommandError, find_section
-from bot.listeners.delivery import delivery_of
-from bot.permissions import look_up, may_manage
-from bot.posting import ChannelPacer, error_code, failure_notice
-from bot.quiz import USAGE, QuizCommand, choose_questions, parse_number, parse_quiz
-from bot.quiz_runner import QuizRunner
-from bot.services import Services
-from bot.text import escape, is_number
+from bot.domain.digest import CommandError, find_section
+from bot.slack.deliveries import delivery_of
+from bot.slack.permissions import look_up, may_manage
+from bot.slack.posting import ChannelPacer, error_code, failure_notice
+from bot.domain.quiz import USAGE, QuizCommand, choose_questions, parse_number, parse_quiz
+from bot.flows.quizzes import QuizRunner
+from bot.context import Services
+from bot.domain.text import escape, is_number
 from store import plans, quizzes
 
 HELP = """*Quick quizzes on the article's key figures.*
@@ -35,7 +35,7 @@ tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong
 def take_answer(services: Services, ack: Ack, context: BoltContext, body: dict, quiz_id: int, position: int,
                 raw_answer: str, channel_id: str, response_url: str = "") -> None:
     """Journal the answer with the moment it was given, acknowledge, and leave the scoring, the receipt and
-    the live count for after the burst (bot/clicks.py; `QuizRunner.apply_answer`)."""
+    the live count for after the burst (bot/ingest/clicks.py; `QuizRunner.apply_answer`)."""
     services.clicks.record("answer", context.team_id or "", quiz_id, position, body["user"]["id"], raw_answer,
                            channel_id, response_url, services.clock.now().timestamp())
     ack()

@@ -12,14 +12,15 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot import message_slots, poll_service
+from bot.slack import message_slots
+from bot.flows import polls as poll_flow
 from bot.blocks.digest import digest_message, format_when, quick_check_button
-from bot.digest import next_post_at, plan_items
-from bot.exactly_once import post_once
-from bot.polls import PollOptions
-from bot.posting import TOKEN_ERRORS, ChannelPacer, error_code, is_permanent
-from bot.services import Services
-from bot.text import escape
+from bot.domain.digest import next_post_at, plan_items
+from bot.slack.exactly_once import post_once
+from bot.domain.polls import PollOptions
+from bot.slack.posting import TOKEN_ERRORS, ChannelPacer, error_code, is_permanent
+from bot.context import Services
+from bot.domain.text import escape
 from store import plans
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,12 @@ def send_item(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> st
     """Post the claimed item of the plan (a section digest, or one of the closing polls); returns its ts.
 
     A digest's message names its slot (the plan's run and item), so a post whose answer was lost is
-    found in the channel instead of being posted twice (bot/exactly_once.py)."""
+    found in the channel instead of being posted twice (bot/slack/exactly_once.py)."""
     plan, item_index = claim.plan, claim.item_index
     items = plan_items(services.pack(plan.pack_id))
     item = items[item_index]
     if item.kind == "poll":
-        post = poll_service.post_poll(
+        post = poll_flow.post_poll(
             services, pacer, team_id=plan.team_id, channel_id=plan.channel_id, number=item.number,
             language=plan.language, options=PollOptions(), posted_by=plan.created_by, timezone=plan.timezone,
             pack_id=plan.pack_id,

@@ -16,8 +16,8 @@ import random
 import re
 from dataclasses import dataclass
 
-from bot.digest import CommandError
-from bot.text import escape, is_number
+from bot.domain.digest import CommandError
+from bot.domain.text import escape, is_number
 from questions.schema import Pack, QuizQuestion
 
 DEFAULT_QUESTIONS = 5

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.digest import CommandError, parse_clock_time
-from bot.text import escape, is_number
+from bot.domain.digest import CommandError, parse_clock_time
+from bot.domain.text import escape, is_number
 
 USAGE = {
     "post": "/discuss [N|all] [anonymous] [hidden] [closes HH:MM | closes in 2h]",

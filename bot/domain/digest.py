@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.text import escape
+from bot.domain.text import escape
 from questions.schema import Pack
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -2,7 +2,7 @@
 
 A post whose answer is lost (a timeout, a dropped connection, a 5xx) may or may not be in the channel.
 Every post the app makes to a channel says what it is (`metadata={"event_type", "event_payload"}`), so
-the app can look for it in the channel's history before posting again (bot/posting.py) instead of
+the app can look for it in the channel's history before posting again (bot/slack/posting.py) instead of
 guessing. Pure: no Slack calls and no SQL here.
 
 Slack's rules (https://api.slack.com/reference/metadata, https://docs.slack.dev/messaging/message-metadata):

@@ -17,10 +17,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.digest import notice
-from bot.i18n import pick
-from bot.posting import error_code
-from bot.services import Services
-from bot.text import is_number
+from bot.domain.i18n import pick
+from bot.slack.posting import error_code
+from bot.context import Services
+from bot.domain.text import is_number
 from store import exports
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import logging
 
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.services import Services
+from bot.context import Services
 from store import installations, teams
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "next_on": "next on {when}",
         "full_text": "Full text",
         "close": "Close",
-        # polls (bot/blocks/polls.py, bot/poll_service.py)
+        # polls (bot/blocks/polls.py, bot/flows/polls.py)
         "poll_of": "Poll {number} of {total}",
         "poll_text": "Poll: {question}",
         "poll_results_of": "Results: poll {number}",
@@ -41,7 +41,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "vote_same": "Your vote for *{option}* is already counted. Click another option to change it.",
         "vote_closed": "Sorry, this poll has closed; votes are no longer taken. `/discuss results` shows the outcome.",
         "vote_unknown": "That poll is no longer available.",
-        # quizzes (bot/blocks/quiz.py, bot/quiz_runner.py)
+        # quizzes (bot/blocks/quiz.py, bot/flows/quizzes.py)
         "quiz_question_of": "Question {number} of {total}",
         "quiz_question_text": "Quiz question {number}: {question}",
         "quiz_answer_button": "Answer",

@@ -6,7 +6,7 @@ message inside the same second at Slack's end. The first change to a quiet messa
 mark the message dirty and are drawn together when the interval has passed. Each update reads the state
 at the moment it is drawn, so the final state is always what the channel ends up seeing.
 
-`Coalescer` (bot/coalesce.py) is the pure rule, time passed in; `LiveUpdates` runs it: on a daemon thread in
+`Coalescer` (bot/slack/coalesce.py) is the pure rule, time passed in; `LiveUpdates` runs it: on a daemon thread in
 the app, or by `flush(now)` calls in tests and the console. In the app `changed()` never draws on the
 caller's thread (draws go to four threads of their own), so a listener can report a change before it
 acknowledges at the cost of a dictionary write. `exclusive(key)` lets the code that replaces a
@@ -28,9 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk.errors import SlackApiError
 
-from bot.coalesce import Coalescer
-from bot.keyed_locks import KeyedLocks
-from bot.posting import error_code
+from bot.slack.coalesce import Coalescer
+from bot.slack.keyed_locks import KeyedLocks
+from bot.slack.posting import error_code
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # quiz's reveal are not counted.
 UPDATES_PER_WORKSPACE_PER_MINUTE = 50
 
-# chat.update errors that pass: tried again for about an hour (bot/coalesce.py). Any other error Slack
+# chat.update errors that pass: tried again for about an hour (bot/slack/coalesce.py). Any other error Slack
 # names (message_not_found, cant_update_message, channel_not_found, edit_window_closed, invalid_auth,
 # token_revoked, msg_too_long, ...: https://api.slack.com/methods/chat.update#errors) is about this
 # message or this install and would repeat: tried a few times, then the message is left as it is.

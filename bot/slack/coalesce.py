@@ -20,7 +20,7 @@ A message that is drawn, clean and past its interval is forgotten too (`prune`):
 messages that are busy now.
 
 Nothing here reads a clock or talks to Slack, so the rule is tested with plain numbers
-(tests/test_quiz_coalesce.py). `bot.live_updates.LiveUpdates` runs it against the real clock.
+(tests/test_quiz_coalesce.py). `bot.slack.live_updates.LiveUpdates` runs it against the real clock.
 """
 
 from __future__ import annotations

@@ -18,15 +18,15 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.ack_first import AckFirst
-from bot.clicks import Clicks
-from bot.clock import Clock, SystemClock
+from bot.ingest.ack_first import AckFirst
+from bot.ingest.clicks import Clicks
+from bot.domain.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.keep_alive import KeepAliveWebClient
-from bot.keyed_locks import KeyedLocks
-from bot.live_updates import LiveUpdates
-from bot.posting import BlockRefusals, ChannelPacer, ConnectionErrorRetryHandlerForPosts, ServerErrorRetryHandlerForPosts
-from bot.tokens import TeamToken
+from bot.slack.keep_alive import KeepAliveWebClient
+from bot.slack.keyed_locks import KeyedLocks
+from bot.slack.live_updates import LiveUpdates
+from bot.slack.posting import BlockRefusals, ChannelPacer, ConnectionErrorRetryHandlerForPosts, ServerErrorRetryHandlerForPosts
+from bot.slack.tokens import TeamToken
 from questions.schema import Pack
 from store import Store, deliveries
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def retry_handlers() -> list:
     """slack_sdk's own handlers: connection errors, 429 with Retry-After, and 5xx, each retried a few times;
-    a chat.postMessage Slack may have taken is not re-sent by them (bot/posting.py looks for it first)."""
+    a chat.postMessage Slack may have taken is not re-sent by them (bot/slack/posting.py looks for it first)."""
     return [
         ConnectionErrorRetryHandlerForPosts(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),
@@ -45,7 +45,7 @@ def retry_handlers() -> list:
 
 def make_client(settings: Settings, token: str | None) -> WebClient:
     """The app's own Web API client (scheduled posts and the work after an acknowledgement): slack_sdk's,
-    over a connection each thread keeps open (`bot.keep_alive`)."""
+    over a connection each thread keeps open (`bot.slack.keep_alive`)."""
     return KeepAliveWebClient(token=token, base_url=settings.slack_api_url, timeout=10,
                               retry_handlers=retry_handlers())
 
@@ -57,8 +57,8 @@ class Services:
     packs: dict[str, Pack]
     clock: Clock = field(default_factory=SystemClock)
     client: WebClient | None = None
-    # team_id -> its bot token (bot.tokens.TeamToken, or None if not installed), for multi-workspace
-    # installs (bot.tokens.TeamTokens); single-workspace mode uses `client`.
+    # team_id -> its bot token (bot.slack.tokens.TeamToken, or None if not installed), for multi-workspace
+    # installs (bot.slack.tokens.TeamTokens); single-workspace mode uses `client`.
     token_for_team: Callable[[str], TeamToken | None] | None = None
     # called with the new Plan whenever a plan changes, so the scheduler can re-sync its job
     on_plan_change: object | None = None
@@ -77,13 +77,13 @@ class Services:
     timers: list[Callable[[], object]] = field(default_factory=list)
     # one pacer for every feature, so a digest, a quiz and a poll in one channel share ~1 post/s
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
-    # the requests being handled: work after acknowledgements waits for a gap in them (bot/ack_first.py)
+    # the requests being handled: work after acknowledgements waits for a gap in them (bot/ingest/ack_first.py)
     acks: AckFirst = field(default_factory=AckFirst)
     # coalesced chat.update of live messages (poll tallies, quiz answer counts)
     live: LiveUpdates = field(default_factory=LiveUpdates)
-    # chart and table blocks Slack refused, by workspace and type, for a while (bot/posting.py)
+    # chart and table blocks Slack refused, by workspace and type, for a while (bot/slack/posting.py)
     block_refusals: BlockRefusals = field(default_factory=BlockRefusals)
-    # where votes and quiz answers are journaled before the acknowledgement (bot/clicks.py):
+    # where votes and quiz answers are journaled before the acknowledgement (bot/ingest/clicks.py):
     # `build_services` puts it beside the database; without one, clicks are written at once
     journal_dir: Path | None = None
     clicks: Clicks = field(init=False)
@@ -108,10 +108,10 @@ class Services:
 
     def after_ack(self, work: Callable[..., object], *args: object,
                   delivery: tuple[str, str] | None = None) -> None:
-        """Run `work(*args)` after the acknowledgement, once the requests lull (bot/ack_first.py); failures are
+        """Run `work(*args)` after the acknowledgement, once the requests lull (bot/ingest/ack_first.py); failures are
         logged, never lost silently. `wait_idle` waits for it.
 
-        With a `delivery` (see bot.listeners.delivery), the delivery is claimed in the database first, off
+        With a `delivery` (see bot.slack.deliveries), the delivery is claimed in the database first, off
         the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
 
         On the acknowledgement path this only notes the work (an append to a deque, atomic under the
@@ -120,7 +120,7 @@ class Services:
         until = self.acks.deadline()  # however it is held back, it starts by then
         self._held.append(None)
 
-        def start() -> None:  # after the lull (bot/ack_first.py): on the pool
+        def start() -> None:  # after the lull (bot/ingest/ack_first.py): on the pool
             try:
                 started = self.background.submit(self._run_once, until, delivery, work, *args)
             except RuntimeError:  # the pool has been shut down (the process is stopping)
@@ -208,7 +208,7 @@ class Services:
     def client_for(self, team_id: str) -> WebClient:
         """A Web API client for the workspace (scheduled jobs have no request to borrow one from).
 
-        Kept per workspace until its token is due for refreshing (token rotation, bot/tokens.py), the
+        Kept per workspace until its token is due for refreshing (token rotation, bot/slack/tokens.py), the
         workspace reinstalls or uninstalls, or Slack refuses the token (`forget_client`). The lookup, and a
         refresh, happen in the workspace's own turn: two jobs never refresh one token twice, and other
         workspaces' jobs do not wait for it.
@@ -238,7 +238,7 @@ class Services:
         if cached is None:
             return None
         client, refresh_after = cached
-        # the wall clock, not `self.clock`: token expiry times are stamped with it (bot/tokens.py)
+        # the wall clock, not `self.clock`: token expiry times are stamped with it (bot/slack/tokens.py)
         if refresh_after is not None and time.time() >= refresh_after:
             return None
         return client

@@ -1,6 +1,6 @@
 """Posting a slot once, even across a lost answer and a restart.
 
-`bot.posting.post_to_channel` settles a lost answer within one try: it reads the channel's history and
+`bot.slack.posting.post_to_channel` settles a lost answer within one try: it reads the channel's history and
 takes the slot's message if Slack had stored it. When the history itself cannot be read it posts
 nothing more and raises `PostNotConfirmed`; this module remembers that attempt in the store
 (store/unconfirmed_posts.py), so the next try at the same slot (the next `/digest next`, the scheduler's
@@ -9,9 +9,9 @@ next run, a quiz or poll timer) looks for it first instead of posting a second c
 
 from __future__ import annotations
 
-from bot.message_slots import Slot
-from bot.posting import ChannelPacer, PostNotConfirmed, post_to_channel
-from bot.services import Services
+from bot.slack.message_slots import Slot
+from bot.slack.posting import ChannelPacer, PostNotConfirmed, post_to_channel
+from bot.context import Services
 from store import unconfirmed_posts
 
 

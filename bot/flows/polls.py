@@ -15,14 +15,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot import message_slots
+from bot.slack import message_slots
 from bot.blocks.polls import comment_reply, format_close, poll_message, results_message
-from bot.exactly_once import post_once
-from bot.i18n import pick, t
-from bot.polls import PollOptions, closing_time, tally
-from bot.posting import CHART, ChannelPacer, PostNotConfirmed, error_code, with_block_fallback
-from bot.services import Services
-from bot.text import escape
+from bot.slack.exactly_once import post_once
+from bot.domain.i18n import pick, t
+from bot.domain.polls import PollOptions, closing_time, tally
+from bot.slack.posting import CHART, ChannelPacer, PostNotConfirmed, error_code, with_block_fallback
+from bot.context import Services
+from bot.domain.text import escape
 from questions.schema import Pack
 from store import plans, polls, unconfirmed_posts
 
@@ -64,7 +64,7 @@ def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_
     """Create the poll's row, post its message, record the ts; raises SlackApiError if Slack refuses it.
 
     The message names its row (message metadata), so a post whose answer is lost is found in the
-    channel rather than posted twice (bot/exactly_once.py). The row is discarded only when the post is
+    channel rather than posted twice (bot/slack/exactly_once.py). The row is discarded only when the post is
     known not to be in Slack; when nobody can tell (PostNotConfirmed) it stays, since clicks on a live
     message count toward it, and the next try at this poll in the channel takes that row up again: its
     message, if Slack has it, becomes the poll (with the options it was drawn with).
@@ -135,7 +135,7 @@ def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str,
 
 def apply_vote(services: Services, team_id: str, post_id: int, user_id: str, option_id: str, channel_id: str,
                voted_at: float, response_url: str = "") -> Callable[[], None]:
-    """A journaled click (bot/clicks.py), stored as of the moment it was made. Its follow-up: a first or
+    """A journaled click (bot/ingest/clicks.py), stored as of the moment it was made. Its follow-up: a first or
     moved vote redraws the tally (coalesced), and anything but a first vote gets a private note through
     the click's `response_url`. Clicks journaled before votes carried one have six fields and no URL."""
     vote = dict(team_id=team_id, post_id=post_id, user_id=user_id, option_id=option_id)

@@ -2,11 +2,11 @@
 
 Slack allows about one message per second per channel; `ChannelPacer` spaces our own posts so bursts
 (a quiz reveal right after a question, a catch-up after downtime) stay under it. 429s that still happen
-are retried by slack_sdk's RateLimitErrorRetryHandler (see `bot.services.retry_handlers`): Slack did not
+are retried by slack_sdk's RateLimitErrorRetryHandler (see `bot.context.retry_handlers`): Slack did not
 take those posts.
 
 A post whose answer is lost (a timeout, a dropped connection, a 5xx) may already be in the channel, so
-it is never sent again blindly: `post_to_channel` looks for its slot (bot/message_slots.py) in the
+it is never sent again blindly: `post_to_channel` looks for its slot (bot/slack/message_slots.py) in the
 channel's recent history first, and takes the message it finds as the post.
 """
 
@@ -27,8 +27,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot import message_slots
-from bot.message_slots import Slot
+from bot.slack import message_slots
+from bot.slack.message_slots import Slot
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ shown instead; with none, the caller gets None and shows a notice, never an empt
 keeping answers: a channel the viewer joined or left in the last few minutes may be missing or still
 shown until the answer expires; what is shown about a channel is still what the database holds now.
 
-slack_sdk's RateLimitErrorRetryHandler (bot/services.py) would sleep the 429's Retry-After (for Tier 2
+slack_sdk's RateLimitErrorRetryHandler (bot/context.py) would sleep the 429's Retry-After (for Tier 2
 often tens of seconds, up to three times) before Home is drawn. This lookup asks with a copy of the
 client without that handler: a 429 falls back at once, and the viewer's next open asks again.
 """
@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from bot.blocks.digest import format_when
 from bot.blocks.home import HomeData, PlanCard, PollCard
 from bot.blocks.polls import text_bars
-from bot.digest import next_post_at, plan_items
-from bot.i18n import pick
-from bot.polls import tally
-from bot.services import Services
+from bot.domain.digest import next_post_at, plan_items
+from bot.domain.i18n import pick
+from bot.domain.polls import tally
+from bot.context import Services
 from store import plans, polls, quizzes
 
 

@@ -22,13 +22,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.quiz import answer_label, question_message, results_message, reveal_message
-from bot import message_slots
-from bot.exactly_once import post_once
-from bot.i18n import t
-from bot.posting import TABLE, ChannelPacer, PostNotConfirmed, error_code, is_permanent, with_block_fallback
-from bot.quiz import parse_number, score_choice, score_numeric, sections_to_reread
-from bot.services import Services
-from bot.text import is_number
+from bot.slack import message_slots
+from bot.slack.exactly_once import post_once
+from bot.domain.i18n import t
+from bot.slack.posting import TABLE, ChannelPacer, PostNotConfirmed, error_code, is_permanent, with_block_fallback
+from bot.domain.quiz import parse_number, score_choice, score_numeric, sections_to_reread
+from bot.context import Services
+from bot.domain.text import is_number
 from store import quizzes
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class QuizRunner:
     # -- answers -------------------------------------------------------------------------------------
     def apply_answer(self, team_id: str, quiz_id: int, position: int, user_id: str, raw_answer: str,
                      channel_id: str, response_url: str, answered_at: float) -> Callable[[], None]:
-        """A journaled answer (bot/clicks.py): scored and stored as of the moment it was given; its follow-up
+        """A journaled answer (bot/ingest/clicks.py): scored and stored as of the moment it was given; its follow-up
         is the receipt and the live count."""
         player = dict(team_id=team_id, quiz_id=quiz_id, position=position, user_id=user_id)
         status = self.record_answer(raw_answer=raw_answer, now=answered_at, **player)

@@ -3,7 +3,7 @@
 A click has to be durable before Slack hears "ok", and in a burst a write to SQLite on every request
 thread is the costliest part of the acknowledgement (store/journal.py says why). So a listener calls
 `record(kind, *fields)`, which copies the click into this process's journal, and acknowledges. Once the
-requests lull (bot/ack_first.py), `settle()` applies everything held, in order, in one transaction, and
+requests lull (bot/ingest/ack_first.py), `settle()` applies everything held, in order, in one transaction, and
 then hands each click's follow-up (a receipt, a tally redraw) to the after-ack pool.
 
 Each click is judged by the moment it was made, not the moment it is applied. Closing a poll, revealing
