@@ -10,6 +10,9 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.flows import lifecycle
 from bot import listeners
+from bot.flows import polls as poll_flow
+from bot.flows.quizzes import QuizRunner
+from bot.scheduler import clock_timers
 from bot.ingest.clicks import journal_directory
 from bot.config import Settings
 from bot.manifest import BOT_SCOPES  # one list for the OAuth flow and the manifest
@@ -78,6 +81,10 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
         ignoring_self_events_enabled=True,
         **auth,
     )
+    services.quizzes = QuizRunner(services, services.pacer)  # the one runner: commands, buttons, timers
+    services.timers[:] = clock_timers(services)
+    services.clicks.on("vote", lambda *click: poll_flow.apply_vote(services, *click))
+    services.clicks.on("answer", services.quizzes.apply_answer)
     listeners.register(app, services)
     services.clicks.recover()  # what a process that died had acknowledged, before this one serves
     return app

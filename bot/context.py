@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -26,9 +27,13 @@ from bot.slack.keep_alive import KeepAliveWebClient
 from bot.slack.keyed_locks import KeyedLocks
 from bot.slack.live_updates import LiveUpdates
 from bot.slack.posting import BlockRefusals, ChannelPacer, ConnectionErrorRetryHandlerForPosts, ServerErrorRetryHandlerForPosts
+from bot.slack.memberships import MemberChannels
 from bot.slack.tokens import TeamToken
 from questions.schema import Pack
 from store import Store, deliveries
+
+if TYPE_CHECKING:  # the runner is a flow: it uses this context, so it can't be imported at run time here
+    from bot.flows.quizzes import QuizRunner
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +78,11 @@ class Services:
     urgent: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="open-view")
     )
-    # timers to run as the clock moves (quiz reveals, poll closing): the console calls each after a tick
+    # timers to run as the clock moves (quiz reveals, poll closing), set by `bot.scheduler.clock_timers`:
+    # the scheduler runs them each second, the console after each tick
     timers: list[Callable[[], object]] = field(default_factory=list)
+    # the one quiz runner (bot/flows/quizzes.py), made by `bot.app.create_app`
+    quizzes: QuizRunner = field(init=False)
     # one pacer for every feature, so a digest, a quiz and a poll in one channel share ~1 post/s
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
     # the requests being handled: work after acknowledgements waits for a gap in them (bot/ingest/ack_first.py)
@@ -87,6 +95,7 @@ class Services:
     # `build_services` puts it beside the database; without one, clicks are written at once
     journal_dir: Path | None = None
     clicks: Clicks = field(init=False)
+    memberships: MemberChannels = field(init=False)
     _in_flight: set[Future] = field(default_factory=set)
     _held: collections.deque = field(default_factory=collections.deque)  # after_ack work waiting for a lull
     _clients: dict[str, tuple[WebClient, float | None]] = field(default_factory=dict)  # client, refresh_after
@@ -96,6 +105,8 @@ class Services:
     def __post_init__(self) -> None:
         self.clicks = Clicks(self.store, after_lull=self.after_ack, follow_up=self.follow_up,
                              directory=self.journal_dir)
+        # which channels each Home viewer is in, asked of Slack (Tier 2) at most every few minutes
+        self.memberships = MemberChannels(self.clock)
 
     @property
     def default_pack_id(self) -> str:

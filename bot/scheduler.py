@@ -23,6 +23,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.flows import lifecycle
+from bot.flows import polls as poll_flow
 from bot.flows.digests import PostOutcome, deliver
 from bot.domain.digest import due_slot, plan_items, trigger_for
 from bot.slack.keyed_locks import KeyedLocks
@@ -206,6 +207,13 @@ def run_plan_now(services: Services, pacer: ChannelPacer, team_id: str, channel_
     outcomes = run_due(services, pacer, [plan] if plan is not None else [])
     return outcomes[0] if outcomes else None
 
+
+
+def clock_timers(services: Services) -> list[Callable[[], object]]:
+    """Every timer that runs as the clock moves, owned here: poll closing times and quiz reveals. The
+    scheduler runs them each second, the console after each `:tick`; nothing else registers timers."""
+    return [lambda: poll_flow.close_due(services, services.pacer),
+            lambda: services.quizzes.tick(services.clock.now())]
 
 class DigestScheduler:
     def __init__(self, services: Services, pacer: ChannelPacer | None = None,

@@ -13,7 +13,7 @@ from bot.blocks.quiz import (
     reveal_message,
     scores_reply,
 )
-from bot.listeners.quiz import HELP
+from bot.blocks.quiz import QUIZ_HELP as HELP
 from questions import load_pack, load_packs
 from tests.conftest import ROOT, SAMPLE_PACKS
 from tests.support.schemas import assert_valid_blocks, assert_valid_message, assert_valid_modal

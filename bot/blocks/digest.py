@@ -102,20 +102,6 @@ def plan_summary(plan, pack: Pack | None, item_count: int, next_post: str | None
     return f"_{title}_ · {progress} · {state} · language {plan.language}"
 
 
-def error_reply(message: str, usage: str) -> dict:
-    usage_lines = "\n".join(f"`{escape(u)}`" for u in usage.splitlines())
-    return {
-        "response_type": "ephemeral",
-        "text": message,
-        "blocks": [section(f":warning: {message}"), context("Try:"), section(usage_lines)],
-    }
-
-
-def notice(text: str) -> dict:
-    """A short ephemeral reply (the caller only)."""
-    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
-
-
 def contents_reply(pack: Pack, language: str, posted: set[str], next_ref: str | None) -> dict:
     lines = []
     for sec in pack.sections:

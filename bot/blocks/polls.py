@@ -143,3 +143,18 @@ def results_reply(pack: Pack, poll: Poll, number: int, language: str, counts: Ta
 
 def format_close(moment: dt.datetime) -> str:
     return moment.strftime("%a %H:%M (%Z)")
+
+
+DISCUSS_HELP = """*Team polls on the article's closing questions.*
+• `/discuss` posts all three polls; `/discuss 2` posts one. Add `anonymous`, `hidden` (results shown only at
+  close) and `closes 18:00` or `closes in 2h`, e.g. `/discuss 1 anonymous closes in 1d`.
+• `/discuss results [N]` shows the tally to you; `/discuss close N` closes a poll (its poster or an admin);
+  `/discuss export` (admins) sends you every vote, comment and quiz answer as a CSV file.
+• One vote per person: clicking another option moves your vote; clicking your own option again keeps it.
+• *Add a comment* opens a form; comments appear in the poll's thread (unsigned on anonymous polls).
+• Anonymous polls never show or export names; the bot keeps your Slack id only to count one vote each."""
+
+
+def discuss_help() -> dict:
+    """`/discuss help`, only to the caller."""
+    return {"response_type": "ephemeral", "text": "How to use /discuss", "blocks": [section(DISCUSS_HELP)]}

@@ -136,3 +136,21 @@ def scores_reply(rows: list[dict]) -> dict:
     text = leaderboard_text(rows) if rows else "No quiz has been played in this channel yet. `/quiz` starts one."
     return {"response_type": "ephemeral", "text": "Quiz leaderboard",
             "blocks": [header("Leaderboard: this channel, all time"), section(text)]}
+
+
+QUIZ_HELP = """*Quick quizzes on the article's key figures.*
+• `/quiz` asks 5 questions across the sections; `/quiz 3` asks 3 (1–10); `/quiz section 4` one from section 4.
+  Add `timer 30` for 30 seconds a question (10–300, default 45), e.g. `/quiz 5 timer 30`.
+• Click an option, or *Answer* to type an estimate. Only you see "locked in" with your answer.
+  *Your first answer is final:* it can't be changed, so the live "N answered" count gives nothing away.
+• When the timer ends the question shows the answer, who got it right and the fastest; then the next one.
+  At the end: the quiz's leaderboard and the sections worth rereading.
+• `/quiz scores` shows this channel's all-time leaderboard; `/quiz stop` ends a quiz (its host or an admin).
+*Scoring:* speed = 1 − seconds taken ÷ timer. A right choice scores 100 × (1 + speed ÷ 2), so 100–150.
+An estimate within the tolerance scores (50 + 50 × closeness) × (1 + speed ÷ 2), closeness = 1 − error ÷
+tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong answers score 0."""
+
+
+def quiz_help() -> dict:
+    """`/quiz help`: how it works and how it scores, only to the caller."""
+    return {"response_type": "ephemeral", "text": "How to use /quiz", "blocks": [section(QUIZ_HELP)]}

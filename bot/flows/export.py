@@ -16,7 +16,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.digest import notice
+from bot.blocks.replies import notice
 from bot.domain.i18n import pick
 from bot.slack.posting import error_code
 from bot.context import Services

@@ -1,16 +1,21 @@
-"""Gathering what the App Home shows, for one viewer: their channels' plans and polls, in their timezone."""
+"""The App Home, for one viewer: what it shows (their channels' plans and polls, in their timezone), published;
+and Home's *Post next*."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from bot.blocks.digest import format_when
-from bot.blocks.home import HomeData, PlanCard, PollCard
+from slack_sdk import WebClient
+
+from bot.blocks.home import HomeData, PlanCard, PollCard, home_busy_view, home_view
 from bot.blocks.polls import text_bars
 from bot.domain.digest import next_post_at, plan_items
 from bot.domain.i18n import pick
 from bot.domain.polls import tally
 from bot.context import Services
+from bot.flows.digests import post_next
+from bot.slack.permissions import look_up, may_manage
 from store import plans, polls, quizzes
 
 
@@ -65,3 +70,26 @@ def gather(services: Services, team_id: str, user_id: str, viewer_tz: str | None
         my_score=quizzes.user_rank(services.store, team_id, user_id),
         leaderboard=quizzes.workspace_leaderboard(services.store, team_id, channels=visible),
     )
+
+
+def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    """Draw and publish the viewer's Home; a busy notice when Slack could not say which channels are theirs."""
+    visible = services.memberships.of(client, team_id, user_id)
+    if visible is None:  # Slack could not say which channels are theirs, and no recent answer is kept
+        client.views_publish(user_id=user_id, view=home_busy_view())
+        return
+    caller = look_up(client, user_id)
+    is_admin = caller.is_workspace_admin or user_id in services.settings.admin_user_ids
+    view = home_view(gather(services, team_id, user_id, caller.timezone, is_admin, set(visible)))
+    client.views_publish(user_id=user_id, view=view)
+
+
+def post_next_from_home(services: Services, client: WebClient, team_id: str, user_id: str, channel_id: str,
+                        position: str) -> None:
+    """Home's *Post next*, for a plan manager; then the viewer's Home again, showing the new position."""
+    plan = plans.get(services.store, team_id, channel_id)
+    caller = look_up(client, user_id)
+    if plan and may_manage(caller, plan.created_by, services.settings.admin_user_ids):
+        # the slot names the position the button showed: a second click for it finds the slot taken
+        post_next(services, services.pacer, team_id, channel_id, slot=f"home:{plan.run}:{position}")
+    publish_home(services, client, team_id, user_id)

@@ -16,11 +16,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.slack import message_slots
-from bot.blocks.polls import comment_reply, format_close, poll_message, results_message
+from bot.blocks.polls import comment_reply, format_close, poll_message, results_message, results_reply
+from bot.blocks.replies import notice
 from bot.slack.exactly_once import post_once
 from bot.domain.i18n import pick, t
-from bot.domain.polls import PollOptions, closing_time, tally
-from bot.slack.posting import CHART, ChannelPacer, PostNotConfirmed, error_code, with_block_fallback
+from bot.domain.polls import DiscussCommand, PollOptions, closing_time, tally
+from bot.slack.permissions import look_up, may_manage
+from bot.slack.posting import CHART, ChannelPacer, PostNotConfirmed, error_code, failure_notice, with_block_fallback
 from bot.context import Services
 from bot.domain.text import escape
 from questions.schema import Pack
@@ -273,3 +275,64 @@ def close_due(services: Services, pacer: ChannelPacer) -> int:
     for post in polls.closed_without_results(services.store):
         post_results(services, pacer, post)
     return closed
+
+
+# ------------------------------------------------------------------ what /discuss sets going
+
+def discuss_results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand) -> dict:
+    services.settle()  # votes acknowledged a moment ago count
+    pack = channel_pack(services, team_id, channel_id)
+    numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
+    replies = []
+    now = services.clock.now().timestamp()
+    for number in numbers:
+        post = polls.latest_post(services.store, team_id, channel_id, number)
+        if post is None or post.poll_id not in {p.id for p in services.pack(post.pack_id).polls}:
+            continue
+        poll = services.pack(post.pack_id).poll(post.poll_id)
+        counts = tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
+        replies.append(results_reply(pack, poll, number, post.language, counts,
+                                     hidden=post.results_hidden and not post.is_closed(now)))
+    if not replies:
+        return notice("No poll has been posted in this channel yet. `/discuss` posts them.")
+    blocks = [b for r in replies for b in r["blocks"]]
+    return {"response_type": "ephemeral", "text": "Poll results", "blocks": blocks[:50]}
+
+
+def discuss_command(services: Services, pacer: ChannelPacer, client: WebClient, cmd: DiscussCommand, team_id: str,
+        channel_id: str, user_id: str) -> dict:
+    """post / close / export, after the ack; returns the caller's ephemeral reply."""
+    caller = look_up(client, user_id)
+    if cmd.action == "close":
+        post = polls.latest_post(services.store, team_id, channel_id, cmd.number or 0)
+        if post is None:
+            return notice(f"Poll {cmd.number} hasn't been posted in this channel.")
+        if not may_manage(caller, post.posted_by, services.settings.admin_user_ids):
+            return notice(f"Sorry, only <@{post.posted_by}>, who posted it, or an admin can close poll {cmd.number}.")
+        if not close(services, pacer, post):
+            return notice(f"Poll {cmd.number} was already closed.")
+        return notice(f"Poll {cmd.number} is closed; the results are in the channel.")
+    if cmd.action == "export":
+        from bot.flows.export import send_export
+
+        if not (caller.is_workspace_admin or user_id in services.settings.admin_user_ids):
+            return notice("Sorry, exporting the team's answers is for workspace admins.")
+        return send_export(services, client, team_id, user_id)
+    plan = plans.get(services.store, team_id, channel_id)
+    pack = channel_pack(services, team_id, channel_id)
+    language = plan.language if plan else pack.pack.default_language
+    timezone = caller.timezone or (plan.timezone if plan else services.settings.default_tz)
+    numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
+    posted = []
+    for number in numbers:
+        try:
+            post_poll(services, pacer, team_id=team_id, channel_id=channel_id, number=number,
+                                   language=language, options=cmd.options, posted_by=user_id, timezone=timezone,
+                                   pack_id=pack.pack.id)
+        except SlackApiError as exc:
+            return notice(failure_notice(error_code(exc), f"poll {number}"))
+        except PostNotConfirmed:
+            return notice(f"Slack's answer to poll {number} was lost and I couldn't check the channel. "
+                          f"`/discuss {number}` again looks for it before posting it a second time.")
+        posted.append(str(number))
+    return notice(f"Posted poll{'s' if len(posted) > 1 else ''} {', '.join(posted)}.")

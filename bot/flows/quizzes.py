@@ -26,10 +26,14 @@ from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
 from bot.domain.i18n import t
 from bot.slack.posting import TABLE, ChannelPacer, PostNotConfirmed, error_code, is_permanent, with_block_fallback
-from bot.domain.quiz import parse_number, score_choice, score_numeric, sections_to_reread
+from bot.blocks.replies import error_reply, notice
+from bot.domain.digest import find_section
+from bot.domain.quiz import USAGE, QuizCommand, choose_questions, parse_number, score_choice, score_numeric, sections_to_reread
 from bot.context import Services
-from bot.domain.text import is_number
-from store import quizzes
+from bot.domain.text import escape, is_number
+from bot.slack.permissions import look_up, may_manage
+from bot.slack.posting import failure_notice
+from store import plans, quizzes
 
 log = logging.getLogger(__name__)
 
@@ -275,3 +279,80 @@ class QuizRunner:
                                          state=quiz.state),
         )
         quizzes.record_results_ts(self.services.store, quiz.id, str(ts))
+
+
+# ------------------------------------------------------------------ what /quiz and the quiz buttons set going
+
+def tell(client: WebClient, channel_id: str, user_id: str, reply: dict) -> None:
+    """A button has no response to reply in: say privately why the quiz could not start."""
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=reply.get("text", ""))
+    except SlackApiError:
+        pass  # not in the channel: nothing more we can say
+
+
+def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> dict | None:
+    """Why a quiz can't start (another is running, no such section), as the ack's ephemeral reply; None if
+    it can."""
+    if quizzes.running(services.store, team_id, channel_id):
+        return notice("A quiz is already running in this channel. Join in, or `/quiz stop` it first.")
+    if cmd.section is not None:
+        plan = plans.get(services.store, team_id, channel_id)
+        pack = services.pack(plan.pack_id if plan else None)
+        sec = find_section(pack, cmd.section)
+        with_questions = [s for s in pack.sections if any(q.section == s.id for q in pack.quiz)]
+        if sec is None or sec not in with_questions:
+            numbers = ", ".join(str(s.number or s.id) for s in with_questions)
+            return error_reply(f"There are no quiz questions for section `{escape(cmd.section[:20])}`; "
+                               f"sections with questions: {escape(numbers)}.", USAGE["section"])
+    return None
+
+
+def quiz_command(services: Services, runner: QuizRunner, client: WebClient, cmd: QuizCommand, team_id: str,
+        channel_id: str, user_id: str) -> dict:
+    if cmd.action == "stop":
+        running = quizzes.running(services.store, team_id, channel_id)
+        if not running:
+            return notice("No quiz is running in this channel.")
+        quiz = running[0]
+        if not may_manage(look_up(client, user_id), quiz.host, services.settings.admin_user_ids):
+            return notice(f"Sorry, only <@{quiz.host}>, who started this quiz, or an admin can stop it.")
+        runner.finish(quiz, "stopped")
+        return notice("Quiz stopped; the results so far are in the channel.")
+    started = start_quiz(services, runner, cmd, team_id, channel_id, user_id)
+    if isinstance(started, dict):
+        return started
+    count = len(started.question_ids)
+    return notice(f"Quiz on: {count} question{'s' if count > 1 else ''}, {cmd.timer}s each.")
+
+
+def start_quiz(services: Services, runner: QuizRunner, cmd: QuizCommand, team_id: str, channel_id: str,
+               user_id: str) -> quizzes.Quiz | dict:
+    """Start a quiz: the quiz once it is on, else the reply that says why it could not start."""
+    plan = plans.get(services.store, team_id, channel_id)
+    pack = services.pack(plan.pack_id if plan else None)
+    language = plan.language if plan else pack.pack.default_language
+    section = find_section(pack, cmd.section) if cmd.section else None
+    seed = int(services.clock.now().timestamp())
+    chosen = choose_questions(pack, cmd.count, seed, section.id if section else None,
+                              already_asked=quizzes.asked_in_channel(services.store, team_id, channel_id))
+    if not chosen:
+        return notice("This article has no quiz questions yet.")
+    try:
+        quiz = runner.start(team_id=team_id, channel_id=channel_id, host=user_id, language=language,
+                            question_ids=[q.id for q in chosen], timer_s=cmd.timer, pack_id=pack.pack.id)
+    except SlackApiError as exc:
+        return notice(failure_notice(error_code(exc), "the first question"))
+    if quiz is None:
+        return notice("A quiz is already running in this channel.")
+    return quiz
+
+
+def start_from_button(services: Services, runner: QuizRunner, client: WebClient, team_id: str, channel_id: str,
+                      user_id: str, command: QuizCommand) -> None:
+    """Quick check and Home's *Start a quiz*, after the acknowledgement: start, or say privately why not (a
+    button has no reply of its own)."""
+    outcome = (start_problem(services, team_id, channel_id, command)
+               or start_quiz(services, runner, command, team_id, channel_id, user_id))
+    if isinstance(outcome, dict):  # not started: say why
+        tell(client, channel_id, user_id, outcome)

@@ -1,9 +1,12 @@
-"""Listeners, one module per surface; each exposes `register(app, services)`."""
+"""Listeners, one package per surface (commands, actions, views, events), one module per command or feature.
+
+Each is thin: it parses, acknowledges, and hands the work to `bot.flows`.
+"""
 
 from slack_bolt import App
 
-from bot.listeners import actions, clicks, commands, events, lifecycle, polls, quiz
 from bot.context import Services
+from bot.listeners import actions, commands, events, views
 
 
 def register(app: App, services: Services) -> None:
@@ -13,10 +16,10 @@ def register(app: App, services: Services) -> None:
     full set of keyword arguments built for the matcher (about 13 µs). Votes and quiz answers arrive in
     bursts, so their one listener comes right after `/digest`'s, ahead of the rest of their surfaces.
     """
-    commands.register(app, services)
-    clicks.register(app, services)
-    polls.register(app, services)
-    quiz.register(app, services)
-    actions.register(app, services)
+    commands.digest.register(app, services)
+    actions.clicks.register(app, services)
+    commands.discuss.register(app, services)
+    commands.quiz.register(app, services)
+    actions.register_rest(app, services)
+    views.register(app, services)
     events.register(app, services)
-    lifecycle.register(app, services)

@@ -1,57 +1,26 @@
-"""Slash commands. Thin: parse, answer the quick cases in the acknowledgement, hand the rest to domain code.
-
-Replies that need only the database (help, show, list, errors) travel in the ack itself: no Web API
-call, nothing to wait for. Commands that change or post (schedule, next, ...) ack empty at once and
-answer through `respond` once Slack has been asked what it needs (the caller's timezone and role).
-"""
+"""`/digest`'s work: the answers read from the database alone (help, show, list) and the commands that change a
+channel's reading plan (next, schedule, pause, resume, restart, lang), which need Slack first (the caller's
+role and timezone) and so run after the acknowledgement."""
 
 from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.digest import (
-    contents_reply,
-    digest_message,
-    error_reply,
-    help_reply,
-    notice,
-    plan_summary,
-    schedule_confirmation,
-)
+from bot.blocks.digest import contents_reply, digest_message, help_reply, plan_summary, schedule_confirmation
+from bot.blocks.replies import error_reply, notice
+from bot.context import Services
+from bot.domain.digest import DigestCommand, find_section, pick_language, plan_items
+from bot.domain.text import escape
 from bot.flows.digests import next_post_label, post_next
-from bot.domain.digest import CommandError, DigestCommand, find_section, parse_digest, pick_language, plan_items
-from bot.slack.deliveries import delivery_of
 from bot.slack.permissions import look_up, may_manage
 from bot.slack.posting import ChannelPacer
-from bot.context import Services
-from bot.domain.text import escape
 from store import plans
 
 log = logging.getLogger(__name__)
 
 PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang"}
-
-
-def register(app: App, services: Services, pacer: ChannelPacer | None = None) -> None:
-    pacer = pacer or services.pacer
-
-    @app.command("/digest")
-    def handle_digest(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond, context: BoltContext):
-        team_id, channel_id = context.team_id or "", command.get("channel_id", "")
-        parsed = parse_digest(command.get("text", ""))
-        if isinstance(parsed, CommandError):
-            return ack(error_reply(parsed.message, parsed.usage))
-        if parsed.action not in PLAN_CHANGING:
-            return ack(quick_reply(services, parsed, team_id, channel_id))
-        ack()
-        services.after_ack(
-            lambda: respond(change_plan(services, pacer, client, parsed, team_id, channel_id, command["user_id"],
-                                        command)),
-            delivery=delivery_of(body, context),
-        )
 
 
 def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id: str) -> dict:

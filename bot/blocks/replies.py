@@ -1,0 +1,20 @@
+"""Replies every command shares: a short private notice, and the private help for input it could not read."""
+
+from __future__ import annotations
+
+from bot.blocks import context, section
+from bot.domain.text import escape
+
+
+def error_reply(message: str, usage: str) -> dict:
+    usage_lines = "\n".join(f"`{escape(u)}`" for u in usage.splitlines())
+    return {
+        "response_type": "ephemeral",
+        "text": message,
+        "blocks": [section(f":warning: {message}"), context("Try:"), section(usage_lines)],
+    }
+
+
+def notice(text: str) -> dict:
+    """A short ephemeral reply (the caller only)."""
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}

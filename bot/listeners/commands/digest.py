@@ -1,0 +1,38 @@
+"""`/digest`: parsed here (grammar in `bot.domain.digest`).
+
+Replies that need only the database (help, show, list, errors) travel in the ack itself: no Web API
+call, nothing to wait for. Commands that change or post (schedule, next, ...) ack empty at once and
+answer through `respond` once Slack has been asked what it needs (the caller's timezone and role):
+`bot.flows.plans`.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.replies import error_reply
+from bot.context import Services
+from bot.domain.digest import CommandError, parse_digest
+from bot.flows.plans import PLAN_CHANGING, change_plan, quick_reply
+from bot.slack.deliveries import delivery_of
+
+
+def register(app: App, services: Services) -> None:
+    pacer = services.pacer
+
+    @app.command("/digest")
+    def handle_digest(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,
+                      context: BoltContext) -> None:
+        team_id, channel_id = context.team_id or "", command.get("channel_id", "")
+        parsed = parse_digest(command.get("text", ""))
+        if isinstance(parsed, CommandError):
+            return ack(error_reply(parsed.message, parsed.usage))
+        if parsed.action not in PLAN_CHANGING:
+            return ack(quick_reply(services, parsed, team_id, channel_id))
+        ack()
+        services.after_ack(
+            lambda: respond(change_plan(services, pacer, client, parsed, team_id, channel_id, command["user_id"],
+                                        command)),
+            delivery=delivery_of(body, context),
+        )

@@ -1,0 +1,41 @@
+"""`/quiz`: parsed here (grammar in `bot.domain.quiz`), answered in the acknowledgement where the database
+alone can answer (help, scores, why a quiz can't start), else handed to `bot.flows.quizzes`."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.quiz import quiz_help, scores_reply
+from bot.blocks.replies import error_reply
+from bot.context import Services
+from bot.domain.digest import CommandError
+from bot.domain.quiz import parse_quiz
+from bot.flows.quizzes import quiz_command, start_problem
+from bot.slack.deliveries import delivery_of
+from store import quizzes
+
+
+def register(app: App, services: Services) -> None:
+    runner = services.quizzes
+
+    @app.command("/quiz")
+    def handle_quiz(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,
+                    context: BoltContext) -> None:
+        team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
+        parsed = parse_quiz(command.get("text", ""))
+        if isinstance(parsed, CommandError):
+            return ack(error_reply(parsed.message, parsed.usage))
+        if parsed.action == "help":
+            return ack(quiz_help())
+        if parsed.action == "scores":
+            services.settle()  # answers acknowledged a moment ago count
+            return ack(scores_reply(quizzes.channel_leaderboard(services.store, team_id, channel_id)))
+        if parsed.action == "start":
+            problem = start_problem(services, team_id, channel_id, parsed)
+            if problem:
+                return ack(problem)
+        ack()
+        services.after_ack(lambda: respond(quiz_command(services, runner, client, parsed, team_id, channel_id,
+                                                        user_id)),
+                           delivery=delivery_of(body, context))
