@@ -369,3 +369,10 @@ def assert_slack_accepts_message(payload: Dict[str, Any]) -> None:
     refusal = check_message({k: v for k, v in payload.items() if k not in ("response_type", "replace_original")})
     if refusal is not None:
         raise AssertionError(f"Slack would refuse this message: {refusal}\n  payload: {str(payload)[:600]}")
+
+
+def assert_slack_accepts_view(view: Any, surface: str) -> None:
+    """A modal or Home view built without sending it: fail as views.open / views.publish would."""
+    refusal = check_view(view, surface)
+    if refusal is not None:
+        raise AssertionError(f"Slack would refuse this {surface} view: {refusal}\n  view: {str(view)[:600]}")
