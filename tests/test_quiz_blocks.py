@@ -1,4 +1,4 @@
-"""Every quiz message and modal, for every question of the sample and the article packs, against Block Kit."""
+"""Every quiz message and modal, for every question of the sample and the article packs, as Slack checks them."""
 
 import json
 
@@ -16,7 +16,7 @@ from bot.blocks.quiz import (
 from bot.blocks.quiz import QUIZ_HELP as HELP
 from questions import load_pack, load_packs
 from tests.conftest import ROOT, SAMPLE_PACKS
-from tests.support.schemas import assert_valid_blocks, assert_valid_message, assert_valid_modal
+from tests.support.slack_rules import MODAL, assert_slack_accepts_message, assert_slack_accepts_view
 
 PACKS = [load_pack(SAMPLE_PACKS / "sample.yaml"), *load_packs(ROOT / "questions").values()]
 CASES = [(pack, question, language) for pack in PACKS for question in pack.quiz for language in pack.pack.languages]
@@ -28,17 +28,17 @@ ROWS = [{"user_id": f"U{n:03d}", "score": 1000 - n, "correct": 5, "answered": 5}
 def test_question_reveal_and_modal_are_valid_in_every_language(pack, question, language):
     asked = question_message(pack, question, quiz_id=7, position=9, total=10, language=language, answered=300,
                              timer_s=45)
-    assert_valid_message(asked)
+    assert_slack_accepts_message(asked)
     elements = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
     if question.kind == "choice":
         assert [e["value"] for e in elements] == [f"7|9|{i}" for i in range(len(question.options))]
     else:
         assert [e["value"] for e in elements] == ["7|9"]
-        assert_valid_modal(numeric_modal(question, 7, 9, language))
+        assert_slack_accepts_view(numeric_modal(question, 7, 9, language), MODAL)
     for fastest in (None, {"user_id": "UFAST", "elapsed": 2.25}):
         revealed = reveal_message(pack, question, position=9, total=10, language=language,
                                   stats={"answered": 300, "correct": 120, "fastest": fastest})
-        assert_valid_message(revealed)
+        assert_slack_accepts_message(revealed)
         assert not any(b["type"] == "actions" for b in revealed["blocks"])  # no buttons left to click
 
 
@@ -66,7 +66,7 @@ def test_a_question_never_shows_its_answer():
 def test_results_with_table_or_text_and_every_section_to_reread_are_valid(pack, table, state):
     reread = list(dict.fromkeys(q.section for q in pack.quiz[:10]))
     message = results_message(pack, reread, ROWS, pack.pack.default_language, table=table, state=state)
-    assert_valid_message(message)
+    assert_slack_accepts_message(message)
     kinds = [b["type"] for b in message["blocks"]]
     assert ("table" in kinds) == table
     text = json.dumps(message, ensure_ascii=False)
@@ -76,7 +76,7 @@ def test_results_with_table_or_text_and_every_section_to_reread_are_valid(pack, 
 def test_results_of_a_quiz_nobody_answered_say_so():
     pack = PACKS[0]
     message = results_message(pack, [], [], "en")
-    assert_valid_message(message)
+    assert_slack_accepts_message(message)
     assert "Nobody answered." in json.dumps(message)
 
 
@@ -97,9 +97,9 @@ def test_answer_labels_name_the_pick_escaped():
 
 
 def test_help_and_scores_replies_are_valid():
-    assert_valid_message({"response_type": "ephemeral", "text": "help",
+    assert_slack_accepts_message({"response_type": "ephemeral", "text": "help",
                           "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": HELP}}]})
     assert len(HELP) < 3000
     for rows in ([], ROWS):
-        assert_valid_message(scores_reply(rows))
+        assert_slack_accepts_message(scores_reply(rows))
 

@@ -65,6 +65,14 @@ CHART_LABEL_MAX = 20
 VIEW_TEXT_MAX = 24
 PRIVATE_METADATA_MAX = 3000
 CALLBACK_ID_MAX = 255
+# https://docs.slack.dev/reference/block-kit/blocks/input-block: label and hint "Maximum length for the text in
+# this field is 2000 characters". https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element:
+# min_length "between 0 and 3000, inclusive", max_length "between 1 and 3000, inclusive"; a placeholder's text
+# is at most 150 (https://docs.slack.dev/tools/node-slack-sdk/reference/types/interfaces/Placeholdable).
+INPUT_LABEL_MAX = 2000
+INPUT_HINT_MAX = 2000
+PLACEHOLDER_MAX = 150
+INPUT_LENGTH_RANGE = {"min_length": (0, 3000), "max_length": (1, 3000)}
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,8 @@ def blocks_problems(blocks: Any, surface: str, at: str) -> List[Problem]:
         problems += _duplicate_action_ids(block, where)
         if btype == "data_visualization":
             problems += _chart_problems(block, where)
+        if btype == "input":
+            problems += _input_problems(block, where)
     if surface == MESSAGE:
         problems += _one_table(blocks, at)
         problems += _markdown_total(blocks, at)
@@ -232,6 +242,27 @@ def _chart_problems(block: Dict[str, Any], where: str) -> Iterator[Problem]:
         if labels != list(categories):
             yield Problem("invalid_blocks", f"{where}/chart/series/{s}/data",
                           "each series needs one point per category, labelled as the category")
+
+
+def _input_problems(block: Dict[str, Any], where: str) -> Iterator[Problem]:
+    """An input block's label and hint, and its plain_text_input's placeholder and length bounds (the
+    limits above, from the input block and plain-text input element reference pages)."""
+    for key, limit in (("label", INPUT_LABEL_MAX), ("hint", INPUT_HINT_MAX)):
+        text = block.get(key).get("text") if isinstance(block.get(key), dict) else None
+        if isinstance(text, str) and len(text) > limit:
+            yield Problem("invalid_blocks", f"{where}/{key}/text", f"input {key} is {len(text)} characters, "
+                                                                  f"Slack takes {limit}")
+    element = block.get("element") if isinstance(block.get("element"), dict) else {}
+    placeholder = element.get("placeholder")
+    text = placeholder.get("text") if isinstance(placeholder, dict) else None
+    if isinstance(text, str) and len(text) > PLACEHOLDER_MAX:
+        yield Problem("invalid_blocks", f"{where}/element/placeholder/text",
+                      f"placeholder is {len(text)} characters, Slack takes {PLACEHOLDER_MAX}")
+    if element.get("type") == "plain_text_input":
+        for key, (low, high) in INPUT_LENGTH_RANGE.items():
+            value = element.get(key)
+            if isinstance(value, int) and not low <= value <= high:
+                yield Problem("invalid_blocks", f"{where}/element/{key}", f"{key} must be {low} to {high}")
 
 
 # --------------------------------------------------------------------------- schema and length checks
@@ -338,3 +369,10 @@ def assert_slack_accepts_message(payload: Dict[str, Any]) -> None:
     refusal = check_message({k: v for k, v in payload.items() if k not in ("response_type", "replace_original")})
     if refusal is not None:
         raise AssertionError(f"Slack would refuse this message: {refusal}\n  payload: {str(payload)[:600]}")
+
+
+def assert_slack_accepts_view(view: Any, surface: str) -> None:
+    """A modal or Home view built without sending it: fail as views.open / views.publish would."""
+    refusal = check_view(view, surface)
+    if refusal is not None:
+        raise AssertionError(f"Slack would refuse this {surface} view: {refusal}\n  view: {str(view)[:600]}")
