@@ -154,12 +154,10 @@ def test_every_web_api_method_the_code_calls_has_its_scope():
     assert called - declared - needs_no_scope == set()
 
 
-def test_app_home_opened_has_a_listener_and_lifecycle_events_when_theirs_exist(http_app, stub):
+def test_every_subscribed_event_has_a_listener(http_app, stub):
     response = http_app.post(event_body(app_home_opened_event("U0USER"), team_id=TEAM))
     assert response.status == 200
     stub.wait_for("views.publish")
-    if not (ROOT / "bot" / "listeners" / "lifecycle.py").exists():
-        pytest.skip("the app_uninstalled / tokens_revoked listeners arrive in bot/listeners/lifecycle.py (#14)")
     for event in ({"type": "app_uninstalled"}, {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": []}}):
         assert http_app.post(event_body(event, team_id=TEAM)).status == 200, f"{event['type']} has no listener"
 
