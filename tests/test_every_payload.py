@@ -107,7 +107,7 @@ def poll_messages(pack: Pack, language: str) -> Iterator[Drawn]:
             for hidden in (False, True):
                 yield f"/discuss results {number} hidden={hidden}", results_reply(pack, poll, number, language,
                                                                                   counts, hidden=hidden)
-        # `/discuss results` of every poll at once (bot/listeners/polls.py `results`)
+        # `/discuss results` of every poll at once (bot/flows/polls.py `discuss_results`)
         replies = [results_reply(pack, p, n, language, tally([o.id for o in p.options], {}), hidden=False)
                    for n, p in enumerate(pack.polls, 1)]
         yield "/discuss results (all)", {"response_type": "ephemeral", "text": "Poll results",
