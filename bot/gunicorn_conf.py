@@ -8,6 +8,7 @@ master, so a bad setting stops gunicorn with exit status 2 and one line, before 
 import os
 import sys
 
+
 def _port() -> int:
     """PORT as the settings read it ($PORT, else .env); a bad value is reported by `on_starting`."""
     from bot.config import ConfigError, load_settings

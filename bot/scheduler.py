@@ -22,13 +22,13 @@ from collections.abc import Callable
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.context import Services
+from bot.domain.digest import due_slot, plan_items, trigger_for
 from bot.flows import lifecycle
 from bot.flows import polls as poll_flow
 from bot.flows.digests import PostOutcome, deliver
-from bot.domain.digest import due_slot, plan_items, trigger_for
 from bot.slack.keyed_locks import KeyedLocks
 from bot.slack.posting import ChannelPacer
-from bot.context import Services
 from store import deliveries, plans
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def slot_due(now: dt.datetime, plan: plans.Plan) -> str | None:
     claimed (`last_slot`: the catch-up at start, a second process)."""
     if plan.paused:
         return None
-    active_since = dt.datetime.fromtimestamp(plan.active_since, dt.timezone.utc)
+    active_since = dt.datetime.fromtimestamp(plan.active_since, dt.UTC)
     slot = due_slot(plan.days, plan.post_time, plan.timezone, now, active_since)
     return None if slot == plan.last_slot else slot
 
@@ -152,13 +152,16 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
                 in_flight -= 1
                 room.notify()
 
+    def room_to_post_ahead() -> bool:
+        return in_flight <= POSTS_AHEAD
+
     keys = list(turns)
     outcomes: list[PostOutcome] = []
     posts: list[concurrent.futures.Future] = []
     for start in range(0, len(keys), CLAIMS_PER_TRANSACTION):
         if posting is not None:
             with room:
-                room.wait_for(lambda: in_flight <= POSTS_AHEAD)
+                room.wait_for(room_to_post_ahead)
         batch = keys[start:start + CLAIMS_PER_TRANSACTION]
         try:
             claims = plans.claim_due(store, batch, slot_for)
@@ -241,7 +244,7 @@ class DigestScheduler:
         # the data of workspaces that uninstalled goes once UNINSTALL_RETENTION_DAYS have passed: looked at
         # now (a process may have been down when it fell due) and every hour
         self.scheduler.add_job(self.purge_departed, "interval", hours=1, id="teams:purge", replace_existing=True,
-                               next_run_time=dt.datetime.now(dt.timezone.utc))
+                               next_run_time=dt.datetime.now(dt.UTC))
 
     def shutdown(self) -> None:
         if self.scheduler.running:

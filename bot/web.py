@@ -14,8 +14,8 @@ from urllib.parse import parse_qs
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.ingest.ack_first import AckFirst
 from bot.config import ConfigError, configure_logging, load_settings
+from bot.ingest.ack_first import AckFirst
 from bot.runtime import prepare, start
 
 log = logging.getLogger(__name__)

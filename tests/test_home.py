@@ -1,6 +1,5 @@
 """App Home: published on app_home_opened, valid and within 100 blocks however much there is to show."""
 
-import datetime as dt
 
 from store import plans
 from tests.conftest import TEAM

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.slack import ids
 from bot.blocks import actions, button, context, divider, header, modal, section, split_text
 from bot.domain.digest import USAGE, describe_days
 from bot.domain.i18n import pick, t
 from bot.domain.text import escape
+from bot.slack import ids
 from questions.schema import Pack, Section
 
 
@@ -70,7 +70,8 @@ def full_text_view(pack: Pack, sec: Section, language: str) -> dict:
         blocks.append(header(pick(sub.title, language)))
         for chunk in split_text(escape(pick(sub.text, language)), 2900):
             blocks.append(section(chunk))
-    blocks.append(context(f"{escape(pick(pack.pack.title, language))} · {escape(pick(pack.pack.source.outlet, language))}"))
+    title, outlet = pick(pack.pack.title, language), pick(pack.pack.source.outlet, language)
+    blocks.append(context(f"{escape(title)} · {escape(outlet)}"))
     return modal(t(language, "full_text"), blocks, callback_id=ids.DIGEST_FULL_TEXT_VIEW, close=t(language, "close"))
 
 
@@ -105,7 +106,10 @@ def plan_summary(plan, pack: Pack | None, item_count: int, next_post: str | None
 def contents_reply(pack: Pack, language: str, posted: set[str], next_ref: str | None) -> dict:
     lines = []
     for sec in pack.sections:
-        mark = ":white_check_mark:" if sec.id in posted else (":arrow_right:" if sec.id == next_ref else ":white_circle:")
+        if sec.id in posted:
+            mark = ":white_check_mark:"
+        else:
+            mark = ":arrow_right:" if sec.id == next_ref else ":white_circle:"
         lines.append(f"{mark} {escape(section_heading(sec, language))}")
     blocks = [header(pick(pack.pack.title, language))]
     blocks += [section(chunk) for chunk in split_text("\n".join(lines), 2900)]

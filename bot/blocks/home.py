@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.slack import ids
 from bot.blocks import VIEW_BLOCK_LIMIT, actions, button, context, divider, header, section
 from bot.domain.i18n import t
 from bot.domain.text import escape
+from bot.slack import ids
 
 
 @dataclass(frozen=True)

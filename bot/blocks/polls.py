@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.slack import ids
 from bot.blocks import actions, button, context, divider, header, modal, section
 from bot.domain.i18n import pick, t
 from bot.domain.polls import Tally
 from bot.domain.text import escape, truncate
+from bot.slack import ids
 from questions.schema import Pack, Poll
 
 COMMENT_MAX = 1000
@@ -26,7 +26,7 @@ def chart_block(poll: Poll, language: str, counts: Tally, title: str) -> dict:
     Shape from the Block Kit schema: title ≤ 50, one series named ≤ 20, one point per category, labels ≤ 20.
     """
     categories = [truncate(option_label(poll, i, language), CHART_LABEL_LIMIT) for i in range(len(poll.options))]
-    points = [{"label": cat, "value": counts.counts[o.id]} for cat, o in zip(categories, poll.options)]
+    points = [{"label": cat, "value": counts.counts[o.id]} for cat, o in zip(categories, poll.options, strict=True)]
     return {
         "type": "data_visualization",
         "title": truncate(title, 50),
@@ -48,7 +48,8 @@ def text_bars(poll: Poll, language: str, counts: Tally, width: int = 12) -> str:
 def tally_summary(poll: Poll, language: str, counts: Tally) -> str:
     """The counts in one line, for the message's `text`: what notifications, screen readers and clients
     that draw no chart show (`A. Yes 3 · B. No 1 · 4 voted.`)."""
-    parts = [f"{truncate(option_label(poll, i, language), 40)} {counts.counts[o.id]}" for i, o in enumerate(poll.options)]
+    parts = [f"{truncate(option_label(poll, i, language), 40)} {counts.counts[o.id]}"
+             for i, o in enumerate(poll.options)]
     return " · ".join(parts + [t(language, "poll_voted_plain", count=counts.voters)])
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.slack import ids
 from bot.blocks import actions, button, context, header, modal, section
 from bot.domain.i18n import pick, t
 from bot.domain.text import escape, truncate
+from bot.slack import ids
 from questions.schema import Pack, QuizQuestion
 
 LETTERS = "ABCD"

@@ -21,20 +21,20 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from socketserver import ThreadingMixIn
 from typing import TextIO
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from socketserver import ThreadingMixIn
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import create_app
-from bot.domain.clock import ManualClock
 from bot.config import Settings
 from bot.console.render import Clickable, render_blocks
 from bot.console.standin import Event, StandIn
+from bot.domain.clock import ManualClock
+from bot.domain.text import is_number
 from bot.runtime import prepare
 from bot.scheduler import DigestScheduler
-from bot.domain.text import is_number
 from bot.web import wsgi_app_for
 
 TEAM, CHANNEL, USER = "T0CONSOLE", "C0CONSOLE", "U0YOU"
@@ -201,7 +201,8 @@ class Console:
                      "hash": "console"},
         }
         self.open_view = None
-        reply = self._exchange("payload=" + urllib.parse.quote(json.dumps(payload)), "application/x-www-form-urlencoded")
+        form = "payload=" + urllib.parse.quote(json.dumps(payload))
+        reply = self._exchange(form, "application/x-www-form-urlencoded")
         if reply and reply.get("response_action") == "errors":
             self.say("The form says: " + "; ".join(reply.get("errors", {}).values()))
 

@@ -122,7 +122,7 @@ def closing_time(options: PollOptions, now: dt.datetime, timezone: str) -> dt.da
     target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if target <= local:
         target += dt.timedelta(days=1)
-    return target.astimezone(dt.timezone.utc)
+    return target.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)

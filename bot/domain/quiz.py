@@ -140,7 +140,7 @@ def sections_to_reread(sections: list[str], stats: list[dict]) -> list[str]:
     """The sections (in asking order, once each) of the questions the channel missed: the results message
     points there (`/digest show N`) rather than at every section the quiz touched."""
     chosen: list[str] = []
-    for section_id, question_stats in zip(sections, stats):
+    for section_id, question_stats in zip(sections, stats, strict=True):
         if missed(question_stats) and section_id not in chosen:
             chosen.append(section_id)
     return chosen

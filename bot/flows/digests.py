@@ -12,15 +12,15 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import message_slots
-from bot.flows import polls as poll_flow
 from bot.blocks.digest import digest_message, format_when, quick_check_button
-from bot.domain.digest import next_post_at, plan_items
-from bot.slack.exactly_once import post_once
-from bot.domain.polls import PollOptions
-from bot.slack.posting import TOKEN_ERRORS, ChannelPacer, error_code, is_permanent
 from bot.context import Services
+from bot.domain.digest import next_post_at, plan_items
+from bot.domain.polls import PollOptions
 from bot.domain.text import escape
+from bot.flows import polls as poll_flow
+from bot.slack import message_slots
+from bot.slack.exactly_once import post_once
+from bot.slack.posting import TOKEN_ERRORS, ChannelPacer, error_code, is_permanent
 from store import plans
 
 log = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.replies import notice
-from bot.domain.i18n import pick
-from bot.slack.posting import error_code
 from bot.context import Services
+from bot.domain.i18n import pick
 from bot.domain.text import is_number
+from bot.slack.posting import error_code
 from store import exports
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def rows(services: Services, team_id: str | None = None, channel_id: str | None 
 def describe(services: Services, row: dict) -> dict:
     """The question text, section and option label behind a row's ids."""
     pack = services.packs.get(row["pack_id"])
-    at = dt.datetime.fromtimestamp(row["at"], dt.timezone.utc).isoformat(timespec="seconds")
+    at = dt.datetime.fromtimestamp(row["at"], dt.UTC).isoformat(timespec="seconds")
     described = {"at": at, "question": "", "section": "", "answer_label": ""}
     if pack is None:
         return described

@@ -123,7 +123,8 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
     language = pick_language(cmd.language or "", pack.pack.languages)
     if language is None:
         return error_reply(
-            f"This article is available in {', '.join(pack.pack.languages)}; `{escape((cmd.language or '')[:20])}` isn't one.",
+            f"This article is available in {', '.join(pack.pack.languages)}; "
+            f"`{escape((cmd.language or '')[:20])}` isn't one.",
             "/digest lang zh|en",
         )
     plans.set_language(store, team_id, channel_id, language)

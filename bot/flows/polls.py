@@ -15,16 +15,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack import message_slots
 from bot.blocks.polls import comment_reply, format_close, poll_message, results_message, results_reply
 from bot.blocks.replies import notice
-from bot.slack.exactly_once import post_once
+from bot.context import Services
 from bot.domain.i18n import pick, t
 from bot.domain.polls import DiscussCommand, PollOptions, closing_time, tally
+from bot.domain.text import escape
+from bot.slack import message_slots
+from bot.slack.exactly_once import post_once
 from bot.slack.permissions import look_up, may_manage
 from bot.slack.posting import CHART, ChannelPacer, PostNotConfirmed, error_code, failure_notice, with_block_fallback
-from bot.context import Services
-from bot.domain.text import escape
 from questions.schema import Pack
 from store import plans, polls, unconfirmed_posts
 
@@ -57,7 +57,7 @@ def render(services: Services, post: polls.PollPost, charts: bool = True) -> dic
 def _local(services: Services, post: polls.PollPost, epoch: float) -> dt.datetime:
     plan = plans.get(services.store, post.team_id, post.channel_id)
     zone = ZoneInfo(plan.timezone if plan else services.settings.default_tz)
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).astimezone(zone)
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).astimezone(zone)
 
 
 def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_id: str, number: int,

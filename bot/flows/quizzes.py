@@ -22,17 +22,32 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.quiz import answer_label, question_message, results_message, reveal_message
+from bot.blocks.replies import error_reply, notice
+from bot.context import Services
+from bot.domain.digest import find_section
+from bot.domain.i18n import t
+from bot.domain.quiz import (
+    USAGE,
+    QuizCommand,
+    choose_questions,
+    parse_number,
+    score_choice,
+    score_numeric,
+    sections_to_reread,
+)
+from bot.domain.text import escape, is_number
 from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
-from bot.domain.i18n import t
-from bot.slack.posting import TABLE, ChannelPacer, PostNotConfirmed, error_code, is_permanent, with_block_fallback
-from bot.blocks.replies import error_reply, notice
-from bot.domain.digest import find_section
-from bot.domain.quiz import USAGE, QuizCommand, choose_questions, parse_number, score_choice, score_numeric, sections_to_reread
-from bot.context import Services
-from bot.domain.text import escape, is_number
 from bot.slack.permissions import look_up, may_manage
-from bot.slack.posting import failure_notice
+from bot.slack.posting import (
+    TABLE,
+    ChannelPacer,
+    PostNotConfirmed,
+    error_code,
+    failure_notice,
+    is_permanent,
+    with_block_fallback,
+)
 from store import plans, quizzes
 
 log = logging.getLogger(__name__)

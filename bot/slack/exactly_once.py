@@ -9,9 +9,9 @@ next run, a quiz or poll timer) looks for it first instead of posting a second c
 
 from __future__ import annotations
 
+from bot.context import Services
 from bot.slack.message_slots import Slot
 from bot.slack.posting import ChannelPacer, PostNotConfirmed, post_to_channel
-from bot.context import Services
 from store import unconfirmed_posts
 
 

@@ -331,7 +331,8 @@ def failure_notice(code: str, what: str) -> str:
     shown = f"`{code}`" if re.fullmatch(r"[a-z0-9_]{1,60}", code) else "an error"
     if code in ("not_in_channel", "channel_not_found", "is_archived", "method_not_supported_for_channel_type",
                 "restricted_action"):
-        return f"I can't post in this channel ({shown}), so {what} wasn't posted. Invite me with `/invite`, then try again."
+        return (f"I can't post in this channel ({shown}), so {what} wasn't posted. "
+                "Invite me with `/invite`, then try again.")
     if code in PAYLOAD_ERRORS:
         return (f"Slack refused {what} itself ({shown}). That is a fault in the app, not in your channel; "
                 "it has been logged for whoever runs the app.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack import ids
 from bot.blocks.digest import full_text_view
-from bot.domain.digest import find_section
 from bot.context import Services
+from bot.domain.digest import find_section
+from bot.slack import ids
 
 
 def register(app: App, services: Services) -> None:

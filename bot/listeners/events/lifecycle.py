@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
+from bot.context import Services
 from bot.flows import lifecycle
 from bot.slack.deliveries import delivery_of
-from bot.context import Services
 from store import teams
 
 
