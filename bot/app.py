@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -24,7 +25,7 @@ from store import installations, open_store
 log = logging.getLogger(__name__)
 
 
-def build_services(settings: Settings, **overrides) -> Services:
+def build_services(settings: Settings, **overrides: Any) -> Services:
     """Open the store (applying migrations) and load every content pack; raises StoreError / PackError."""
     store = open_store(settings.database_path)
     packs = load_packs(settings.content_dir)
@@ -72,7 +73,7 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
     settings = services.settings
     if settings.oauth_enabled:
         client = make_client(settings, None)
-        auth: dict = {"oauth_settings": oauth_settings(services), "client": client}
+        auth: dict[str, Any] = {"oauth_settings": oauth_settings(services), "client": client}
     else:
         auth = {"client": services.client}
     app = App(

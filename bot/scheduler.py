@@ -29,7 +29,7 @@ from bot.flows import polls as poll_flow
 from bot.flows.digests import PostOutcome, deliver
 from bot.slack.keyed_locks import KeyedLocks
 from bot.slack.posting import ChannelPacer
-from store import deliveries, plans
+from store import Store, deliveries, plans
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,8 @@ def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan
         # shows here, so there is nothing to wait for).
         current = plans.get_many(services.store, [key for key, _ in busy])
         for key, turn in busy:
-            plan = current.get(key)
-            if plan is None or slot_for(plan) is None:
+            current_plan = current.get(key)
+            if current_plan is None or slot_for(current_plan) is None:
                 continue
             turn.acquire()
             outcomes += _claim_and_deliver(services, pacer, {key: turn}, slot_for, None)
@@ -157,7 +157,7 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
 
     keys = list(turns)
     outcomes: list[PostOutcome] = []
-    posts: list[concurrent.futures.Future] = []
+    posts: list[concurrent.futures.Future[PostOutcome]] = []
     for start in range(0, len(keys), CLAIMS_PER_TRANSACTION):
         if posting is not None:
             with room:
@@ -189,7 +189,7 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
     return outcomes + [post.result() for post in posts]
 
 
-def _hand_back(store, turns: dict[plans.PlanKey, threading.Lock], unsent: list[plans.Claim],
+def _hand_back(store: Store, turns: dict[plans.PlanKey, threading.Lock], unsent: list[plans.Claim],
                unclaimed: list[plans.PlanKey]) -> None:
     """A run cut short: give back the claims not sent (best effort; one not given back counts as taken,
     never posted twice) and let go of every turn still held."""

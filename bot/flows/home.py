@@ -34,8 +34,9 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible:
             state = "no schedule"
         elif plan.paused:
             state = "paused"
+        elif (upcoming := next_post_at(plan.days, plan.post_time, plan.timezone, now)) is None:
+            state = "no schedule"
         else:
-            upcoming = next_post_at(plan.days, plan.post_time, plan.timezone, now)
             zone = ZoneInfo(viewer_tz or plan.timezone)
             state = f"next: {format_when(upcoming.astimezone(zone), now.astimezone(zone))}"
             state += " (your time)" if viewer_tz else f" ({plan.timezone})"
