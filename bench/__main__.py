@@ -16,9 +16,9 @@ import argparse
 import contextlib
 import os
 import signal
-import subprocess
 import sqlite3
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -256,14 +256,14 @@ def run_fanout(channels: int, days: int = 3) -> None:
     from bot.app import build_services
     from bot.config import Settings
     from bot.flows.digests import plan_items, render_section
-    from bot.slack.posting import ChannelPacer
     from bot.scheduler import DigestScheduler
+    from bot.slack.posting import ChannelPacer
     from store import plans
     from tests.support.clock import FakeClock
 
     weekdays = ",".join(["mon", "tue", "wed", "thu", "fri"][:days])
     with standin_process(rate_limit_per_channel=True) as stub, tempfile.TemporaryDirectory() as tmp:
-        monday = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.timezone.utc)
+        monday = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
         clock = FakeClock(monday)
         settings = Settings(bot_token="xoxb-bench", signing_secret=SECRET, slack_api_url=stub.base_url,
                             database_path=Path(tmp) / "fanout.db", content_dir=ROOT / "tests" / "packs")
@@ -299,13 +299,15 @@ def run_fanout(channels: int, days: int = 3) -> None:
             standin_alone = min(before, direct_posts(client, message, channels, f"CY{day}"))
             floor = max(1.0, standin_alone)
             ratios.append(wall / floor)
-            print(f"fan-out day {day + 1}: {channels} channels due at 09:00, their job fired twice at once: {posted} posted, "
+            print(f"fan-out day {day + 1}: {channels} channels due at 09:00, their job fired twice at once: "
+                  f"{posted} posted, "
                   f"{len(accepted)} accepted by the stand-in, {len(posts) - len(accepted)} answered 429, "
                   f"{twice} posted twice; {wall:.2f} s; the stand-in alone needs {standin_alone:.2f} s, so the floor "
                   f"is {floor:.2f} s: {wall / floor:.2f}× the floor")
         scheduler.shutdown()
         ratio = statistics.median(ratios)
-        print(f"fan-out: median {ratio:.2f}× the floor over {days} days (target ≤ 1.20) {'ok' if ratio <= 1.2 else 'MISS'}")
+        verdict = "ok" if ratio <= 1.2 else "MISS"
+        print(f"fan-out: median {ratio:.2f}× the floor over {days} days (target ≤ 1.20) {verdict}")
 
 
 def main() -> None:

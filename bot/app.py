@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.token_rotation import TokenRotator
 
-from bot.flows import lifecycle
 from bot import listeners
+from bot.config import Settings
+from bot.context import Services, make_client
+from bot.flows import lifecycle
 from bot.flows import polls as poll_flow
 from bot.flows.quizzes import QuizRunner
-from bot.scheduler import clock_timers
 from bot.ingest.clicks import journal_directory
-from bot.config import Settings
 from bot.manifest import BOT_SCOPES  # one list for the OAuth flow and the manifest
-from bot.context import Services, make_client
+from bot.scheduler import clock_timers
 from bot.slack.tokens import TeamTokens
 from questions import load_packs
 from store import installations, open_store
@@ -24,7 +25,7 @@ from store import installations, open_store
 log = logging.getLogger(__name__)
 
 
-def build_services(settings: Settings, **overrides) -> Services:
+def build_services(settings: Settings, **overrides: Any) -> Services:
     """Open the store (applying migrations) and load every content pack; raises StoreError / PackError."""
     store = open_store(settings.database_path)
     packs = load_packs(settings.content_dir)
@@ -65,13 +66,14 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
 
     Listeners run on the request's own thread (`process_before_response`): each one only acknowledges and
     hands its Web API work to `services.after_ack`, so the response leaves as soon as the listener returns,
-    without a hop through Bolt's thread pool. Token verification is off here because `python -m bot serve` checks the token itself (auth.test) to
-    give a one-line error; tests and the console point the client at a local stand-in.
+    without a hop through Bolt's thread pool. Token verification is off here because `python -m bot serve`
+    checks the token itself (auth.test) to give a one-line error; tests and the console point the client at a
+    local stand-in.
     """
     settings = services.settings
     if settings.oauth_enabled:
         client = make_client(settings, None)
-        auth: dict = {"oauth_settings": oauth_settings(services), "client": client}
+        auth: dict[str, Any] = {"oauth_settings": oauth_settings(services), "client": client}
     else:
         auth = {"client": services.client}
     app = App(

@@ -5,8 +5,16 @@ because listeners spend their time waiting on Slack. `on_starting` runs the star
 master, so a bad setting stops gunicorn with exit status 2 and one line, before any worker boots.
 """
 
+from __future__ import annotations
+
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
+
 
 def _port() -> int:
     """PORT as the settings read it ($PORT, else .env); a bad value is reported by `on_starting`."""
@@ -25,7 +33,7 @@ timeout = 30
 accesslog = None
 
 
-def on_starting(server):
+def on_starting(server: Arbiter) -> None:
     from bot.config import ConfigError, load_settings
     from bot.runtime import check
 
@@ -38,7 +46,7 @@ def on_starting(server):
         sys.exit(2)
 
 
-def worker_exit(server, worker):
+def worker_exit(server: Arbiter, worker: Worker) -> None:
     from bot.web import shutdown
 
     shutdown()

@@ -22,14 +22,14 @@ from collections.abc import Callable
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.context import Services
+from bot.domain.digest import due_slot, plan_items, trigger_for
 from bot.flows import lifecycle
 from bot.flows import polls as poll_flow
 from bot.flows.digests import PostOutcome, deliver
-from bot.domain.digest import due_slot, plan_items, trigger_for
 from bot.slack.keyed_locks import KeyedLocks
 from bot.slack.posting import ChannelPacer
-from bot.context import Services
-from store import deliveries, plans
+from store import Store, deliveries, plans
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def slot_due(now: dt.datetime, plan: plans.Plan) -> str | None:
     claimed (`last_slot`: the catch-up at start, a second process)."""
     if plan.paused:
         return None
-    active_since = dt.datetime.fromtimestamp(plan.active_since, dt.timezone.utc)
+    active_since = dt.datetime.fromtimestamp(plan.active_since, dt.UTC)
     slot = due_slot(plan.days, plan.post_time, plan.timezone, now, active_since)
     return None if slot == plan.last_slot else slot
 
@@ -105,8 +105,8 @@ def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan
         # shows here, so there is nothing to wait for).
         current = plans.get_many(services.store, [key for key, _ in busy])
         for key, turn in busy:
-            plan = current.get(key)
-            if plan is None or slot_for(plan) is None:
+            current_plan = current.get(key)
+            if current_plan is None or slot_for(current_plan) is None:
                 continue
             turn.acquire()
             outcomes += _claim_and_deliver(services, pacer, {key: turn}, slot_for, None)
@@ -152,13 +152,16 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
                 in_flight -= 1
                 room.notify()
 
+    def room_to_post_ahead() -> bool:
+        return in_flight <= POSTS_AHEAD
+
     keys = list(turns)
     outcomes: list[PostOutcome] = []
-    posts: list[concurrent.futures.Future] = []
+    posts: list[concurrent.futures.Future[PostOutcome]] = []
     for start in range(0, len(keys), CLAIMS_PER_TRANSACTION):
         if posting is not None:
             with room:
-                room.wait_for(lambda: in_flight <= POSTS_AHEAD)
+                room.wait_for(room_to_post_ahead)
         batch = keys[start:start + CLAIMS_PER_TRANSACTION]
         try:
             claims = plans.claim_due(store, batch, slot_for)
@@ -186,7 +189,7 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
     return outcomes + [post.result() for post in posts]
 
 
-def _hand_back(store, turns: dict[plans.PlanKey, threading.Lock], unsent: list[plans.Claim],
+def _hand_back(store: Store, turns: dict[plans.PlanKey, threading.Lock], unsent: list[plans.Claim],
                unclaimed: list[plans.PlanKey]) -> None:
     """A run cut short: give back the claims not sent (best effort; one not given back counts as taken,
     never posted twice) and let go of every turn still held."""
@@ -241,7 +244,7 @@ class DigestScheduler:
         # the data of workspaces that uninstalled goes once UNINSTALL_RETENTION_DAYS have passed: looked at
         # now (a process may have been down when it fell due) and every hour
         self.scheduler.add_job(self.purge_departed, "interval", hours=1, id="teams:purge", replace_existing=True,
-                               next_run_time=dt.datetime.now(dt.timezone.utc))
+                               next_run_time=dt.datetime.now(dt.UTC))
 
     def shutdown(self) -> None:
         if self.scheduler.running:

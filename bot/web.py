@@ -10,20 +10,30 @@ import io
 import json
 import logging
 import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.ingest.ack_first import AckFirst
 from bot.config import ConfigError, configure_logging, load_settings
+from bot.ingest.ack_first import AckFirst
 from bot.runtime import prepare, start
+
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
+
+    from bot.context import Services
+    from bot.scheduler import DigestScheduler
 
 log = logging.getLogger(__name__)
 
 
 # Fields that, when present, Bolt indexes into without checking their type.
-_SHAPES = {"actions": list, "event": dict, "view": dict, "container": dict, "team": (dict, str, type(None)),
-           "user": (dict, str), "channel": (dict, str, type(None)), "message": dict}
+_SHAPES: dict[str, type | tuple[type, ...]] = {
+    "actions": list, "event": dict, "view": dict, "container": dict, "team": (dict, str, type(None)),
+    "user": (dict, str), "channel": (dict, str, type(None)), "message": dict}
 
 
 def well_formed(raw: bytes, content_type: str) -> bool:
@@ -48,7 +58,7 @@ def well_formed(raw: bytes, content_type: str) -> bool:
     return all(isinstance(a, dict) for a in data.get("actions", []))
 
 
-def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst):
+def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst) -> WSGIApplication:
     """The WSGI app: /healthz, and Bolt at /slack/events with malformed bodies answered 400, not 500.
 
     `acks` counts the requests being handled, so the work after acknowledgements waits for a gap.
@@ -58,7 +68,7 @@ def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst):
     when Bolt failed: the common path pays nothing.
     """
 
-    def application(environ, start_response):
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
@@ -67,10 +77,12 @@ def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst):
             length = int(environ.get("CONTENT_LENGTH") or 0)
             raw = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(raw)
-        seen: list = []
+        seen: list[Any] = []  # [status, headers] once Bolt has started its response
 
-        def capture(status, headers, exc_info=None):
+        def capture(status: str, headers: list[tuple[str, str]],
+                    exc_info: OptExcInfo | None = None) -> Callable[[bytes], object]:
             seen[:] = [status, headers]
+            return _no_write
 
         acks.arrived()
         try:
@@ -91,7 +103,11 @@ def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst):
     return application
 
 
-def create_wsgi_app(check_token: bool = True):
+def _no_write(data: bytes) -> None:
+    raise RuntimeError("Bolt's WSGI adapter returns its body; it never writes through start_response")
+
+
+def create_wsgi_app(check_token: bool = True) -> WSGIApplication:
     """Gunicorn's entry point (`bot.web:create_wsgi_app()`): settings, services, scheduler, WSGI app."""
     try:
         settings = load_settings()
@@ -106,7 +122,8 @@ def create_wsgi_app(check_token: bool = True):
     return wsgi_app_for(SlackRequestHandler(app), services.acks)
 
 
-_running: list = []  # the services and scheduler this worker started, for `shutdown`
+# the services and scheduler this worker started, for `shutdown`
+_running: list[tuple[Services, DigestScheduler | None]] = []
 
 
 def shutdown(timeout: float = 20.0) -> None:

@@ -25,9 +25,9 @@ from bot.config import Settings
 from bot.slack.live_updates import LiveUpdates
 from bot.slack.posting import ChannelPacer
 from bot.web import wsgi_app_for
+from tests.support import slack_rules
 from tests.support.clock import FakeClock
 from tests.support.signing import block_actions_body, sign, slash_command_body, view_submission_body
-from tests.support import slack_rules
 from tests.support.slack_stub import SlackStub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def stub():
 
 @pytest.fixture
 def clock():
-    return FakeClock(dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc))  # a Monday
+    return FakeClock(dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC))  # a Monday
 
 
 @pytest.fixture

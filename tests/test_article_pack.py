@@ -314,7 +314,7 @@ def test_every_key_figure_appears_in_its_section(pack):
 def test_key_figures_carry_the_articles_numbers(pack):
     """Each Arabic number of a section shows up in that section's key figures."""
     for section in pack.sections:
-        in_figures = set().union(*(numbers(f.value["zh-Hant"]) for f in section.key_figures)) if section.key_figures else set()
+        in_figures = set().union(*(numbers(f.value["zh-Hant"]) for f in section.key_figures))
         missing = numbers(section_zh(section)) - in_figures
         assert not missing, (section.id, missing)
 

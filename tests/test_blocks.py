@@ -1,6 +1,7 @@
 """The Block Kit primitives: long text is split to fit, and nothing is lost or reordered."""
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.blocks import split_text
 

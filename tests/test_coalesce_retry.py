@@ -1,7 +1,10 @@
 """A refused live update is drawn again (bot/slack/coalesce.py `failed`), without Slack or a clock: the last state
 always reaches the channel, within the workspace's chat.update budget, and nothing is remembered for ever."""
 
-from hypothesis import given, strategies as st
+from itertools import pairwise
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.slack.coalesce import Coalescer
 
@@ -158,5 +161,5 @@ def test_whatever_slack_refuses_on_the_way_the_last_change_is_drawn_and_nothing_
     for key, changed_at in last_change.items():
         assert taken[key][-1] >= changed_at
     for times in started.values():
-        assert all(b - a >= 1.1 - 1e-6 for a, b in zip(times, times[1:]))
+        assert all(b - a >= 1.1 - 1e-6 for a, b in pairwise(times))
     assert c.sizes() == EMPTY

@@ -1,7 +1,8 @@
 """The /digest grammar: every form the help shows parses, everything else gets a message and the right form."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.digest import CommandError, DigestCommand, parse_digest, pick_language
 

@@ -51,7 +51,7 @@ def test_a_scheduled_post_after_a_digest_next_posts_the_following_section_once(s
                  timezone="UTC", created_by="UOWNER")
     plans.set_schedule(services.store, TEAM, "C0CHAN", days="tue", post_time="09:00", timezone="UTC", now=0)
     moved = post_next(services, services.pacer, TEAM, "C0CHAN", slot="now:meanwhile")
-    clock.set(dt.datetime(2026, 6, 2, 9, 0, tzinfo=dt.timezone.utc))  # Tuesday 09:00
+    clock.set(dt.datetime(2026, 6, 2, 9, 0, tzinfo=dt.UTC))  # Tuesday 09:00
     scheduled = run_plan_now(services, services.pacer, TEAM, "C0CHAN")
     again = run_plan_now(services, services.pacer, TEAM, "C0CHAN")
     assert (moved.status, moved.item_index) == ("posted", 0)

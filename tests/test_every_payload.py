@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, Dict, Iterator, List, Tuple
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from bot.blocks.digest import (contents_reply, digest_message, full_text_view, help_reply, plan_summary,
-                               quick_check_button, schedule_confirmation)
-from bot.blocks.replies import error_reply, notice
+from bot.blocks.digest import (
+    contents_reply,
+    digest_message,
+    full_text_view,
+    help_reply,
+    plan_summary,
+    quick_check_button,
+    schedule_confirmation,
+)
 from bot.blocks.home import MAX_PLANS, MAX_POLLS, HomeData, PlanCard, PollCard, home_busy_view, home_view
-from bot.blocks.polls import comment_modal, comment_reply, results_reply, text_bars
-from bot.blocks.polls import poll_message
+from bot.blocks.polls import comment_modal, comment_reply, discuss_help, poll_message, results_reply, text_bars
 from bot.blocks.polls import results_message as poll_results
-from bot.blocks.quiz import numeric_modal, question_message, reveal_message, scores_reply
+from bot.blocks.quiz import numeric_modal, question_message, quiz_help, reveal_message, scores_reply
 from bot.blocks.quiz import results_message as quiz_results
-from bot.blocks.polls import discuss_help
-from bot.blocks.quiz import quiz_help
+from bot.blocks.replies import error_reply, notice
 from bot.domain.digest import CommandError, parse_digest, plan_items
 from bot.domain.i18n import STRINGS
 from bot.domain.polls import parse_discuss, tally
@@ -36,10 +41,10 @@ from store.plans import Plan
 from tests.conftest import ROOT, SAMPLE_PACKS
 from tests.support import schemas, slack_rules
 
-Payload = Dict[str, Any]
-Drawn = Tuple[str, Payload]  # (what it is, the payload)
+Payload = dict[str, Any]
+Drawn = tuple[str, Payload]  # (what it is, the payload)
 
-PACKS: Dict[str, Pack] = {**load_packs(ROOT / "questions"), **load_packs(SAMPLE_PACKS)}
+PACKS: dict[str, Pack] = {**load_packs(ROOT / "questions"), **load_packs(SAMPLE_PACKS)}
 PACK_LANGUAGES = [pytest.param(pack_id, language, id=f"{pack_id}-{language}")
                   for pack_id, pack in PACKS.items() for language in pack.pack.languages]
 
@@ -51,16 +56,16 @@ UNESCAPED = ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<#C123>", "<!su
 AUTHOR = "U0AUTHOR"
 
 
-def players(count: int) -> List[dict]:
+def players(count: int) -> list[dict]:
     return [{"user_id": f"U{i:04d}", "score": 1500 - i * 10, "correct": 10 - i % 10} for i in range(count)]
 
 
-def many_votes(option_ids: List[str]) -> Dict[str, int]:
+def many_votes(option_ids: list[str]) -> dict[str, int]:
     return {option: 10_000 * (i + 1) + 7 for i, option in enumerate(option_ids)}
 
 
 def plan(pack: Pack, language: str, **changes: Any) -> Plan:
-    fields: Dict[str, Any] = dict(team_id="T1", channel_id="C1", pack_id=pack.pack.id, language=language,
+    fields: dict[str, Any] = dict(team_id="T1", channel_id="C1", pack_id=pack.pack.id, language=language,
                                   days="mon,tue,wed,thu,fri", post_time="09:30", timezone="Europe/London",
                                   paused=False, next_index=1, run=1, created_by="U1", updated_at=0.0,
                                   active_since=0.0)
@@ -172,7 +177,7 @@ BAD_COMMANDS = {
 }
 
 
-def command_errors() -> Iterator[Tuple[str, CommandError]]:
+def command_errors() -> Iterator[tuple[str, CommandError]]:
     for command, (parse, texts) in BAD_COMMANDS.items():
         for text in texts:
             parsed = parse(text)
@@ -198,9 +203,9 @@ def homes() -> Iterator[Drawn]:
 
 
 # --------------------------------------------------------------------------- the checks
-def refused_messages(drawn: Iterator[Drawn]) -> Dict[str, Any]:
+def refused_messages(drawn: Iterator[Drawn]) -> dict[str, Any]:
     """Slack's refusal of each payload it would refuse (and any key a message cannot carry), by name."""
-    refused: Dict[str, Any] = {}
+    refused: dict[str, Any] = {}
     for name, payload in drawn:
         unknown = sorted(set(payload) - schemas.MESSAGE_KEYS)
         refusal = slack_rules.check_message(payload)
@@ -209,11 +214,11 @@ def refused_messages(drawn: Iterator[Drawn]) -> Dict[str, Any]:
     return refused
 
 
-def refused_views(drawn: Iterator[Drawn], surface: str) -> Dict[str, Any]:
+def refused_views(drawn: Iterator[Drawn], surface: str) -> dict[str, Any]:
     return {name: refusal for name, view in drawn if (refusal := slack_rules.check_view(view, surface)) is not None}
 
 
-def mentions(payload: Payload) -> List[str]:
+def mentions(payload: Payload) -> list[str]:
     text = json.dumps(payload, ensure_ascii=False)
     return [marker for marker in UNESCAPED if marker in text]
 

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-from bot.flows.export import neutralise, rows, to_csv
 from bot.domain.polls import PollOptions
+from bot.flows.export import neutralise, rows, to_csv
 from bot.flows.polls import add_comment, post_poll
 from bot.slack.posting import ChannelPacer
 from store import polls

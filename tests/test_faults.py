@@ -6,10 +6,12 @@ import sys
 import threading
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
-from bot.slack.posting import ChannelPacer
 from bot.scheduler import run_plan_now
+from bot.slack.posting import ChannelPacer
 from store import StoreError, plans
 from store.db import Store
 from tests.conftest import ROOT, TEAM

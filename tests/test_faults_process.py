@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from bench.process import free_port, procfile_web_command, start_web
+from bench.process import free_port, start_web
 from tests.conftest import ROOT, SIGNING_SECRET, TEAM
 from tests.support.signing import block_actions_body, sign, slash_command_body
 

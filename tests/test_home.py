@@ -1,11 +1,10 @@
 """App Home: published on app_home_opened, valid and within 100 blocks however much there is to show."""
 
-import datetime as dt
 
 from store import plans
 from tests.conftest import TEAM
-from tests.support.slack_rules import HOME, assert_slack_accepts_view
 from tests.support.signing import app_home_opened_event, event_body
+from tests.support.slack_rules import HOME, assert_slack_accepts_view
 
 
 def open_home(http_app, stub, user_id, count=1):

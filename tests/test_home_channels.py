@@ -5,8 +5,8 @@ import time
 
 from slack_sdk import WebClient
 
-from bot.slack.memberships import FRESH_SECONDS, STALE_SECONDS, MemberChannels
 from bot.context import retry_handlers
+from bot.slack.memberships import FRESH_SECONDS, STALE_SECONDS, MemberChannels
 from store import plans
 from tests.conftest import TEAM
 from tests.support.schemas import assert_valid_home

@@ -14,8 +14,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.keep_alive import KeepAliveWebClient
 from bot.context import make_client, retry_handlers
+from bot.slack.keep_alive import KeepAliveWebClient
 from tests.support.slack_stub import delayed
 
 

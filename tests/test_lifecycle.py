@@ -16,18 +16,17 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.flows import lifecycle
 from bot.app import build_services
 from bot.config import ConfigError, load_settings
 from bot.flows.digests import post_next
-from bot.slack.posting import ChannelPacer
 from bot.scheduler import DigestScheduler, job_id
+from bot.slack.posting import ChannelPacer
 from store import deliveries, installations, plans, polls, quizzes, teams, unconfirmed_posts
 from tests.conftest import TEAM, HttpApp
 from tests.support.signing import event_envelope, slash_command_params
 from tests.test_oauth import install
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 ORG = "E0001"
 OTHER = "T0002"
 WEEKDAYS = "mon,tue,wed,thu,fri"

@@ -1,7 +1,8 @@
-"""The final tally always reaches Slack: a refused `chat.update` is drawn again after a backoff (bot/slack/live_updates.py,
-bot/slack/coalesce.py), through the app's real HTTP endpoint and the Web API stand-in."""
+"""The final tally always reaches Slack: a refused `chat.update` is drawn again after a backoff
+(bot/slack/live_updates.py, bot/slack/coalesce.py), through the app's real HTTP endpoint and the Web API stand-in."""
 
 import json
+from itertools import pairwise
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
@@ -51,7 +52,7 @@ def test_a_burst_whose_updates_slack_refuses_still_ends_with_the_final_tally(htt
     run_clock(services, clock, 130)
     updates = stub.calls("chat.update")
     assert [c.response["ok"] for c in updates] == [False] * 6 + [True]
-    gaps = [round(b.at - a.at) for a, b in zip(updates, updates[1:])]
+    gaps = [round(b.at - a.at) for a, b in pairwise(updates)]
     assert gaps == [2, 4, 8, 16, 32, 60]  # backing off, never more than a minute apart
     shown = stub.messages[(post.channel_id, post.ts)]
     assert "*30* voted" in json.dumps(shown["blocks"])

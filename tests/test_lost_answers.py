@@ -10,13 +10,14 @@ import datetime as dt
 import json
 import time
 from collections import Counter
+from http.client import RemoteDisconnected
 from urllib.error import URLError
 
 import pytest
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.state import RetryState
-from http.client import RemoteDisconnected
 
+from bot.scheduler import run_plan_now
 from bot.slack import message_slots
 from bot.slack.posting import (
     HISTORY_PAGE_SIZE,
@@ -24,13 +25,12 @@ from bot.slack.posting import (
     ConnectionErrorRetryHandlerForPosts,
     ServerErrorRetryHandlerForPosts,
 )
-from bot.scheduler import run_plan_now
 from store import plans, polls, quizzes, unconfirmed_posts
 from tests.conftest import TEAM
 from tests.support.schemas import assert_valid_message
 from tests.test_scheduler import scheduled_plan
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture(autouse=True)
@@ -272,7 +272,8 @@ def test_quiz_results_whose_answer_was_lost_are_posted_once(http_app, stub, serv
     [row] = services.store.rows("SELECT id FROM quizzes")
     quiz = quizzes.get(services.store, TEAM, row["id"])
     assert list(slots_posted(stub, "quiz_results_posted").values()) == [1] and len(stub.dropped) == 1
-    [results] = [c for c in stub.calls("chat.postMessage") if c.params["metadata"]["event_type"] == "quiz_results_posted"]
+    [results] = [c for c in stub.calls("chat.postMessage")
+                 if c.params["metadata"]["event_type"] == "quiz_results_posted"]
     assert quiz.results_ts == results.response["ts"] and (quiz.channel_id, quiz.results_ts) in stub.messages
 
 

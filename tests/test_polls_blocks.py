@@ -5,8 +5,16 @@ import json
 
 import pytest
 
-from bot.blocks.polls import (COMMENT_MAX, chart_block, comment_modal, comment_reply, poll_message, results_message,
-                              results_reply, text_bars)
+from bot.blocks.polls import (
+    COMMENT_MAX,
+    chart_block,
+    comment_modal,
+    comment_reply,
+    poll_message,
+    results_message,
+    results_reply,
+    text_bars,
+)
 from bot.domain.polls import tally
 from questions.loader import load_pack
 from questions.schema import Poll
@@ -19,7 +27,7 @@ HOSTILE = "<!channel> hey <@U123> & <script>alert(1)</script> @here <!subteam^S1
 
 
 def counts(*values, poll=POLL):
-    return tally([o.id for o in poll.options], dict(zip([o.id for o in poll.options], values)))
+    return tally([o.id for o in poll.options], dict(zip([o.id for o in poll.options], values, strict=True)))
 
 
 def charts_in(message):

@@ -7,13 +7,13 @@ import threading
 
 import pytest
 
-from bot.slack.posting import ChannelPacer
 from bot.scheduler import run_plan_now
+from bot.slack.posting import ChannelPacer
 from store import plans, polls
 from tests.conftest import TEAM
 from tests.support.schemas import assert_valid_message, assert_valid_modal
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 OPTIONS = ["yes", "layers", "no", "unsure"]
 MESSAGE_METHODS = ("chat.postMessage", "chat.update")  # notes to one person go through response_urls
 

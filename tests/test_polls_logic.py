@@ -1,16 +1,18 @@
 """Poll logic without Slack: the /discuss grammar, tallies, closing times, and the live-update coalescer."""
 
 import datetime as dt
+from itertools import pairwise
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.digest import CommandError
+from bot.domain.polls import DiscussCommand, PollOptions, closing_time, parse_discuss, tally
 from bot.slack.coalesce import EPSILON, Coalescer
 from bot.slack.live_updates import LiveUpdates
-from bot.domain.polls import DiscussCommand, PollOptions, closing_time, parse_discuss, tally
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -97,6 +99,6 @@ def test_coalesced_draws_are_a_second_apart_and_the_final_state_is_drawn(times):
         live.changed("poll", draw)
     now[0] = 1000.0
     live.flush()
-    gaps = [b[0] - a[0] for a, b in zip(draws, draws[1:])]
+    gaps = [b[0] - a[0] for a, b in pairwise(draws)]
     assert all(gap >= 1.0 - EPSILON for gap in gaps)  # float clock readings: 0.9999999 s counts as 1 s
     assert draws[-1][1] == len(times)  # the last draw shows every vote

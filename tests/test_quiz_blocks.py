@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from bot.blocks.quiz import QUIZ_HELP as HELP
 from bot.blocks.quiz import (
     answer_label,
     leaderboard_text,
@@ -13,7 +14,6 @@ from bot.blocks.quiz import (
     reveal_message,
     scores_reply,
 )
-from bot.blocks.quiz import QUIZ_HELP as HELP
 from questions import load_pack, load_packs
 from tests.conftest import ROOT, SAMPLE_PACKS
 from tests.support.slack_rules import MODAL, assert_slack_accepts_message, assert_slack_accepts_view
@@ -45,8 +45,8 @@ def test_question_reveal_and_modal_are_valid_in_every_language(pack, question, l
 def test_the_reveal_shows_answer_explanation_section_counts_and_fastest():
     pack = PACKS[0]
     question = pack.question("q-weekly-users")
-    text = json.dumps(reveal_message(pack, question, position=0, total=1, language="en",
-                                     stats={"answered": 12, "correct": 5, "fastest": {"user_id": "UF", "elapsed": 3.04}}),
+    stats = {"answered": 12, "correct": 5, "fastest": {"user_id": "UF", "elapsed": 3.04}}
+    text = json.dumps(reveal_message(pack, question, position=0, total=1, language="en", stats=stats),
                       ensure_ascii=False)
     for part in ("800 million (±100)", "12 answered", "5 right", "fastest: <@UF> in 3.0s", "§2"):
         assert part in text

@@ -5,8 +5,8 @@ import json
 import threading
 
 from bot.app import build_services
-from bot.slack.live_updates import LiveUpdates
 from bot.flows.quizzes import QuizRunner
+from bot.slack.live_updates import LiveUpdates
 from store import quizzes
 from tests.conftest import TEAM, HttpApp
 from tests.support.schemas import assert_valid_blocks, assert_valid_message, assert_valid_modal

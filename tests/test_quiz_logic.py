@@ -1,8 +1,10 @@
 """Quiz logic without Slack: grammar, question choice and the scorer (property-based)."""
 
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
+from bot.blocks.quiz import answer_label
 from bot.domain.digest import CommandError
 from bot.domain.quiz import (
     QuizCommand,
@@ -13,7 +15,6 @@ from bot.domain.quiz import (
     score_numeric,
     sections_to_reread,
 )
-from bot.blocks.quiz import answer_label
 from questions import load_pack
 from tests.conftest import SAMPLE_PACKS
 

@@ -5,9 +5,9 @@ import json
 import sqlite3
 
 from bot.app import build_services
+from bot.flows.quizzes import QuizRunner
 from bot.slack.live_updates import LiveUpdates
 from bot.slack.posting import ChannelPacer
-from bot.flows.quizzes import QuizRunner
 from store import quizzes
 from tests.conftest import TEAM, HttpApp
 from tests.support.schemas import assert_valid_message

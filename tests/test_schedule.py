@@ -9,7 +9,7 @@ import pytest
 from bot.domain import digest
 from bot.domain.digest import DAYS, due_slot, next_post_at, trigger_for
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.mark.parametrize("timezone", ["America/New_York", "Europe/London"])

@@ -8,13 +8,12 @@ import threading
 from bot import scheduler as scheduler_module
 from bot.app import build_services
 from bot.flows.digests import post_next
-from bot.slack.posting import ChannelPacer
 from bot.scheduler import DigestScheduler, job_id, run_plan_now
+from bot.slack.posting import ChannelPacer
 from store import plans
 from tests.conftest import TEAM
-from tests.support.clock import FakeClock
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NO_WAIT = dict(interval=0.0)
 
 
@@ -99,7 +98,8 @@ def test_a_channel_busy_with_a_digest_next_does_not_hold_up_the_others(services,
     turn = services.in_turn("post next", TEAM, "C2")
     turn.acquire()
     outcomes = []
-    run = threading.Thread(target=lambda: outcomes.extend(scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")))
+    run = threading.Thread(
+        target=lambda: outcomes.extend(scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")))
     run.start()
     try:
         others = stub.wait_for("chat.postMessage", count=2)
@@ -240,7 +240,8 @@ def test_one_job_per_schedule_rebuilt_from_the_store(services, clock):
     scheduled_plan(services, channel="C1", at="09:00", tz="Europe/London")
     scheduled_plan(services, channel="C2", at="09:00", tz="Europe/London")  # the same schedule as C1
     scheduled_plan(services, channel="C3", days="sat", at="18:00", tz="America/New_York")
-    london, new_york = job_id("mon,tue,wed,thu,fri", "09:00", "Europe/London"), job_id("sat", "18:00", "America/New_York")
+    london = job_id("mon,tue,wed,thu,fri", "09:00", "Europe/London")
+    new_york = job_id("sat", "18:00", "America/New_York")
     scheduler = DigestScheduler(services)
     scheduler.scheduler.start(paused=True)
     try:

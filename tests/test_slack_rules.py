@@ -8,8 +8,9 @@ was posted or stored, and that the same payload without the fault is taken.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -19,7 +20,7 @@ from slack_sdk.webhook import WebhookClient
 from tests.support import schemas, slack_rules
 from tests.support.slack_stub import SlackStub
 
-Payload = Dict[str, Any]
+Payload = dict[str, Any]
 CHANNEL = "C0001"
 
 
@@ -48,14 +49,14 @@ def markdown(length: int) -> Payload:
     return {"type": "markdown", "text": "m" * length}
 
 
-def chart(categories: List[str], series: Optional[List[Payload]] = None, title: str = "Votes") -> Payload:
+def chart(categories: list[str], series: list[Payload] | None = None, title: str = "Votes") -> Payload:
     if series is None:
         series = [{"name": "votes", "data": [{"label": c, "value": 1} for c in categories]}]
     return {"type": "data_visualization", "title": title,
             "chart": {"type": "bar", "series": series, "axis_config": {"categories": categories}}}
 
 
-def one_series(name: str, categories: List[str]) -> Payload:
+def one_series(name: str, categories: list[str]) -> Payload:
     return {"name": name, "data": [{"label": c, "value": 1} for c in categories]}
 
 
@@ -67,7 +68,7 @@ def message(*blocks: Payload) -> Payload:
     return {"text": "fallback", "blocks": list(blocks)}
 
 
-def text_input(label: str = "Your comment", hint: Optional[str] = None, **element: Any) -> Payload:
+def text_input(label: str = "Your comment", hint: str | None = None, **element: Any) -> Payload:
     block: Payload = {"type": "input", "block_id": "comment", "label": plain(label),
                       "element": {"type": "plain_text_input", "action_id": "text", **element}}
     if hint is not None:
@@ -182,8 +183,9 @@ MODAL_CASES = [
          "invalid_arguments", "/view/blocks", "no more than 100 items"),
     Case("modal-title-over-24", modal(title=plain("t" * 25)), modal(title=plain("t" * 24)),
          "invalid_arguments", "/view/title/text", "less than 25 characters"),
-    Case("modal-submit-over-24", modal(text_input(), submit=plain("s" * 25)), modal(text_input(), submit=plain("s" * 24)),
-         "invalid_arguments", "/view/submit/text", "less than 25 characters"),
+    Case("modal-submit-over-24", modal(text_input(), submit=plain("s" * 25)),
+         modal(text_input(), submit=plain("s" * 24)), "invalid_arguments", "/view/submit/text",
+         "less than 25 characters"),
     Case("modal-close-over-24", modal(close=plain("c" * 25)), modal(close=plain("c" * 24)),
          "invalid_arguments", "/view/close/text", "less than 25 characters"),
     Case("modal-private_metadata-over-3000", modal(private_metadata="p" * 3001), modal(private_metadata="p" * 3000),
@@ -241,7 +243,7 @@ def stored(stub: SlackStub) -> tuple:
     return (dict(stub.messages), dict(stub.views), dict(stub.home_views), list(stub.response_posts))
 
 
-def names(texts: List[str], case: Case) -> bool:
+def names(texts: list[str], case: Case) -> bool:
     """One of Slack's messages names the case's pointer with the rule's reason."""
     return any(f"[json-pointer:{case.pointer}]" in text and case.why in text for text in texts)
 
@@ -313,10 +315,10 @@ def test_every_message_method_refuses_and_keeps_nothing(stub: SlackStub, client:
     }
     for method, send in sends.items():
         original = dict(stub.messages)
-        assert_refused(stub, BAD_BUTTONS, lambda: send(BAD_BUTTONS.bad), view=False)
+        assert_refused(stub, BAD_BUTTONS, lambda send=send: send(BAD_BUTTONS.bad), view=False)
         assert stub.refused[-1][0].method == method
         assert stub.messages == original  # chat.update of a refused payload leaves the message as it was
-        assert_taken(stub, lambda: send(BAD_BUTTONS.good))
+        assert_taken(stub, lambda send=send: send(BAD_BUTTONS.good))
 
 
 # --------------------------------------------------------------------------- views
@@ -342,8 +344,8 @@ def test_views_push_and_update_refuse_too(stub: SlackStub, client: WebClient) ->
     opened = client.views_open(trigger_id="1.2.abc", view=modal())["view"]["id"]
     for send in (lambda v: client.views_push(trigger_id="1.2.abc", view=v),
                  lambda v: client.views_update(view_id=opened, view=v)):
-        assert_refused(stub, case, lambda: send(case.bad), view=True)
-        assert_taken(stub, lambda: send(case.good))
+        assert_refused(stub, case, lambda send=send: send(case.bad), view=True)
+        assert_taken(stub, lambda send=send: send(case.good))
 
 
 def test_a_view_of_the_wrong_surface_is_refused(stub: SlackStub, client: WebClient) -> None:

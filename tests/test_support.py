@@ -15,8 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
 from tests.support import paths, schemas, signing
-from tests.support.paths import JAVA_SAMPLES, PY_SDK_FIXTURES, load_json, sample_path
-from tests.support.slack_stub import NEWER_METHODS_EVIDENCE, SlackStub, delayed, evidence_paths
+from tests.support.paths import JAVA_SAMPLES, PY_SDK_FIXTURES, load_json
+from tests.support.slack_stub import NEWER_METHODS_EVIDENCE, delayed, evidence_paths
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 

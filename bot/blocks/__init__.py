@@ -6,6 +6,8 @@ builder can produce a message Slack would reject for length.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.domain.text import truncate
 
 SECTION_TEXT_LIMIT = 3000
@@ -16,20 +18,20 @@ MODAL_TITLE_LIMIT = 24
 VIEW_BLOCK_LIMIT = 100
 
 
-def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict:
+def plain(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
     return {"type": "plain_text", "text": truncate(text, limit) or " ", "emoji": True}
 
 
-def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict:
+def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": truncate(text, limit) or " "}
 
 
-def header(text: str) -> dict:
+def header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": plain(text, HEADER_LIMIT)}
 
 
-def section(text: str, accessory: dict | None = None, block_id: str | None = None) -> dict:
-    block: dict = {"type": "section", "text": mrkdwn(text)}
+def section(text: str, accessory: dict[str, Any] | None = None, block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": mrkdwn(text)}
     if accessory:
         block["accessory"] = accessory
     if block_id:
@@ -37,16 +39,17 @@ def section(text: str, accessory: dict | None = None, block_id: str | None = Non
     return block
 
 
-def context(*texts: str) -> dict:
+def context(*texts: str) -> dict[str, Any]:
     return {"type": "context", "elements": [mrkdwn(t, CONTEXT_TEXT_LIMIT) for t in texts if t][:10]}
 
 
-def divider() -> dict:
+def divider() -> dict[str, Any]:
     return {"type": "divider"}
 
 
-def button(text: str, action_id: str, value: str = "", style: str | None = None, url: str | None = None) -> dict:
-    element: dict = {"type": "button", "text": plain(text, BUTTON_TEXT_LIMIT), "action_id": action_id}
+def button(text: str, action_id: str, value: str = "", style: str | None = None,
+           url: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "button", "text": plain(text, BUTTON_TEXT_LIMIT), "action_id": action_id}
     if value:
         element["value"] = value[:2000]
     if style:
@@ -56,16 +59,16 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None,
     return element
 
 
-def actions(*elements: dict, block_id: str | None = None) -> dict:
-    block: dict = {"type": "actions", "elements": list(elements)[:25]}
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "actions", "elements": list(elements)[:25]}
     if block_id:
         block["block_id"] = block_id
     return block
 
 
-def modal(title: str, blocks: list[dict], *, callback_id: str, close: str = "Close", submit: str | None = None,
-          private_metadata: str = "") -> dict:
-    view: dict = {
+def modal(title: str, blocks: list[dict[str, Any]], *, callback_id: str, close: str = "Close",
+          submit: str | None = None, private_metadata: str = "") -> dict[str, Any]:
+    view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback_id,
         "title": plain(title, MODAL_TITLE_LIMIT),

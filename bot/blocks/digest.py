@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Protocol
 
-from bot.slack import ids
 from bot.blocks import actions, button, context, divider, header, modal, section, split_text
 from bot.domain.digest import USAGE, describe_days
 from bot.domain.i18n import pick, t
 from bot.domain.text import escape
+from bot.slack import ids
 from questions.schema import Pack, Section
 
 
@@ -31,12 +32,12 @@ def format_when(moment: dt.datetime, now: dt.datetime) -> str:
     return moment.strftime("%a %-d %b %H:%M")
 
 
-def quick_check_button(section_id: str, language: str) -> dict:
+def quick_check_button(section_id: str, language: str) -> dict[str, Any]:
     return button(t(language, "quick_check"), ids.QUIZ_QUICK_CHECK, value=section_id)
 
 
 def digest_message(pack: Pack, sec: Section, language: str, *, next_post: str | None = None,
-                   extra_buttons: tuple[dict, ...] = ()) -> dict:
+                   extra_buttons: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
     """The channel post for one section: title, digest points, key figures, prompt, button, context."""
     points = "\n".join(f"• {escape(pick(p, language))}" for p in sec.digest)
     blocks = [header(section_heading(sec, language)), section(points)]
@@ -60,7 +61,7 @@ def digest_message(pack: Pack, sec: Section, language: str, *, next_post: str | 
     return {"text": section_heading(sec, language), "blocks": blocks}
 
 
-def full_text_view(pack: Pack, sec: Section, language: str) -> dict:
+def full_text_view(pack: Pack, sec: Section, language: str) -> dict[str, Any]:
     """The section's whole text in a modal, split into blocks that fit Slack's 3,000-character limit."""
     blocks = [header(section_heading(sec, language))]
     for chunk in split_text(escape(pick(sec.text, language)), 2900):
@@ -70,12 +71,13 @@ def full_text_view(pack: Pack, sec: Section, language: str) -> dict:
         blocks.append(header(pick(sub.title, language)))
         for chunk in split_text(escape(pick(sub.text, language)), 2900):
             blocks.append(section(chunk))
-    blocks.append(context(f"{escape(pick(pack.pack.title, language))} · {escape(pick(pack.pack.source.outlet, language))}"))
+    title, outlet = pick(pack.pack.title, language), pick(pack.pack.source.outlet, language)
+    blocks.append(context(f"{escape(title)} · {escape(outlet)}"))
     return modal(t(language, "full_text"), blocks, callback_id=ids.DIGEST_FULL_TEXT_VIEW, close=t(language, "close"))
 
 
 # -- replies to /digest -----------------------------------------------------------------------------
-def help_reply(plan_summary: str) -> dict:
+def help_reply(plan_summary: str) -> dict[str, Any]:
     usage = "\n".join(f"• `{escape(u)}`" for u in USAGE.values())
     blocks = [
         section("*Reading the article together, one section at a time.*"),
@@ -86,7 +88,26 @@ def help_reply(plan_summary: str) -> dict:
     return {"response_type": "ephemeral", "text": "How to use /digest", "blocks": blocks}
 
 
-def plan_summary(plan, pack: Pack | None, item_count: int, next_post: str | None) -> str:
+class ShownPlan(Protocol):
+    """What a plan's summary shows: `store.plans.Plan` has it, and drawing never imports the store."""
+
+    @property
+    def pack_id(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def days(self) -> str: ...
+    @property
+    def post_time(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def paused(self) -> bool: ...
+    @property
+    def next_index(self) -> int: ...
+
+
+def plan_summary(plan: ShownPlan | None, pack: Pack | None, item_count: int, next_post: str | None) -> str:
     if plan is None:
         return "no reading plan yet. Start one with `/digest schedule weekdays 09:30`."
     title = escape(pick(pack.pack.title, plan.language)) if pack else plan.pack_id
@@ -102,10 +123,13 @@ def plan_summary(plan, pack: Pack | None, item_count: int, next_post: str | None
     return f"_{title}_ · {progress} · {state} · language {plan.language}"
 
 
-def contents_reply(pack: Pack, language: str, posted: set[str], next_ref: str | None) -> dict:
+def contents_reply(pack: Pack, language: str, posted: set[str], next_ref: str | None) -> dict[str, Any]:
     lines = []
     for sec in pack.sections:
-        mark = ":white_check_mark:" if sec.id in posted else (":arrow_right:" if sec.id == next_ref else ":white_circle:")
+        if sec.id in posted:
+            mark = ":white_check_mark:"
+        else:
+            mark = ":arrow_right:" if sec.id == next_ref else ":white_circle:"
         lines.append(f"{mark} {escape(section_heading(sec, language))}")
     blocks = [header(pick(pack.pack.title, language))]
     blocks += [section(chunk) for chunk in split_text("\n".join(lines), 2900)]
@@ -113,7 +137,8 @@ def contents_reply(pack: Pack, language: str, posted: set[str], next_ref: str | 
     return {"response_type": "ephemeral", "text": "Table of contents", "blocks": blocks}
 
 
-def schedule_confirmation(language_days: str, post_time: str, timezone: str, next_post: str, who: str) -> dict:
+def schedule_confirmation(language_days: str, post_time: str, timezone: str, next_post: str,
+                          who: str) -> dict[str, Any]:
     text = (
         f":calendar: <@{who}> set this channel's reading plan: *{describe_days(language_days)}* at "
         f"*{post_time}* ({timezone}). Next post: *{next_post}*."

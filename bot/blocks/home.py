@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.slack import ids
 from bot.blocks import VIEW_BLOCK_LIMIT, actions, button, context, divider, header, section
 from bot.domain.i18n import t
 from bot.domain.text import escape
+from bot.slack import ids
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class HomeData:
     plans: list[PlanCard] = field(default_factory=list)
     polls: list[PollCard] = field(default_factory=list)
     my_score: tuple[int, int] | None = None  # (points, rank in the workspace)
-    leaderboard: list[dict] = field(default_factory=list)  # user_id, score, correct
+    leaderboard: list[dict[str, Any]] = field(default_factory=list)  # user_id, score, correct
 
 
 MAX_PLANS = 15
@@ -46,8 +47,9 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def home_view(data: HomeData) -> dict:
-    blocks: list[dict] = [header("Article Circle"), section("Reading an article together: digests, quizzes, polls.")]
+def home_view(data: HomeData) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [header("Article Circle"),
+                                    section("Reading an article together: digests, quizzes, polls.")]
     blocks += [divider(), header("Reading plans")]
     if not data.plans:
         blocks.append(section("No channel is reading yet. In a channel, try `/digest schedule weekdays 09:30`."))
@@ -85,7 +87,7 @@ def home_view(data: HomeData) -> dict:
     return {"type": "home", "blocks": blocks[:VIEW_BLOCK_LIMIT]}
 
 
-def home_busy_view(language: str = "en") -> dict:
+def home_busy_view(language: str = "en") -> dict[str, Any]:
     """Home when Slack could not say which channels the viewer is in (e.g. a 429) and none are remembered:
     a plain notice, rather than a Home that looks as if nothing were happening in any of them."""
     return {"type": "home", "blocks": [header("Article Circle"), section(t(language, "home_busy")),

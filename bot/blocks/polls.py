@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from bot.slack import ids
 from bot.blocks import actions, button, context, divider, header, modal, section
 from bot.domain.i18n import pick, t
 from bot.domain.polls import Tally
 from bot.domain.text import escape, truncate
+from bot.slack import ids
 from questions.schema import Pack, Poll
 
 COMMENT_MAX = 1000
@@ -20,13 +21,13 @@ def option_label(poll: Poll, index: int, language: str) -> str:
     return f"{LETTERS[index]}. {pick(poll.options[index].label, language)}"
 
 
-def chart_block(poll: Poll, language: str, counts: Tally, title: str) -> dict:
+def chart_block(poll: Poll, language: str, counts: Tally, title: str) -> dict[str, Any]:
     """Slack's native bar chart (`data_visualization`); category labels are short and unique (A., B., ...).
 
     Shape from the Block Kit schema: title ≤ 50, one series named ≤ 20, one point per category, labels ≤ 20.
     """
     categories = [truncate(option_label(poll, i, language), CHART_LABEL_LIMIT) for i in range(len(poll.options))]
-    points = [{"label": cat, "value": counts.counts[o.id]} for cat, o in zip(categories, poll.options)]
+    points = [{"label": cat, "value": counts.counts[o.id]} for cat, o in zip(categories, poll.options, strict=True)]
     return {
         "type": "data_visualization",
         "title": truncate(title, 50),
@@ -48,14 +49,16 @@ def text_bars(poll: Poll, language: str, counts: Tally, width: int = 12) -> str:
 def tally_summary(poll: Poll, language: str, counts: Tally) -> str:
     """The counts in one line, for the message's `text`: what notifications, screen readers and clients
     that draw no chart show (`A. Yes 3 · B. No 1 · 4 voted.`)."""
-    parts = [f"{truncate(option_label(poll, i, language), 40)} {counts.counts[o.id]}" for i, o in enumerate(poll.options)]
+    parts = [f"{truncate(option_label(poll, i, language), 40)} {counts.counts[o.id]}"
+             for i, o in enumerate(poll.options)]
     return " · ".join(parts + [t(language, "poll_voted_plain", count=counts.voters)])
 
 
 def poll_message(pack: Pack, poll: Poll, number: int, post_id: int, language: str, counts: Tally, *,
-                 anonymous: bool, results_hidden: bool, closes: str | None, closed: bool, charts: bool = True) -> dict:
+                 anonymous: bool, results_hidden: bool, closes: str | None, closed: bool,
+                 charts: bool = True) -> dict[str, Any]:
     question = pick(poll.question, language)
-    blocks: list[dict] = [
+    blocks: list[dict[str, Any]] = [
         header(t(language, "poll_of", number=number, total=len(pack.polls))),
         section(f"*{escape(question)}*"),
     ]
@@ -92,7 +95,7 @@ def poll_message(pack: Pack, poll: Poll, number: int, post_id: int, language: st
     return {"text": escape(text), "blocks": blocks}
 
 
-def comment_modal(poll: Poll, post_id: int, language: str) -> dict:
+def comment_modal(poll: Poll, post_id: int, language: str) -> dict[str, Any]:
     blocks = [
         section(f"*{escape(pick(poll.question, language))}*"),
         {
@@ -107,17 +110,17 @@ def comment_modal(poll: Poll, post_id: int, language: str) -> dict:
                  submit=t(language, "poll_post"), close=t(language, "poll_cancel"), private_metadata=str(post_id))
 
 
-def comment_reply(text: str, user_id: str | None, language: str = "en") -> dict:
+def comment_reply(text: str, user_id: str | None, language: str = "en") -> dict[str, Any]:
     """A comment in the poll's thread: escaped, so it can never mention anyone; unattributed when anonymous."""
     who = f"<@{user_id}>" if user_id else t(language, "poll_anonymous_commenter")
     body = f"{who}: {escape(text)}"
     return {"text": truncate(body, 3000), "blocks": [section(body)]}
 
 
-def results_message(pack: Pack, poll: Poll, number: int, language: str, counts: Tally, comments: list[dict], *,
-                    anonymous: bool, charts: bool = True) -> dict:
-    blocks: list[dict] = [header(t(language, "poll_results_of", number=number)),
-                          section(f"*{escape(pick(poll.question, language))}*")]
+def results_message(pack: Pack, poll: Poll, number: int, language: str, counts: Tally,
+                    comments: list[dict[str, Any]], *, anonymous: bool, charts: bool = True) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [header(t(language, "poll_results_of", number=number)),
+                                    section(f"*{escape(pick(poll.question, language))}*")]
     if charts and counts.voters:
         blocks.append(chart_block(poll, language, counts, t(language, "poll_final_results")))
     blocks.append(section(text_bars(poll, language, counts)))
@@ -131,7 +134,7 @@ def results_message(pack: Pack, poll: Poll, number: int, language: str, counts: 
     return {"text": escape(f"{text} · {tally_summary(poll, language, counts)}"), "blocks": blocks}
 
 
-def results_reply(pack: Pack, poll: Poll, number: int, language: str, counts: Tally, *, hidden: bool) -> dict:
+def results_reply(pack: Pack, poll: Poll, number: int, language: str, counts: Tally, *, hidden: bool) -> dict[str, Any]:
     if hidden:
         text = t(language, "poll_hidden_reply", number=number, count=counts.voters)
         return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
@@ -155,6 +158,6 @@ DISCUSS_HELP = """*Team polls on the article's closing questions.*
 • Anonymous polls never show or export names; the bot keeps your Slack id only to count one vote each."""
 
 
-def discuss_help() -> dict:
+def discuss_help() -> dict[str, Any]:
     """`/discuss help`, only to the caller."""
     return {"response_type": "ephemeral", "text": "How to use /discuss", "blocks": [section(DISCUSS_HELP)]}

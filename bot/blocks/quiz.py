@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from bot.slack import ids
+from typing import Any
+
 from bot.blocks import actions, button, context, header, modal, section
 from bot.domain.i18n import pick, t
 from bot.domain.text import escape, truncate
+from bot.slack import ids
 from questions.schema import Pack, QuizQuestion
 
 LETTERS = "ABCD"
@@ -18,10 +20,10 @@ def _section_name(pack: Pack, section_id: str, language: str) -> str:
 
 
 def question_message(pack: Pack, question: QuizQuestion, *, quiz_id: int, position: int, total: int,
-                     language: str, answered: int, timer_s: int) -> dict:
+                     language: str, answered: int, timer_s: int) -> dict[str, Any]:
     text = pick(question.question, language)
-    blocks: list[dict] = [header(t(language, "quiz_question_of", number=position + 1, total=total)),
-                          section(f"*{escape(text)}*")]
+    blocks: list[dict[str, Any]] = [header(t(language, "quiz_question_of", number=position + 1, total=total)),
+                                    section(f"*{escape(text)}*")]
     value = f"{quiz_id}|{position}"
     if question.kind == "choice":
         blocks.append(actions(*[
@@ -56,7 +58,7 @@ def correct_answer(question: QuizQuestion, language: str) -> str:
 
 
 def reveal_message(pack: Pack, question: QuizQuestion, *, position: int, total: int, language: str,
-                   stats: dict) -> dict:
+                   stats: dict[str, Any]) -> dict[str, Any]:
     text = pick(question.question, language)
     fastest = stats.get("fastest")
     fastest_text = t(language, "quiz_fastest", user=f"<@{fastest['user_id']}>",
@@ -72,7 +74,7 @@ def reveal_message(pack: Pack, question: QuizQuestion, *, position: int, total: 
             "blocks": blocks}
 
 
-def numeric_modal(question: QuizQuestion, quiz_id: int, position: int, language: str) -> dict:
+def numeric_modal(question: QuizQuestion, quiz_id: int, position: int, language: str) -> dict[str, Any]:
     unit = pick(question.unit, language) if question.unit else t(language, "quiz_a_number")
     blocks = [
         section(f"*{escape(pick(question.question, language))}*"),
@@ -86,7 +88,7 @@ def numeric_modal(question: QuizQuestion, quiz_id: int, position: int, language:
                  private_metadata=f"{quiz_id}|{position}")
 
 
-def leaderboard_table(rows: list[dict]) -> dict:
+def leaderboard_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Slack's table block: rank, player, points, right answers."""
     header_row = [{"type": "raw_text", "text": t} for t in ("#", "Player", "Points", "Right")]
     body = []
@@ -102,7 +104,7 @@ def leaderboard_table(rows: list[dict]) -> dict:
             "column_settings": [{"align": "right"}, None, {"align": "right"}, {"align": "right"}]}
 
 
-def leaderboard_text(rows: list[dict], language: str = "en") -> str:
+def leaderboard_text(rows: list[dict[str, Any]], language: str = "en") -> str:
     medals = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
     return "\n".join(t(language, "quiz_row", medal=medals.get(rank, f"{rank}."), user=f"<@{row['user_id']}>",
                        points=row["score"], correct=row["correct"])
@@ -112,11 +114,11 @@ def leaderboard_text(rows: list[dict], language: str = "en") -> str:
 RESULT_HEADERS = {"finished": "quiz_finished", "stopped": "quiz_stopped", "interrupted": "quiz_interrupted"}
 
 
-def results_message(pack: Pack, reread: list[str], rows: list[dict], language: str, *, table: bool = True,
-                    state: str = "finished") -> dict:
+def results_message(pack: Pack, reread: list[str], rows: list[dict[str, Any]], language: str, *, table: bool = True,
+                    state: str = "finished") -> dict[str, Any]:
     """The quiz's leaderboard (a table block, or text where Slack refuses tables) and where to reread."""
     title = t(language, RESULT_HEADERS.get(state, "quiz_finished"))
-    blocks: list[dict] = [header(title)]
+    blocks: list[dict[str, Any]] = [header(title)]
     if table and rows:
         blocks.append(leaderboard_table(rows))
     else:
@@ -132,7 +134,7 @@ def results_message(pack: Pack, reread: list[str], rows: list[dict], language: s
     return {"text": f"{title}{winner}", "blocks": blocks}
 
 
-def scores_reply(rows: list[dict]) -> dict:
+def scores_reply(rows: list[dict[str, Any]]) -> dict[str, Any]:
     text = leaderboard_text(rows) if rows else "No quiz has been played in this channel yet. `/quiz` starts one."
     return {"response_type": "ephemeral", "text": "Quiz leaderboard",
             "blocks": [header("Leaderboard: this channel, all time"), section(text)]}
@@ -151,6 +153,6 @@ An estimate within the tolerance scores (50 + 50 × closeness) × (1 + speed ÷ 
 tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong answers score 0."""
 
 
-def quiz_help() -> dict:
+def quiz_help() -> dict[str, Any]:
     """`/quiz help`: how it works and how it scores, only to the caller."""
     return {"response_type": "ephemeral", "text": "How to use /quiz", "blocks": [section(QUIZ_HELP)]}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.blocks import context, section
 from bot.domain.text import escape
 
 
-def error_reply(message: str, usage: str) -> dict:
+def error_reply(message: str, usage: str) -> dict[str, Any]:
     usage_lines = "\n".join(f"`{escape(u)}`" for u in usage.splitlines())
     return {
         "response_type": "ephemeral",
@@ -15,6 +17,6 @@ def error_reply(message: str, usage: str) -> dict:
     }
 
 
-def notice(text: str) -> dict:
+def notice(text: str) -> dict[str, Any]:
     """A short ephemeral reply (the caller only)."""
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}

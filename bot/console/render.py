@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,11 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _text(obj: dict | None) -> str:
+def _text(obj: dict[str, Any] | None) -> str:
     return unescape((obj or {}).get("text", "")) if isinstance(obj, dict) else ""
 
 
-def render_blocks(blocks: list[dict], clickables: list[Clickable], channel: str = "", ts: str = "",
+def render_blocks(blocks: list[dict[str, Any]], clickables: list[Clickable], channel: str = "", ts: str = "",
                   indent: str = "  ") -> list[str]:
     lines: list[str] = []
     for block in blocks or []:
@@ -70,7 +71,7 @@ def render_blocks(blocks: list[dict], clickables: list[Clickable], channel: str 
     return lines
 
 
-def _button(element: dict, block: dict, clickables: list[Clickable], channel: str, ts: str) -> str:
+def _button(element: dict[str, Any], block: dict[str, Any], clickables: list[Clickable], channel: str, ts: str) -> str:
     number = len(clickables) + 1
     label = _text(element.get("text"))
     clickables.append(Clickable(number, element.get("action_id", ""), element.get("value", ""),
@@ -78,13 +79,13 @@ def _button(element: dict, block: dict, clickables: list[Clickable], channel: st
     return f"[{number}] {label}"
 
 
-def _cell(cell: dict) -> str:
+def _cell(cell: dict[str, Any]) -> str:
     if cell.get("type") == "raw_text":
         return str(cell.get("text", ""))
     return _rich(cell)
 
 
-def _rich(block: dict) -> str:
+def _rich(block: dict[str, Any]) -> str:
     out = []
     for element in block.get("elements", []):
         for inner in element.get("elements", []):
@@ -92,7 +93,7 @@ def _rich(block: dict) -> str:
     return "".join(out)
 
 
-def _chart(block: dict) -> list[str]:
+def _chart(block: dict[str, Any]) -> list[str]:
     """A bar chart as text bars, whatever shape of series it carries."""
     lines = [f"[chart] {block.get('title', {}).get('text', '') if isinstance(block.get('title'), dict) else ''}"]
     points: list[tuple[str, float]] = []

@@ -21,20 +21,20 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import TextIO
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from socketserver import ThreadingMixIn
+from typing import Any, TextIO
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import create_app
-from bot.domain.clock import ManualClock
 from bot.config import Settings
 from bot.console.render import Clickable, render_blocks
 from bot.console.standin import Event, StandIn
+from bot.domain.clock import ManualClock
+from bot.domain.text import is_number
 from bot.runtime import prepare
 from bot.scheduler import DigestScheduler
-from bot.domain.text import is_number
 from bot.web import wsgi_app_for
 
 TEAM, CHANNEL, USER = "T0CONSOLE", "C0CONSOLE", "U0YOU"
@@ -48,13 +48,13 @@ class _Server(ThreadingMixIn, WSGIServer):
 
 
 class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 @dataclasses.dataclass
 class OpenView:
-    view: dict
+    view: dict[str, Any]
     view_id: str
 
 
@@ -130,7 +130,7 @@ class Console:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
-    def _exchange(self, body: str, content_type: str) -> dict | None:
+    def _exchange(self, body: str, content_type: str) -> dict[str, Any] | None:
         since = len(self.standin.events)
         status, text = self.post(body, content_type)
         reply = None
@@ -164,7 +164,7 @@ class Console:
         action = {"type": "button", "action_id": target.action_id, "block_id": target.block_id,
                   "value": target.value, "text": {"type": "plain_text", "text": target.label},
                   "action_ts": f"{time.time():.6f}"}
-        payload: dict = {
+        payload: dict[str, Any] = {
             "type": "block_actions", "user": {"id": USER, "username": "you", "team_id": TEAM},
             "api_app_id": "A0CONSOLE", "token": "console", "trigger_id": self._trigger(), "team": {"id": TEAM},
             "actions": [action], "response_url": self.standin.response_url(CHANNEL),
@@ -187,7 +187,7 @@ class Console:
             self.say("No form is open.")
             return
         view = self.open_view.view
-        values: dict = {}
+        values: dict[str, Any] = {}
         for block in view.get("blocks", []):
             if block.get("type") == "input":
                 element = block.get("element", {})
@@ -201,11 +201,12 @@ class Console:
                      "hash": "console"},
         }
         self.open_view = None
-        reply = self._exchange("payload=" + urllib.parse.quote(json.dumps(payload)), "application/x-www-form-urlencoded")
+        form = "payload=" + urllib.parse.quote(json.dumps(payload))
+        reply = self._exchange(form, "application/x-www-form-urlencoded")
         if reply and reply.get("response_action") == "errors":
             self.say("The form says: " + "; ".join(reply.get("errors", {}).values()))
 
-    def send_event(self, event: dict) -> None:
+    def send_event(self, event: dict[str, Any]) -> None:
         envelope = {"token": "console", "team_id": TEAM, "api_app_id": "A0CONSOLE", "type": "event_callback",
                     "event": event, "event_id": f"Ev{secrets.token_hex(5)}", "event_time": int(time.time()),
                     "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}]}

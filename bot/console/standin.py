@@ -11,6 +11,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 JSON_FIELDS = ("blocks", "attachments", "view")
@@ -22,7 +23,7 @@ class Event:
 
     kind: str  # message | update | ephemeral | view | home | upload
     channel: str
-    payload: dict
+    payload: dict[str, Any]
     ts: str = ""
     seq: int = 0
 
@@ -31,18 +32,18 @@ class Event:
 class StandIn:
     user_tz: str = "UTC"
     events: list[Event] = field(default_factory=list)
-    messages: dict[tuple[str, str], dict] = field(default_factory=dict)
-    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Condition = field(default_factory=threading.Condition)
 
     def start(self) -> StandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 path = urlsplit(self.path).path
@@ -79,7 +80,7 @@ class StandIn:
             self.events.append(event)
             self._lock.notify_all()
 
-    def handle(self, path: str, p: dict) -> dict:
+    def handle(self, path: str, p: dict[str, Any]) -> dict[str, Any]:
         if path.startswith("/response/"):
             channel = path.rsplit("/", 1)[-1]
             if p.get("replace_original") and p.get("response_type") != "ephemeral":
@@ -134,7 +135,7 @@ class StandIn:
             return self.events[since:]
 
 
-def _parse(raw: bytes, content_type: str) -> dict:
+def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
     if not raw:
         return {}
     if "json" in content_type:

@@ -13,14 +13,14 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
 
 class ManualClock:
     """A clock that only moves when told to: the console's `:tick 1d` fast-forwards it."""
 
     def __init__(self, start: dt.datetime | None = None):
-        self._now = start or dt.datetime.now(dt.timezone.utc)
+        self._now = start or dt.datetime.now(dt.UTC)
 
     def now(self) -> dt.datetime:
         return self._now

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain.text import escape
-from questions.schema import Pack
+from questions.schema import Pack, Section
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_ALIASES = {"daily": DAYS, "weekdays": DAYS[:5], "weekends": DAYS[5:]}
@@ -154,7 +154,7 @@ def plan_items(pack: Pack) -> list[PlanItem]:
     return items
 
 
-def find_section(pack: Pack, ref: str):
+def find_section(pack: Pack, ref: str) -> Section | None:
     """A section by number (`3`), id (`s3`, `intro`) or kind (`introduction`, `conclusion`); None if none."""
     for section in pack.sections:
         if ref == section.id or (section.number is not None and ref == str(section.number)) or ref == section.kind:

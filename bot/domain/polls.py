@@ -54,10 +54,10 @@ def parse_discuss(text: str, poll_count: int) -> DiscussCommand | CommandError:
             return CommandError("Say which poll to close, e.g. `/discuss close 2`.", USAGE["close"])
         if len(rest) > 1:
             return CommandError("`results` takes at most one poll number.", USAGE["results"])
-        number = _poll_number(rest[0], poll_count) if rest else None
-        if isinstance(number, CommandError):
-            return number
-        return DiscussCommand(verb, number=number)
+        chosen = _poll_number(rest[0], poll_count) if rest else None
+        if isinstance(chosen, CommandError):
+            return chosen
+        return DiscussCommand(verb, number=chosen)
     number: int | None = None
     if words and (is_number(words[0]) or words[0] == "all"):
         if words[0] != "all":
@@ -122,7 +122,7 @@ def closing_time(options: PollOptions, now: dt.datetime, timezone: str) -> dt.da
     target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if target <= local:
         target += dt.timedelta(days=1)
-    return target.astimezone(dt.timezone.utc)
+    return target.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bot.domain.digest import CommandError
 from bot.domain.text import escape, is_number
@@ -131,16 +132,16 @@ def score_numeric(question: QuizQuestion, value: float, elapsed: float, timer: f
     return True, round((50 + 50 * closeness) * (1 + speed(elapsed, timer) / 2))
 
 
-def missed(stats: dict) -> bool:
+def missed(stats: dict[str, Any]) -> bool:
     """A question the channel didn't know: nobody answered, or fewer than half of those who did got it right."""
     return stats["answered"] == 0 or 2 * stats["correct"] < stats["answered"]
 
 
-def sections_to_reread(sections: list[str], stats: list[dict]) -> list[str]:
+def sections_to_reread(sections: list[str], stats: list[dict[str, Any]]) -> list[str]:
     """The sections (in asking order, once each) of the questions the channel missed: the results message
     points there (`/digest show N`) rather than at every section the quiz touched."""
     chosen: list[str] = []
-    for section_id, question_stats in zip(sections, stats):
+    for section_id, question_stats in zip(sections, stats, strict=True):
         if missed(question_stats) and section_id not in chosen:
             chosen.append(section_id)
     return chosen

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import message_slots
-from bot.flows import polls as poll_flow
 from bot.blocks.digest import digest_message, format_when, quick_check_button
-from bot.domain.digest import next_post_at, plan_items
-from bot.slack.exactly_once import post_once
-from bot.domain.polls import PollOptions
-from bot.slack.posting import TOKEN_ERRORS, ChannelPacer, error_code, is_permanent
 from bot.context import Services
+from bot.domain.digest import next_post_at, plan_items
+from bot.domain.polls import PollOptions
 from bot.domain.text import escape
+from bot.flows import polls as poll_flow
+from bot.slack import message_slots
+from bot.slack.exactly_once import post_once
+from bot.slack.posting import TOKEN_ERRORS, ChannelPacer, error_code, is_permanent
 from store import plans
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,11 @@ def next_post_label(plan: plans.Plan, services: Services) -> str | None:
 # Section digests already drawn, by (pack, section, language, next-post label). At 09:00 a thousand
 # channels reading the same article post the same message: it is drawn once. The pack object is kept
 # with its message, so an id the garbage collector handed on can never match. Callers only read it.
-_drawn: dict[tuple, tuple[object, dict]] = {}
+_drawn: dict[tuple[int, str, str, str | None], tuple[object, dict[str, Any]]] = {}
 _DRAWN_MAX = 512
 
 
-def render_section(services: Services, plan: plans.Plan, section_id: str, *, more_to_come: bool) -> dict:
+def render_section(services: Services, plan: plans.Plan, section_id: str, *, more_to_come: bool) -> dict[str, Any]:
     """The digest message for one section of the plan's pack (shared: do not modify it)."""
     pack = services.pack(plan.pack_id)
     next_post = next_post_label(plan, services) if more_to_come else None

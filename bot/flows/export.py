@@ -12,15 +12,16 @@ import datetime as dt
 import io
 import json
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.replies import notice
-from bot.domain.i18n import pick
-from bot.slack.posting import error_code
 from bot.context import Services
+from bot.domain.i18n import pick
 from bot.domain.text import is_number
+from bot.slack.posting import error_code
 from store import exports
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def neutralise(value: object) -> object:
     return value
 
 
-def rows(services: Services, team_id: str | None = None, channel_id: str | None = None) -> list[dict]:
+def rows(services: Services, team_id: str | None = None, channel_id: str | None = None) -> list[dict[str, Any]]:
     out = []
     services.settle()  # every acknowledged vote and answer is in the export
     for row in exports.response_rows(services.store, team_id, channel_id):
@@ -44,10 +45,10 @@ def rows(services: Services, team_id: str | None = None, channel_id: str | None 
     return out
 
 
-def describe(services: Services, row: dict) -> dict:
+def describe(services: Services, row: dict[str, Any]) -> dict[str, Any]:
     """The question text, section and option label behind a row's ids."""
     pack = services.packs.get(row["pack_id"])
-    at = dt.datetime.fromtimestamp(row["at"], dt.timezone.utc).isoformat(timespec="seconds")
+    at = dt.datetime.fromtimestamp(row["at"], dt.UTC).isoformat(timespec="seconds")
     described = {"at": at, "question": "", "section": "", "answer_label": ""}
     if pack is None:
         return described
@@ -72,7 +73,7 @@ def describe(services: Services, row: dict) -> dict:
     return described
 
 
-def to_csv(records: list[dict]) -> str:
+def to_csv(records: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore")
     writer.writeheader()
@@ -81,11 +82,11 @@ def to_csv(records: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def to_json(records: list[dict]) -> str:
+def to_json(records: list[dict[str, Any]]) -> str:
     return json.dumps(records, ensure_ascii=False, indent=2)
 
 
-def send_export(services: Services, client: WebClient, team_id: str, user_id: str) -> dict:
+def send_export(services: Services, client: WebClient, team_id: str, user_id: str) -> dict[str, Any]:
     """`/discuss export`: the workspace's responses as a CSV file in the requester's direct messages."""
     records = rows(services, team_id=team_id)
     stamp = services.clock.now().strftime("%Y%m%d-%H%M")

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.blocks.digest import format_when
 from slack_sdk import WebClient
 
+from bot.blocks.digest import format_when
 from bot.blocks.home import HomeData, PlanCard, PollCard, home_busy_view, home_view
 from bot.blocks.polls import text_bars
+from bot.context import Services
 from bot.domain.digest import next_post_at, plan_items
 from bot.domain.i18n import pick
 from bot.domain.polls import tally
-from bot.context import Services
 from bot.flows.digests import post_next
 from bot.slack.permissions import look_up, may_manage
 from store import plans, polls, quizzes
@@ -34,8 +34,9 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible:
             state = "no schedule"
         elif plan.paused:
             state = "paused"
+        elif (upcoming := next_post_at(plan.days, plan.post_time, plan.timezone, now)) is None:
+            state = "no schedule"
         else:
-            upcoming = next_post_at(plan.days, plan.post_time, plan.timezone, now)
             zone = ZoneInfo(viewer_tz or plan.timezone)
             state = f"next: {format_when(upcoming.astimezone(zone), now.astimezone(zone))}"
             state += " (your time)" if viewer_tz else f" ({plan.timezone})"

@@ -5,6 +5,7 @@ role and timezone) and so run after the acknowledgement."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang"}
 
 
-def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id: str) -> dict:
+def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id: str) -> dict[str, Any]:
     """help / show / list: answered from the database alone, inside the acknowledgement."""
     plan = plans.get(services.store, team_id, channel_id)
     pack = services.pack(plan.pack_id if plan else None)
@@ -52,7 +53,7 @@ def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id
 
 
 def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd: DigestCommand, team_id: str,
-                channel_id: str, user_id: str, command: dict) -> dict:
+                channel_id: str, user_id: str, command: dict[str, Any]) -> dict[str, Any]:
     """The plan-changing commands, after the ack. Returns the ephemeral reply for the caller."""
     store = services.store
     caller = look_up(client, user_id)
@@ -76,6 +77,7 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
     if cmd.action == "next":
         outcome = post_next(services, pacer, team_id, channel_id, slot=f"now:{command.get('trigger_id') or now}")
         if outcome.status == "posted":
+            assert outcome.item_index is not None  # a post is always of an item
             return notice(f"Posted part {outcome.item_index + 1} of {len(plan_items(pack))}.")
         if outcome.status == "finished":
             return notice("Every section has been posted. `/digest restart` starts the article again.")
@@ -123,7 +125,8 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
     language = pick_language(cmd.language or "", pack.pack.languages)
     if language is None:
         return error_reply(
-            f"This article is available in {', '.join(pack.pack.languages)}; `{escape((cmd.language or '')[:20])}` isn't one.",
+            f"This article is available in {', '.join(pack.pack.languages)}; "
+            f"`{escape((cmd.language or '')[:20])}` isn't one.",
             "/digest lang zh|en",
         )
     plans.set_language(store, team_id, channel_id, language)

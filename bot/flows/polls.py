@@ -6,25 +6,27 @@ the poll message follows through `services.live`, coalesced to about one `chat.u
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack import message_slots
 from bot.blocks.polls import comment_reply, format_close, poll_message, results_message, results_reply
 from bot.blocks.replies import notice
-from bot.slack.exactly_once import post_once
+from bot.context import Services
 from bot.domain.i18n import pick, t
-from bot.domain.polls import DiscussCommand, PollOptions, closing_time, tally
+from bot.domain.polls import DiscussCommand, PollOptions, Tally, closing_time, tally
+from bot.domain.text import escape
+from bot.slack import message_slots
+from bot.slack.exactly_once import post_once
 from bot.slack.permissions import look_up, may_manage
 from bot.slack.posting import CHART, ChannelPacer, PostNotConfirmed, error_code, failure_notice, with_block_fallback
-from bot.context import Services
-from bot.domain.text import escape
 from questions.schema import Pack
 from store import plans, polls, unconfirmed_posts
 
@@ -37,12 +39,12 @@ def channel_pack(services: Services, team_id: str, channel_id: str) -> Pack:
     return services.pack(plan.pack_id if plan else None)
 
 
-def counts_for(services: Services, post: polls.PollPost):
+def counts_for(services: Services, post: polls.PollPost) -> Tally:
     poll = services.pack(post.pack_id).poll(post.poll_id)
     return tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
 
 
-def render(services: Services, post: polls.PollPost, charts: bool = True) -> dict:
+def render(services: Services, post: polls.PollPost, charts: bool = True) -> dict[str, Any]:
     pack = services.pack(post.pack_id)
     poll = pack.poll(post.poll_id)
     now = services.clock.now().timestamp()
@@ -57,7 +59,7 @@ def render(services: Services, post: polls.PollPost, charts: bool = True) -> dic
 def _local(services: Services, post: polls.PollPost, epoch: float) -> dt.datetime:
     plan = plans.get(services.store, post.team_id, post.channel_id)
     zone = ZoneInfo(plan.timezone if plan else services.settings.default_tz)
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).astimezone(zone)
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).astimezone(zone)
 
 
 def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_id: str, number: int,
@@ -93,7 +95,7 @@ def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_
             polls.discard_post(services.store, post.id)  # refused, or not in the channel's history
             raise
         polls.record_ts(services.store, post.id, str(ts))
-    return polls.get_post(services.store, team_id, post.id)
+    return dataclasses.replace(post, ts=str(ts))
 
 
 def _unconfirmed_post(services: Services, team_id: str, channel_id: str, pack_id: str,
@@ -109,14 +111,14 @@ def _unconfirmed_post(services: Services, team_id: str, channel_id: str, pack_id
 def refresh(services: Services, post_id: int, team_id: str) -> None:
     """Ask for the poll message to be redrawn; coalesced per message by `services.live`."""
 
-    def draw():
+    def draw() -> None:
         post = polls.get_post(services.store, team_id, post_id)
         if post is None or post.ts is None:
             return
-        client = services.client_for(team_id)
+        client, ts = services.client_for(team_id), post.ts
         with_block_fallback(
             services.block_refusals, team_id,
-            lambda message: client.chat_update(channel=post.channel_id, ts=post.ts, **message),
+            lambda message: client.chat_update(channel=post.channel_id, ts=ts, **message),
             lambda omit: render(services, post, CHART not in omit),
         )
 
@@ -140,15 +142,15 @@ def apply_vote(services: Services, team_id: str, post_id: int, user_id: str, opt
     """A journaled click (bot/ingest/clicks.py), stored as of the moment it was made. Its follow-up: a first or
     moved vote redraws the tally (coalesced), and anything but a first vote gets a private note through
     the click's `response_url`. Clicks journaled before votes carried one have six fields and no URL."""
-    vote = dict(team_id=team_id, post_id=post_id, user_id=user_id, option_id=option_id)
-    status = record_vote(services, now=voted_at, **vote)
+    status = record_vote(services, team_id=team_id, post_id=post_id, user_id=user_id, option_id=option_id,
+                         now=voted_at)
 
     def follow_up() -> None:
         if status in ("new", "changed"):
             refresh(services, post_id, team_id)
         if status != "new":
-            after_vote(services, services.client_for(team_id), status=status, channel_id=channel_id,
-                       response_url=response_url, **vote)
+            after_vote(services, services.client_for(team_id), status=status, team_id=team_id, post_id=post_id,
+                       user_id=user_id, option_id=option_id, channel_id=channel_id, response_url=response_url)
 
     return follow_up
 
@@ -205,6 +207,9 @@ def record_comment(services: Services, *, team_id: str, post: polls.PollPost, us
 def show_comment(services: Services, *, team_id: str, post_id: int, comment_id: int, user_id: str, text: str) -> None:
     """After the acknowledgement: the comment in the poll's thread, escaped, unsigned on anonymous polls."""
     post = polls.get_post(services.store, team_id, post_id)
+    if post is None:  # the workspace's data went meanwhile (uninstalled)
+        log.info("comment %s stored but its poll is gone", comment_id)
+        return
     client = services.client_for(team_id)
     message = comment_reply(text, None if post.anonymous else user_id, post.language)
     try:
@@ -231,20 +236,28 @@ def close(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> bool
     # every vote acknowledged before the close counts: those still journaled are applied now, and as
     # each is checked against the moment it was made, one journaled during this close counts too
     services.settle()
-    post = polls.get_post(services.store, post.team_id, post.id)
+    closed = polls.get_post(services.store, post.team_id, post.id)
+    if closed is None:  # the workspace's data went meanwhile (uninstalled): nothing left to show
+        return True
+    if closed.ts is not None:  # a poll whose post nobody could confirm has no message to redraw
+        _redraw_closed(services, closed, closed.ts)
+    post_results(services, pacer, closed)
+    return True
+
+
+def _redraw_closed(services: Services, post: polls.PollPost, ts: str) -> None:
+    """The poll's message drawn closed; a refusal leaves it to the live updates' retries."""
     client = services.client_for(post.team_id)
     try:
         # under the message's live lock: a tally drawn from the open state can't land after this
         with services.live.exclusive(("poll", post.id)):
             with_block_fallback(services.block_refusals, post.team_id,
-                                lambda m: client.chat_update(channel=post.channel_id, ts=post.ts, **m),
+                                lambda m: client.chat_update(channel=post.channel_id, ts=ts, **m),
                                 lambda omit: render(services, post, CHART not in omit))
     except Exception as exc:  # noqa: BLE001 - the poll is closed either way; the results still go out
         # the closed poll is drawn again by the live updates, with their backoff, until Slack takes it
         log.warning("poll %s closed but its message not redrawn yet: %s", post.id, type(exc).__name__)
         refresh(services, post.id, post.team_id)
-    post_results(services, pacer, post)
-    return True
 
 
 def post_results(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> None:
@@ -279,7 +292,7 @@ def close_due(services: Services, pacer: ChannelPacer) -> int:
 
 # ------------------------------------------------------------------ what /discuss sets going
 
-def discuss_results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand) -> dict:
+def discuss_results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand) -> dict[str, Any]:
     services.settle()  # votes acknowledged a moment ago count
     pack = channel_pack(services, team_id, channel_id)
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
@@ -300,7 +313,7 @@ def discuss_results(services: Services, team_id: str, channel_id: str, cmd: Disc
 
 
 def discuss_command(services: Services, pacer: ChannelPacer, client: WebClient, cmd: DiscussCommand, team_id: str,
-        channel_id: str, user_id: str) -> dict:
+        channel_id: str, user_id: str) -> dict[str, Any]:
     """post / close / export, after the ack; returns the caller's ephemeral reply."""
     caller = look_up(client, user_id)
     if cmd.action == "close":

@@ -16,23 +16,39 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.quiz import answer_label, question_message, results_message, reveal_message
+from bot.blocks.replies import error_reply, notice
+from bot.context import Services
+from bot.domain.digest import find_section
+from bot.domain.i18n import t
+from bot.domain.quiz import (
+    USAGE,
+    QuizCommand,
+    choose_questions,
+    parse_number,
+    score_choice,
+    score_numeric,
+    sections_to_reread,
+)
+from bot.domain.text import escape, is_number
 from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
-from bot.domain.i18n import t
-from bot.slack.posting import TABLE, ChannelPacer, PostNotConfirmed, error_code, is_permanent, with_block_fallback
-from bot.blocks.replies import error_reply, notice
-from bot.domain.digest import find_section
-from bot.domain.quiz import USAGE, QuizCommand, choose_questions, parse_number, score_choice, score_numeric, sections_to_reread
-from bot.context import Services
-from bot.domain.text import escape, is_number
 from bot.slack.permissions import look_up, may_manage
-from bot.slack.posting import failure_notice
+from bot.slack.posting import (
+    TABLE,
+    ChannelPacer,
+    PostNotConfirmed,
+    error_code,
+    failure_notice,
+    is_permanent,
+    with_block_fallback,
+)
 from store import plans, quizzes
 
 log = logging.getLogger(__name__)
@@ -43,7 +59,7 @@ STALE_AFTER = 10 * 60
 GONE_MESSAGE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 
-def live_key(quiz_id: int, position: int) -> tuple:
+def live_key(quiz_id: int, position: int) -> tuple[str, int, int]:
     return ("quiz", quiz_id, position)
 
 
@@ -91,7 +107,7 @@ class QuizRunner:
             raise
         quizzes.record_question_ts(self.services.store, quiz.id, position, ts)
 
-    def draw_question(self, quiz: quizzes.Quiz, position: int) -> dict:
+    def draw_question(self, quiz: quizzes.Quiz, position: int) -> dict[str, Any]:
         pack = self.services.pack(quiz.pack_id)
         question = pack.question(quiz.question_ids[position])
         return question_message(pack, question, quiz_id=quiz.id, position=position, total=len(quiz.question_ids),
@@ -103,11 +119,12 @@ class QuizRunner:
                      channel_id: str, response_url: str, answered_at: float) -> Callable[[], None]:
         """A journaled answer (bot/ingest/clicks.py): scored and stored as of the moment it was given; its follow-up
         is the receipt and the live count."""
-        player = dict(team_id=team_id, quiz_id=quiz_id, position=position, user_id=user_id)
-        status = self.record_answer(raw_answer=raw_answer, now=answered_at, **player)
+        status = self.record_answer(team_id=team_id, quiz_id=quiz_id, position=position, user_id=user_id,
+                                    raw_answer=raw_answer, now=answered_at)
         respond = Respond(response_url=response_url) if response_url else None
-        return lambda: self.after_answer(self.services.client_for(team_id), status=status, channel_id=channel_id,
-                                         respond=respond, **player)
+        return lambda: self.after_answer(self.services.client_for(team_id), status=status, team_id=team_id,
+                                         quiz_id=quiz_id, position=position, user_id=user_id,
+                                         channel_id=channel_id, respond=respond)
 
     def record_answer(self, *, team_id: str, quiz_id: int, position: int, user_id: str, raw_answer: str,
                       now: float) -> str:
@@ -157,7 +174,7 @@ class QuizRunner:
             log.info("answer confirmation not shown: %s", error_code(exc))
 
     def refresh_count(self, quiz: quizzes.Quiz, position: int) -> None:
-        def draw():  # runs under live.exclusive(key): a reveal waits for it, or it sees the reveal and stops
+        def draw() -> None:  # runs under live.exclusive(key): a reveal waits for it, or it sees the reveal and stops
             asked = quizzes.asked(self.services.store, quiz.id, position)
             if asked is None or asked.ts is None or asked.revealed_at is not None:
                 return  # the reveal replaced the live count (and shows the final one)
@@ -211,7 +228,9 @@ class QuizRunner:
         following = quiz.current + 1
         if following < len(quiz.question_ids):
             quizzes.advance(self.services.store, quiz.id, following)
-            self.ask(quizzes.get(self.services.store, quiz.team_id, quiz.id), following)
+            advanced = quizzes.get(self.services.store, quiz.team_id, quiz.id)
+            if advanced is not None:  # None: the workspace's data went meanwhile (uninstalled)
+                self.ask(advanced, following)
         else:
             self.finish(quiz, "finished", now)
 
@@ -232,6 +251,8 @@ class QuizRunner:
 
     def _draw_reveal(self, quiz: quizzes.Quiz, position: int) -> None:
         asked = quizzes.asked(self.services.store, quiz.id, position)
+        if asked is None:  # the workspace's data went meanwhile (uninstalled): nothing to reveal
+            return
         pack = self.services.pack(quiz.pack_id)
         message = reveal_message(pack, pack.question(asked.question_id), position=position,
                                  total=len(quiz.question_ids), language=quiz.language,
@@ -261,7 +282,9 @@ class QuizRunner:
         self.services.settle()  # answers given before the stop count (they are checked against their moment)
         for position in quizzes.unrevealed_positions(self.services.store, quiz.id):
             self._reveal(quiz, position, now)
-        self.post_results(quizzes.get(self.services.store, quiz.team_id, quiz.id))
+        finished = quizzes.get(self.services.store, quiz.team_id, quiz.id)
+        if finished is not None:  # None: the workspace's data went meanwhile (uninstalled)
+            self.post_results(finished)
         return True
 
     def post_results(self, quiz: quizzes.Quiz) -> None:
@@ -283,7 +306,7 @@ class QuizRunner:
 
 # ------------------------------------------------------------------ what /quiz and the quiz buttons set going
 
-def tell(client: WebClient, channel_id: str, user_id: str, reply: dict) -> None:
+def tell(client: WebClient, channel_id: str, user_id: str, reply: dict[str, Any]) -> None:
     """A button has no response to reply in: say privately why the quiz could not start."""
     try:
         client.chat_postEphemeral(channel=channel_id, user=user_id, text=reply.get("text", ""))
@@ -291,7 +314,7 @@ def tell(client: WebClient, channel_id: str, user_id: str, reply: dict) -> None:
         pass  # not in the channel: nothing more we can say
 
 
-def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> dict | None:
+def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> dict[str, Any] | None:
     """Why a quiz can't start (another is running, no such section), as the ack's ephemeral reply; None if
     it can."""
     if quizzes.running(services.store, team_id, channel_id):
@@ -309,7 +332,7 @@ def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCo
 
 
 def quiz_command(services: Services, runner: QuizRunner, client: WebClient, cmd: QuizCommand, team_id: str,
-        channel_id: str, user_id: str) -> dict:
+        channel_id: str, user_id: str) -> dict[str, Any]:
     if cmd.action == "stop":
         running = quizzes.running(services.store, team_id, channel_id)
         if not running:
@@ -327,7 +350,7 @@ def quiz_command(services: Services, runner: QuizRunner, client: WebClient, cmd:
 
 
 def start_quiz(services: Services, runner: QuizRunner, cmd: QuizCommand, team_id: str, channel_id: str,
-               user_id: str) -> quizzes.Quiz | dict:
+               user_id: str) -> quizzes.Quiz | dict[str, Any]:
     """Start a quiz: the quiz once it is on, else the reply that says why it could not start."""
     plan = plans.get(services.store, team_id, channel_id)
     pack = services.pack(plan.pack_id if plan else None)

@@ -10,10 +10,12 @@ person per question).
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import BoltContext
 
 
-def delivery_of(body: dict, context: BoltContext) -> tuple[str, str] | None:
+def delivery_of(body: dict[str, Any], context: BoltContext) -> tuple[str, str] | None:
     """(team, key) for an event or a slash command; None for anything else."""
     team = context.team_id or context.enterprise_id or ""
     if body.get("event_id"):

@@ -9,13 +9,15 @@ next run, a quiz or poll timer) looks for it first instead of posting a second c
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.context import Services
 from bot.slack.message_slots import Slot
 from bot.slack.posting import ChannelPacer, PostNotConfirmed, post_to_channel
-from bot.context import Services
 from store import unconfirmed_posts
 
 
-def post_once(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, message: dict,
+def post_once(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, message: dict[str, Any],
               slot: Slot) -> str:
     """Post `message` as `slot`'s message and return its ts (the earlier post's, when one is found)."""
     store = services.store

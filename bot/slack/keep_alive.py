@@ -35,7 +35,7 @@ MAX_IDLE_SECONDS = 30.0
 class _Held:
     """One thread's connection. Closed when dropped, and when its thread ends."""
 
-    def __init__(self, key: tuple, conn: http.client.HTTPConnection):
+    def __init__(self, key: tuple[str, str, int], conn: http.client.HTTPConnection):
         self.key = key
         self.conn = conn
         self.last_used = 0.0

@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
@@ -147,7 +148,7 @@ def _look_up(client: WebClient, channel: str, slot: Slot, since: float) -> str |
         raise PostNotConfirmed(slot, channel, since, reason) from exc
 
 
-def _send(client: WebClient, pacer: ChannelPacer, channel: str, message: dict, join_if_needed: bool) -> str:
+def _send(client: WebClient, pacer: ChannelPacer, channel: str, message: dict[str, Any], join_if_needed: bool) -> str:
     pacer.wait_turn(channel)
     try:
         response = client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **message)
@@ -159,7 +160,7 @@ def _send(client: WebClient, pacer: ChannelPacer, channel: str, message: dict, j
     return str(response["ts"])
 
 
-def post_to_channel(client: WebClient, pacer: ChannelPacer, channel: str, message: dict, *,
+def post_to_channel(client: WebClient, pacer: ChannelPacer, channel: str, message: dict[str, Any], *,
                     slot: Slot | None = None, earlier_attempt: float | None = None,
                     wall_clock: Callable[[], float] = time.time, join_if_needed: bool = True) -> str:
     """Post `message` ({text, blocks}) and return its ts; joins a public channel once if not yet in it.
@@ -245,7 +246,7 @@ def refusal_details(exc: SlackApiError) -> list[str]:
     return [str(d)[:300] for d in details][:10]
 
 
-def refused_block_types(exc: SlackApiError, message: dict) -> set[str]:
+def refused_block_types(exc: SlackApiError, message: dict[str, Any]) -> set[str]:
     """The types of the blocks Slack's refusal points at (`[json-pointer:/blocks/3/...]`) in `message`;
     a second table is named by the error itself (`only_one_table_allowed`)."""
     blocks = message.get("blocks") or []
@@ -293,8 +294,8 @@ class BlockRefusals:
                 self._until[(team_id, block_type)] = now + self.ttl
 
 
-def with_block_fallback(refusals: BlockRefusals, team_id: str, send: Callable[[dict], object],
-                        draw: Callable[[frozenset[str]], dict]) -> object:
+def with_block_fallback(refusals: BlockRefusals, team_id: str, send: Callable[[dict[str, Any]], object],
+                        draw: Callable[[frozenset[str]], dict[str, Any]]) -> object:
     """Send `draw(omit)`, the message without the optional block types in `omit`. If Slack refuses it and
     its error points at optional blocks only (a chart, a table), draw it again without those and send that;
     the types are noted for the workspace for a while. A refusal that names anything else is the app's own
@@ -331,7 +332,8 @@ def failure_notice(code: str, what: str) -> str:
     shown = f"`{code}`" if re.fullmatch(r"[a-z0-9_]{1,60}", code) else "an error"
     if code in ("not_in_channel", "channel_not_found", "is_archived", "method_not_supported_for_channel_type",
                 "restricted_action"):
-        return f"I can't post in this channel ({shown}), so {what} wasn't posted. Invite me with `/invite`, then try again."
+        return (f"I can't post in this channel ({shown}), so {what} wasn't posted. "
+                "Invite me with `/invite`, then try again.")
     if code in PAYLOAD_ERRORS:
         return (f"Slack refused {what} itself ({shown}). That is a fault in the app, not in your channel; "
                 "it has been logged for whoever runs the app.")

@@ -54,10 +54,12 @@ class TeamTokens:
                 log.warning("workspace %s: its bot token could not be refreshed (%s)", team_id,
                             exc.api_error.response.get("error"))
                 return None
-        expires_at = found.bot_token_expires_at
+        token, expires_at = found.bot_token, found.bot_token_expires_at
+        if not token:  # a rotation that came back without a bot token: as good as not installed
+            return None
         if expires_at is None:
-            return TeamToken(found.bot_token)
-        return TeamToken(found.bot_token, refresh_after=expires_at - self.minutes_before_expiry * 60)
+            return TeamToken(token)
+        return TeamToken(token, refresh_after=expires_at - self.minutes_before_expiry * 60)
 
     def _rotated(self, found: Installation | Bot) -> Installation | Bot | None:
         """The installation with a fresh token, saved; None when the token is not due. As Bolt does: the

@@ -27,7 +27,7 @@ def _origin_parents(here: Path) -> list[Path]:
     return list(origin.resolve().parents) if url and origin.is_dir() else []
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def samples_dir() -> Path:
     env = os.environ.get("SLACK_SAMPLES_DIR")
     if env:
@@ -55,7 +55,7 @@ def sample_path(*parts: str) -> Path:
     return p
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(path: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any
 
 import jsonschema
 from jsonschema import Draft7Validator, Draft202012Validator
@@ -59,20 +59,20 @@ MESSAGE_KEYS = frozenset({
 
 # --------------------------------------------------------------------------- Block Kit
 @functools.lru_cache(maxsize=1)
-def _block_kit() -> Tuple[Dict[str, Any], Registry]:
+def _block_kit() -> tuple[dict[str, Any], Registry]:
     schema = load_json(*BLOCK_KIT_SCHEMA)
     registry = Registry().with_resource(schema["$id"], Resource(contents=schema, specification=DRAFT202012))
     return schema, registry
 
 
-@functools.lru_cache(maxsize=None)
-def _bk_validator(def_name: Optional[str]) -> Draft202012Validator:
+@functools.cache
+def _bk_validator(def_name: str | None) -> Draft202012Validator:
     schema, registry = _block_kit()
     target = schema if def_name is None else {"$ref": f"{schema['$id']}#/$defs/{def_name}"}
     return Draft202012Validator(target, registry=registry)
 
 
-def block_kit_defs() -> List[str]:
+def block_kit_defs() -> list[str]:
     return sorted(_block_kit()[0]["$defs"])
 
 
@@ -93,7 +93,7 @@ def _refine(err: ValidationError) -> ValidationError:
     Block Kit the branch with the right ``type`` const is the one the author meant.
     """
     while err.validator in ("oneOf", "anyOf") and err.context:
-        branches: Dict[Any, List[ValidationError]] = {}
+        branches: dict[Any, list[ValidationError]] = {}
         for sub in err.context:
             branches.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
         plausible = [
@@ -112,7 +112,7 @@ def _describe(err: ValidationError, prefix: str) -> str:
            f" [schema: {'/'.join(map(str, err.schema_path))[:200]}]"
 
 
-def _block_problem(block: Any, path: str) -> Optional[str]:
+def _block_problem(block: Any, path: str) -> str | None:
     """Explain why one block fails, validating it against its own ``<type>_block`` definition."""
     defs = _block_kit()[0]["$defs"]
     if not isinstance(block, dict):
@@ -126,11 +126,11 @@ def _block_problem(block: Any, path: str) -> Optional[str]:
     return _describe(max(errors, key=relevance), path) if errors else None
 
 
-def _schema_problems(instance: Any, def_name: Optional[str], blocks_path: str, blocks: Any) -> List[str]:
+def _schema_problems(instance: Any, def_name: str | None, blocks_path: str, blocks: Any) -> list[str]:
     errors = list(_bk_validator(def_name).iter_errors(instance))
     if not errors:
         return []
-    problems: List[str] = []
+    problems: list[str] = []
     if isinstance(blocks, list):
         for i, block in enumerate(blocks):
             p = _block_problem(block, f"{blocks_path}[{i}]")
@@ -141,17 +141,17 @@ def _schema_problems(instance: Any, def_name: Optional[str], blocks_path: str, b
     return problems
 
 
-def _text_of(obj: Any) -> Optional[str]:
+def _text_of(obj: Any) -> str | None:
     if isinstance(obj, dict) and isinstance(obj.get("text"), str):
         return obj["text"]
     return None
 
 
-def _limit_problems(node: Any, path: str) -> List[str]:
+def _limit_problems(node: Any, path: str) -> list[str]:
     """Slack limits checked by walking every nested object (blocks, elements, accessories...)."""
-    out: List[str] = []
+    out: list[str] = []
 
-    def too_long(value: Optional[str], limit: int, where: str, what: str):
+    def too_long(value: str | None, limit: int, where: str, what: str):
         if value is not None and len(value) > limit:
             out.append(f"{where}: {what} is {len(value)} chars, Slack allows {limit}")
 
@@ -197,12 +197,12 @@ def _limit_problems(node: Any, path: str) -> List[str]:
     return out
 
 
-def _raise(kind: str, problems: List[str], instance: Any) -> None:
+def _raise(kind: str, problems: list[str], instance: Any) -> None:
     if problems:
         raise AssertionError(f"invalid {kind}:\n  " + "\n  ".join(problems) + f"\n  instance: {_short(instance, 600)}")
 
 
-def block_problems(blocks: Any) -> List[str]:
+def block_problems(blocks: Any) -> list[str]:
     """Everything wrong with a message's ``blocks`` list (empty list means valid)."""
     if not isinstance(blocks, list):
         return [f"$: blocks must be a list, got {type(blocks).__name__}"]
@@ -219,7 +219,7 @@ def assert_valid_blocks(blocks: Any) -> None:
     _raise("blocks", block_problems(blocks), blocks)
 
 
-def _view_problems(view: Any, def_name: str) -> List[str]:
+def _view_problems(view: Any, def_name: str) -> list[str]:
     if not isinstance(view, dict):
         return [f"$: a view must be an object, got {type(view).__name__}"]
     blocks = view.get("blocks")
@@ -246,9 +246,9 @@ def assert_valid_home(view: Any) -> None:
     _raise("home view", _view_problems(view, "home_view"), view)
 
 
-def assert_valid_message(payload: Dict[str, Any]) -> None:
+def assert_valid_message(payload: dict[str, Any]) -> None:
     """A chat.postMessage / chat.update / postEphemeral / response_url / ack payload (text and/or blocks)."""
-    problems: List[str] = []
+    problems: list[str] = []
     if not isinstance(payload, dict):
         _raise("message", [f"$: a message must be an object, got {type(payload).__name__}"], payload)
     unknown = sorted(set(payload) - MESSAGE_KEYS)
@@ -278,12 +278,12 @@ def _regex_keyword(validator, regex, instance, schema):
 _ManifestValidator = jsonschema.validators.extend(Draft7Validator, {"regex": _regex_keyword})
 
 
-@functools.lru_cache(maxsize=None)
-def _manifest_schema(version: str) -> Dict[str, Any]:
+@functools.cache
+def _manifest_schema(version: str) -> dict[str, Any]:
     return load_json(*MANIFEST_SCHEMA_DIR, "schemas", f"manifest.schema.{version}.json")
 
 
-def manifest_schema_version(manifest: Dict[str, Any]) -> str:
+def manifest_schema_version(manifest: dict[str, Any]) -> str:
     """The schema manifest.schema.json would pick: 2.0.0 for ``_metadata.major_version == 2``, else 1.0.0."""
     meta = manifest.get("_metadata") if isinstance(manifest, dict) else None
     major = meta.get("major_version") if isinstance(meta, dict) else None
@@ -304,7 +304,7 @@ def manifest_dispatch_registry() -> Registry:
     return registry
 
 
-def manifest_problems(manifest: Any, version: Optional[str] = None) -> List[str]:
+def manifest_problems(manifest: Any, version: str | None = None) -> list[str]:
     version = version or manifest_schema_version(manifest)
     validator = _ManifestValidator(_manifest_schema(version))
     errors = list(validator.iter_errors(manifest))
@@ -315,6 +315,6 @@ def manifest_problems(manifest: Any, version: Optional[str] = None) -> List[str]
     return [f"(manifest schema {version}, best match) {best}"] + [r for r in rest if r != best]
 
 
-def assert_valid_manifest(manifest: Dict[str, Any], version: Optional[str] = None) -> None:
+def assert_valid_manifest(manifest: dict[str, Any], version: str | None = None) -> None:
     """An app manifest against slackapi/manifest-schema (1.0.0 unless _metadata.major_version is 2)."""
     _raise("app manifest", manifest_problems(manifest, version), manifest)

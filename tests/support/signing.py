@@ -23,7 +23,8 @@ import json
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, Iterable, Optional, Tuple, Union
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 from .paths import JAVA_SAMPLES, load_json
@@ -38,7 +39,7 @@ UNROUTABLE_RESPONSE_BASE = "http://127.0.0.1:9/hooks"
 _seq = itertools.count(1)
 
 
-def sign(body: Union[str, bytes], secret: str, timestamp: Optional[int] = None) -> Dict[str, str]:
+def sign(body: str | bytes, secret: str, timestamp: int | None = None) -> dict[str, str]:
     """Headers Slack sends with ``body``: timestamp, ``v0=`` signature and a sniffed Content-Type."""
     raw = body.encode("utf-8") if isinstance(body, str) else body
     ts = int(time.time()) if timestamp is None else int(timestamp)
@@ -48,8 +49,8 @@ def sign(body: Union[str, bytes], secret: str, timestamp: Optional[int] = None) 
     return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": f"v0={digest}", "Content-Type": ctype}
 
 
-def post(url: str, body: Union[str, bytes], secret: str, *, timestamp: Optional[int] = None,
-         timeout: float = 5.0, headers: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], bytes]:
+def post(url: str, body: str | bytes, secret: str, *, timestamp: int | None = None,
+         timeout: float = 5.0, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """POST a signed body to a locally running app; return (status, headers, body) even for 4xx/5xx."""
     raw = body.encode("utf-8") if isinstance(body, str) else body
     req = urllib.request.Request(url, data=raw, method="POST",
@@ -62,11 +63,11 @@ def post(url: str, body: Union[str, bytes], secret: str, *, timestamp: Optional[
 
 
 # --------------------------------------------------------------------------- helpers
-def _sample(*parts: str) -> Dict[str, Any]:
+def _sample(*parts: str) -> dict[str, Any]:
     return load_json(*JAVA_SAMPLES, *parts)
 
 
-def _keep(sample: Dict[str, Any], values: Dict[str, Any]) -> Dict[str, Any]:
+def _keep(sample: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """``values`` ordered like ``sample``; every key must exist in the sample (keeps key names Slack's)."""
     unknown = set(values) - set(sample)
     if unknown:
@@ -88,44 +89,45 @@ def _response_url(kind: str, team_id: str) -> str:
     return f"{UNROUTABLE_RESPONSE_BASE}/{kind}/{team_id}/{4000000000 + n}/{hashlib.md5(str(n).encode()).hexdigest()}"
 
 
-def _team(sample: Dict[str, Any], team_id: str, enterprise_id: Optional[str]) -> Dict[str, Any]:
-    vals: Dict[str, Any] = {"id": team_id, "domain": TEAM_DOMAIN}
+def _team(sample: dict[str, Any], team_id: str, enterprise_id: str | None) -> dict[str, Any]:
+    vals: dict[str, Any] = {"id": team_id, "domain": TEAM_DOMAIN}
     if enterprise_id:
         vals.update(enterprise_id=enterprise_id, enterprise_name="Test Org")
     return _keep(sample["team"], vals)
 
 
-def _user(sample: Dict[str, Any], user_id: str, team_id: str) -> Dict[str, Any]:
+def _user(sample: dict[str, Any], user_id: str, team_id: str) -> dict[str, Any]:
     name = f"user{user_id.lower()}"
     return _keep(sample["user"], {"id": user_id, "username": name, "name": name, "team_id": team_id})
 
 
-def _enterprise(enterprise_id: Optional[str]) -> Optional[Dict[str, str]]:
+def _enterprise(enterprise_id: str | None) -> dict[str, str] | None:
     return {"id": enterprise_id, "name": "Test Org"} if enterprise_id else None
 
 
-def _form_payload(payload: Dict[str, Any]) -> str:
+def _form_payload(payload: dict[str, Any]) -> str:
     return urlencode({"payload": json.dumps(payload, separators=(",", ":"))})
 
 
-def plain_text(text: str) -> Dict[str, Any]:
+def plain_text(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
 # --------------------------------------------------------------------------- slash commands
 def slash_command_params(command: str, text: str, *, user_id: str, channel_id: str, team_id: str = "T0001",
-                         trigger_id: Optional[str] = None, response_url: Optional[str] = None,
-                         enterprise_id: Optional[str] = None, channel_name: Optional[str] = None,
-                         api_app_id: str = APP_ID) -> Dict[str, str]:
+                         trigger_id: str | None = None, response_url: str | None = None,
+                         enterprise_id: str | None = None, channel_name: str | None = None,
+                         api_app_id: str = APP_ID) -> dict[str, str]:
     """The slash-command fields as a dict of strings (what ``slash_command_body`` encodes)."""
     sample = _sample("app-backend", "slash-commands", "SlashCommandPayload.json")
-    vals: Dict[str, Any] = {
+    vals: dict[str, Any] = {
         "token": VERIFICATION_TOKEN,
         "api_app_id": api_app_id,
         "team_id": team_id,
         "team_domain": TEAM_DOMAIN,
         "channel_id": channel_id,
-        "channel_name": channel_name or ("directmessage" if channel_id.startswith("D") else f"channel-{channel_id.lower()}"),
+        "channel_name": channel_name
+        or ("directmessage" if channel_id.startswith("D") else f"channel-{channel_id.lower()}"),
         "user_id": user_id,
         "user_name": f"user{user_id.lower()}",
         "command": command if command.startswith("/") else "/" + command,
@@ -140,8 +142,8 @@ def slash_command_params(command: str, text: str, *, user_id: str, channel_id: s
 
 
 def slash_command_body(command: str, text: str, *, user_id: str, channel_id: str, team_id: str = "T0001",
-                       trigger_id: Optional[str] = None, response_url: Optional[str] = None,
-                       enterprise_id: Optional[str] = None, channel_name: Optional[str] = None) -> str:
+                       trigger_id: str | None = None, response_url: str | None = None,
+                       enterprise_id: str | None = None, channel_name: str | None = None) -> str:
     """Form-encoded slash command, keyed like SlashCommandPayload.json."""
     return urlencode(slash_command_params(command, text, user_id=user_id, channel_id=channel_id, team_id=team_id,
                                           trigger_id=trigger_id, response_url=response_url,
@@ -149,12 +151,12 @@ def slash_command_body(command: str, text: str, *, user_id: str, channel_id: str
 
 
 # --------------------------------------------------------------------------- block_actions
-def block_actions_payload(action_id: str, value: Optional[str], *, user_id: str, channel_id: Optional[str],
-                          team_id: str = "T0001", message_ts: Optional[str] = None, block_id: Optional[str] = None,
-                          trigger_id: Optional[str] = None, message: Optional[Dict[str, Any]] = None,
-                          extra_action: Optional[Dict[str, Any]] = None, view: Optional[Dict[str, Any]] = None,
-                          response_url: Optional[str] = None, enterprise_id: Optional[str] = None,
-                          state_values: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def block_actions_payload(action_id: str, value: str | None, *, user_id: str, channel_id: str | None,
+                          team_id: str = "T0001", message_ts: str | None = None, block_id: str | None = None,
+                          trigger_id: str | None = None, message: dict[str, Any] | None = None,
+                          extra_action: dict[str, Any] | None = None, view: dict[str, Any] | None = None,
+                          response_url: str | None = None, enterprise_id: str | None = None,
+                          state_values: dict[str, Any] | None = None) -> dict[str, Any]:
     """A block_actions payload dict shaped like BlockActionPayload.json.
 
     A button click in a channel message by default. ``extra_action`` is merged into the action (a key set to
@@ -174,7 +176,7 @@ def block_actions_payload(action_id: str, value: Optional[str], *, user_id: str,
             action[k] = v
     action = _keep(sample["actions"][0], action)
 
-    vals: Dict[str, Any] = {
+    vals: dict[str, Any] = {
         "type": "block_actions",
         "user": _user(sample, user_id, team_id),
         "api_app_id": APP_ID,
@@ -215,10 +217,10 @@ def block_actions_payload(action_id: str, value: Optional[str], *, user_id: str,
     return _keep(sample, vals)
 
 
-def block_actions_body(action_id: str, value: Optional[str], *, user_id: str, channel_id: Optional[str],
-                       team_id: str = "T0001", message_ts: Optional[str] = None, block_id: Optional[str] = None,
-                       trigger_id: Optional[str] = None, message: Optional[Dict[str, Any]] = None,
-                       extra_action: Optional[Dict[str, Any]] = None, **more: Any) -> str:
+def block_actions_body(action_id: str, value: str | None, *, user_id: str, channel_id: str | None,
+                       team_id: str = "T0001", message_ts: str | None = None, block_id: str | None = None,
+                       trigger_id: str | None = None, message: dict[str, Any] | None = None,
+                       extra_action: dict[str, Any] | None = None, **more: Any) -> str:
     """Form-encoded ``payload=<json>`` block_actions request (see ``block_actions_payload``)."""
     return _form_payload(block_actions_payload(action_id, value, user_id=user_id, channel_id=channel_id,
                                                team_id=team_id, message_ts=message_ts, block_id=block_id,
@@ -227,8 +229,8 @@ def block_actions_body(action_id: str, value: Optional[str], *, user_id: str, ch
 
 
 # --------------------------------------------------------------------------- view_submission
-def _state_values(values: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
-    out: Dict[str, Dict[str, Any]] = {}
+def _state_values(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
     for block_id, actions in values.items():
         out[block_id] = {}
         for action_id, v in actions.items():
@@ -236,10 +238,10 @@ def _state_values(values: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]
     return out
 
 
-def view_submission_payload(callback_id: str, values: Dict[str, Dict[str, Any]], *, user_id: str,
+def view_submission_payload(callback_id: str, values: dict[str, dict[str, Any]], *, user_id: str,
                             team_id: str = "T0001", private_metadata: str = "", view_id: str = "V1",
-                            title: str = "Form", blocks: Optional[Iterable[Dict[str, Any]]] = None,
-                            enterprise_id: Optional[str] = None, external_id: str = "") -> Dict[str, Any]:
+                            title: str = "Form", blocks: Iterable[dict[str, Any]] | None = None,
+                            enterprise_id: str | None = None, external_id: str = "") -> dict[str, Any]:
     """A view_submission payload shaped like ViewSubmissionPayload.json.
 
     ``values`` is ``{block_id: {action_id: value}}``: a plain string becomes a ``plain_text_input`` state,
@@ -276,7 +278,7 @@ def view_submission_payload(callback_id: str, values: Dict[str, Dict[str, Any]],
     return _keep(sample, vals)
 
 
-def view_submission_body(callback_id: str, values: Dict[str, Dict[str, Any]], *, user_id: str,
+def view_submission_body(callback_id: str, values: dict[str, dict[str, Any]], *, user_id: str,
                          team_id: str = "T0001", private_metadata: str = "", view_id: str = "V1",
                          **more: Any) -> str:
     """Form-encoded ``payload=<json>`` view_submission request (see ``view_submission_payload``)."""
@@ -285,8 +287,8 @@ def view_submission_body(callback_id: str, values: Dict[str, Dict[str, Any]], *,
 
 
 # --------------------------------------------------------------------------- Events API
-def event_envelope(event: Dict[str, Any], *, team_id: str = "T0001", event_id: Optional[str] = None,
-                   enterprise_id: Optional[str] = None, event_time: Optional[int] = None) -> Dict[str, Any]:
+def event_envelope(event: dict[str, Any], *, team_id: str = "T0001", event_id: str | None = None,
+                   enterprise_id: str | None = None, event_time: int | None = None) -> dict[str, Any]:
     """An ``event_callback`` envelope keyed like the events samples (AppHomeOpenedPayload.json).
 
     ``authed_users``/``authed_teams`` are left out: Slack has replaced them with ``authorizations``.
@@ -295,7 +297,7 @@ def event_envelope(event: Dict[str, Any], *, team_id: str = "T0001", event_id: O
     n = next(_seq)
     ev = dict(event)
     ev.setdefault("event_ts", f"{1700000000 + n}.000300")
-    vals: Dict[str, Any] = {
+    vals: dict[str, Any] = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
         "api_app_id": APP_ID,
@@ -314,28 +316,28 @@ def event_envelope(event: Dict[str, Any], *, team_id: str = "T0001", event_id: O
     return _keep(sample, vals)
 
 
-def event_body(event: Dict[str, Any], *, team_id: str = "T0001", event_id: Optional[str] = None, **more: Any) -> str:
+def event_body(event: dict[str, Any], *, team_id: str = "T0001", event_id: str | None = None, **more: Any) -> str:
     """JSON ``event_callback`` request body (see ``event_envelope``)."""
     return json.dumps(event_envelope(event, team_id=team_id, event_id=event_id, **more))
 
 
 def app_home_opened_event(user_id: str, *, channel_id: str = "D0001", tab: str = "home",
-                          view: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+                          view: dict[str, Any] | None = None) -> dict[str, Any]:
     """The ``event`` of AppHomeOpenedPayload.json. ``view`` is absent until a Home view was published."""
     sample = _sample("events", "AppHomeOpenedPayload.json")["event"]
-    vals: Dict[str, Any] = {"type": "app_home_opened", "user": user_id, "channel": channel_id, "tab": tab,
+    vals: dict[str, Any] = {"type": "app_home_opened", "user": user_id, "channel": channel_id, "tab": tab,
                             "event_ts": _next_ts()}
     if view is not None:
         vals["view"] = view
     return _keep(sample, vals)
 
 
-def message_event(text: str, *, user_id: str, channel_id: str, ts: Optional[str] = None,
-                  thread_ts: Optional[str] = None, channel_type: str = "channel") -> Dict[str, Any]:
+def message_event(text: str, *, user_id: str, channel_id: str, ts: str | None = None,
+                  thread_ts: str | None = None, channel_type: str = "channel") -> dict[str, Any]:
     """The ``event`` of MessagePayload.json for a plain user message."""
     sample = _sample("events", "MessagePayload.json")["event"]
     ts = ts or _next_ts()
-    vals: Dict[str, Any] = {"type": "message", "user": user_id, "text": text, "ts": ts, "channel": channel_id,
+    vals: dict[str, Any] = {"type": "message", "user": user_id, "text": text, "ts": ts, "channel": channel_id,
                             "event_ts": ts, "channel_type": channel_type, "team": "T0001"}
     if thread_ts:
         vals["thread_ts"] = thread_ts

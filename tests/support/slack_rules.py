@@ -24,8 +24,9 @@ Nothing a refused call carries is posted or stored.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 from jsonschema.exceptions import relevance
 
@@ -79,7 +80,8 @@ INPUT_LENGTH_RANGE = {"min_length": (0, 3000), "max_length": (1, 3000)}
 class Problem:
     """One reason Slack would refuse a payload: the error Slack answers with, where, and why."""
 
-    error: str  # invalid_blocks | invalid_attachments | msg_too_long | msg_blocks_too_long | no_text | invalid_arguments
+    # invalid_blocks | invalid_attachments | msg_too_long | msg_blocks_too_long | no_text | invalid_arguments
+    error: str
     pointer: str  # RFC 6901 JSON pointer into the request (`/blocks/2/elements/1/action_id`)
     why: str
 
@@ -87,9 +89,9 @@ class Problem:
         return f"{self.why} [json-pointer:{self.pointer}]"
 
 
-def message_problems(payload: Dict[str, Any]) -> List[Problem]:
+def message_problems(payload: dict[str, Any]) -> list[Problem]:
     """Everything Slack would refuse in a chat.postMessage / chat.update / response_url message."""
-    problems: List[Problem] = []
+    problems: list[Problem] = []
     text, blocks, attachments = payload.get("text"), payload.get("blocks"), payload.get("attachments")
     if not (text or blocks or attachments):
         # https://docs.slack.dev/reference/methods/chat.postMessage: `no_text`
@@ -102,11 +104,11 @@ def message_problems(payload: Dict[str, Any]) -> List[Problem]:
     return problems
 
 
-def view_problems(view: Any, surface: str) -> List[Problem]:
+def view_problems(view: Any, surface: str) -> list[Problem]:
     """Everything Slack would refuse in a modal (views.open/push/update) or a Home tab (views.publish)."""
     if not isinstance(view, dict):
         return [Problem("invalid_arguments", "/view", "a view must be an object")]
-    problems: List[Problem] = []
+    problems: list[Problem] = []
     if view.get("type") != surface:
         problems.append(Problem("invalid_arguments", "/view/type", f"must be {surface!r}"))
     if surface == MODAL:
@@ -131,11 +133,11 @@ def view_problems(view: Any, surface: str) -> List[Problem]:
     return [Problem("invalid_arguments", p.pointer, p.why) for p in problems]
 
 
-def blocks_problems(blocks: Any, surface: str, at: str) -> List[Problem]:
+def blocks_problems(blocks: Any, surface: str, at: str) -> list[Problem]:
     """The blocks of one message or view, against the schema and every rule the schema cannot state."""
     if not isinstance(blocks, list):
         return [Problem("invalid_blocks", at, "blocks must be an array")]
-    problems: List[Problem] = []
+    problems: list[Problem] = []
     if len(blocks) > MAX_BLOCKS[surface]:
         problems.append(Problem("invalid_blocks", at,
                                 f"no more than {MAX_BLOCKS[surface]} items allowed (got {len(blocks)})"))
@@ -163,10 +165,10 @@ def blocks_problems(blocks: Any, surface: str, at: str) -> List[Problem]:
 # --------------------------------------------------------------------------- the rules
 
 
-def _duplicate_block_ids(blocks: List[Any], at: str) -> Iterator[Problem]:
+def _duplicate_block_ids(blocks: list[Any], at: str) -> Iterator[Problem]:
     """https://docs.slack.dev/reference/block-kit/blocks (block_id): "block_id should be unique for each
     message and each iteration of a message"; Slack refuses a second one in one payload."""
-    seen: Dict[str, int] = {}
+    seen: dict[str, int] = {}
     for i, block in enumerate(blocks):
         block_id = block.get("block_id") if isinstance(block, dict) else None
         if not isinstance(block_id, str):
@@ -178,11 +180,11 @@ def _duplicate_block_ids(blocks: List[Any], at: str) -> Iterator[Problem]:
             seen[block_id] = i
 
 
-def _duplicate_action_ids(block: Dict[str, Any], where: str) -> Iterator[Problem]:
+def _duplicate_action_ids(block: dict[str, Any], where: str) -> Iterator[Problem]:
     """https://docs.slack.dev/reference/block-kit/block-elements/button-element (action_id): "Should be
     unique among all other action_ids in the containing block". A bolt-python maintainer: "please set a
     unique action_id for each interactive block element" (slackapi/bolt-python#988)."""
-    seen: Dict[str, str] = {}
+    seen: dict[str, str] = {}
     for key in ("elements", "accessory", "element"):
         value = block.get(key)
         entries = [(f"{key}/{i}", e) for i, e in enumerate(value)] if isinstance(value, list) else [(key, value)]
@@ -197,7 +199,7 @@ def _duplicate_action_ids(block: Dict[str, Any], where: str) -> Iterator[Problem
                 seen[action_id] = rel
 
 
-def _one_table(blocks: List[Any], at: str) -> Iterator[Problem]:
+def _one_table(blocks: list[Any], at: str) -> Iterator[Problem]:
     """https://docs.slack.dev/reference/block-kit/blocks/table-block ("Usage info"): one table per message;
     a second is refused with `invalid_attachments` / `only_one_table_allowed`."""
     tables = [i for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") in ("table", "data_table")]
@@ -205,14 +207,14 @@ def _one_table(blocks: List[Any], at: str) -> Iterator[Problem]:
         yield Problem("invalid_attachments", f"{at}/{i}", "only_one_table_allowed")
 
 
-def _markdown_total(blocks: List[Any], at: str) -> Iterator[Problem]:
+def _markdown_total(blocks: list[Any], at: str) -> Iterator[Problem]:
     total = sum(len(str(b.get("text", ""))) for b in blocks if isinstance(b, dict) and b.get("type") == "markdown")
     if total > MARKDOWN_TOTAL_MAX:
         yield Problem("msg_blocks_too_long", at,
                       f"markdown blocks hold {total} characters, Slack takes {MARKDOWN_TOTAL_MAX} in one message")
 
 
-def _chart_problems(block: Dict[str, Any], where: str) -> Iterator[Problem]:
+def _chart_problems(block: dict[str, Any], where: str) -> Iterator[Problem]:
     """https://docs.slack.dev/reference/block-kit/blocks/data-visualization-block: title ≤ 50; bar, line and
     area charts take 1–6 series with distinct names, and each series has one point per category of
     `axis_config.categories`, labelled as that category; labels ≤ 20."""
@@ -244,7 +246,7 @@ def _chart_problems(block: Dict[str, Any], where: str) -> Iterator[Problem]:
                           "each series needs one point per category, labelled as the category")
 
 
-def _input_problems(block: Dict[str, Any], where: str) -> Iterator[Problem]:
+def _input_problems(block: dict[str, Any], where: str) -> Iterator[Problem]:
     """An input block's label and hint, and its plain_text_input's placeholder and length bounds (the
     limits above, from the input block and plain-text input element reference pages)."""
     for key, limit in (("label", INPUT_LABEL_MAX), ("hint", INPUT_HINT_MAX)):
@@ -272,10 +274,10 @@ def _pointer(at: str, path: Any) -> str:
     return at + "".join(f"/{p}" for p in path)
 
 
-def _shape_problems(blocks: List[Any], at: str) -> List[Problem]:
+def _shape_problems(blocks: list[Any], at: str) -> list[Problem]:
     """Each block against its own definition in the Block Kit schema (tests/support/schemas.py)."""
     defs = schemas._block_kit()[0]["$defs"]
-    problems: List[Problem] = []
+    problems: list[Problem] = []
     for i, block in enumerate(blocks):
         where = f"{at}/{i}"
         if not isinstance(block, dict):
@@ -292,7 +294,7 @@ def _shape_problems(blocks: List[Any], at: str) -> List[Problem]:
     return problems
 
 
-def _schema_problems_of_view(view: Dict[str, Any]) -> List[Problem]:
+def _schema_problems_of_view(view: dict[str, Any]) -> list[Problem]:
     """The modal's own fields (title, submit, close…) against the schema's `modal_view` definition; its
     blocks were checked one by one already."""
     shell = {**view, "blocks": [{"type": "divider"}]}
@@ -303,7 +305,7 @@ def _schema_problems_of_view(view: Dict[str, Any]) -> List[Problem]:
     return [Problem("invalid_arguments", _pointer("/view", err.absolute_path), err.message[:300])]
 
 
-def _limit_problems(blocks: List[Any], at: str) -> List[Problem]:
+def _limit_problems(blocks: list[Any], at: str) -> list[Problem]:
     """The documented lengths and counts (`schemas.LIMITS`), with JSON pointers."""
     problems = []
     for text in schemas._limit_problems(blocks, "$"):
@@ -321,34 +323,34 @@ def _dollar_to_pointer(path: str, at: str) -> str:
 # --------------------------------------------------------------------------- Slack's answers
 
 
-def refusal_body(problems: List[Problem]) -> Dict[str, Any]:
+def refusal_body(problems: list[Problem]) -> dict[str, Any]:
     """The Web API's answer to a refused message or view (the first problem's error names the refusal)."""
     error = problems[0].error
     texts = [p.slack_text() for p in problems]
-    body: Dict[str, Any] = {"ok": False, "error": error,
+    body: dict[str, Any] = {"ok": False, "error": error,
                             "response_metadata": {"messages": [f"[ERROR] {t}" for t in texts]}}
     if error != "invalid_arguments":
         body["errors"] = texts
     return body
 
 
-def check_message(payload: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+def check_message(payload: dict[str, Any]) -> dict[str, Any] | None:
     """None if Slack would take this message, else Slack's answer refusing it."""
     problems = _cached_message_problems(json.dumps(payload, sort_keys=True, default=str))
     return refusal_body(problems) if problems else None
 
 
-def check_view(view: Any, surface: str) -> Optional[Dict[str, Any]]:
+def check_view(view: Any, surface: str) -> dict[str, Any] | None:
     problems = _cached_view_problems(json.dumps(view, sort_keys=True, default=str), surface)
     return refusal_body(problems) if problems else None
 
 
 # The same digest or tally is drawn many times in a test run: each distinct payload is checked once.
-_message_cache: Dict[str, List[Problem]] = {}
-_view_cache: Dict[tuple, List[Problem]] = {}
+_message_cache: dict[str, list[Problem]] = {}
+_view_cache: dict[tuple, list[Problem]] = {}
 
 
-def _cached_message_problems(key: str) -> List[Problem]:
+def _cached_message_problems(key: str) -> list[Problem]:
     if key not in _message_cache:
         if len(_message_cache) > 4096:
             _message_cache.clear()
@@ -356,7 +358,7 @@ def _cached_message_problems(key: str) -> List[Problem]:
     return _message_cache[key]
 
 
-def _cached_view_problems(key: str, surface: str) -> List[Problem]:
+def _cached_view_problems(key: str, surface: str) -> list[Problem]:
     if (key, surface) not in _view_cache:
         if len(_view_cache) > 1024:
             _view_cache.clear()
@@ -364,7 +366,7 @@ def _cached_view_problems(key: str, surface: str) -> List[Problem]:
     return _view_cache[(key, surface)]
 
 
-def assert_slack_accepts_message(payload: Dict[str, Any]) -> None:
+def assert_slack_accepts_message(payload: dict[str, Any]) -> None:
     """For payloads that never reach the stand-in (a listener's `ack(...)` reply): fail as Slack would."""
     refusal = check_message({k: v for k, v in payload.items() if k not in ("response_type", "replace_original")})
     if refusal is not None:

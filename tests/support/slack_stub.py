@@ -24,10 +24,11 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -48,7 +49,7 @@ JSON_FIELDS = frozenset(
 )
 
 # Methods newer than the 2020 OpenAPI spec, each with the java-slack-sdk sample that shows Slack serves it.
-NEWER_METHODS_EVIDENCE: Dict[str, Tuple[str, ...]] = {
+NEWER_METHODS_EVIDENCE: dict[str, tuple[str, ...]] = {
     m: JAVA_SAMPLES + ("api", f"{m}.json")
     for m in (
         "files.getUploadURLExternal",
@@ -80,17 +81,17 @@ class Call:
     """One request the stub received. ``headers`` keys are lower-cased."""
 
     method: str
-    params: Dict[str, Any]
-    headers: Dict[str, str]
+    params: dict[str, Any]
+    headers: dict[str, str]
     at: float  # time.monotonic() on arrival
     http_method: str = "POST"
-    raw_params: Dict[str, Any] = field(default_factory=dict)
+    raw_params: dict[str, Any] = field(default_factory=dict)
     body: bytes = b""
-    status: Optional[int] = None  # HTTP status answered (None while the answer is pending)
-    response: Optional[Dict[str, Any]] = None
+    status: int | None = None  # HTTP status answered (None while the answer is pending)
+    response: dict[str, Any] | None = None
 
     @property
-    def token(self) -> Optional[str]:
+    def token(self) -> str | None:
         auth = self.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             return auth[7:].strip()
@@ -98,17 +99,17 @@ class Call:
         return tok if isinstance(tok, str) else None
 
 
-Responder = Callable[[Call], Tuple[int, Dict[str, str], Dict[str, Any]]]
+Responder = Callable[[Call], tuple[int, dict[str, str], dict[str, Any]]]
 
 
 @dataclass
 class _Override:
     responder: Responder
-    remaining: Optional[int]
+    remaining: int | None
 
 
 @functools.lru_cache(maxsize=1)
-def _spec_paths() -> Dict[str, Dict[str, Any]]:
+def _spec_paths() -> dict[str, dict[str, Any]]:
     return load_json(*WEB_API_SPEC)["paths"]
 
 
@@ -116,10 +117,10 @@ def spec_methods() -> frozenset:
     return frozenset(p.lstrip("/") for p in _spec_paths())
 
 
-def required_params(method: str) -> List[str]:
+def required_params(method: str) -> list[str]:
     """Parameters the OpenAPI spec marks ``required: true`` for ``method`` (token excluded)."""
     op = _spec_paths().get("/" + method) or {}
-    names: List[str] = []
+    names: list[str] = []
     for verb in op.values():
         for p in verb.get("parameters", []):
             if p.get("required") and p["name"] != "token" and p["name"] not in names:
@@ -127,9 +128,9 @@ def required_params(method: str) -> List[str]:
     return names
 
 
-def delayed(seconds: float, body: Optional[Dict[str, Any]] = None, *, release: Optional[threading.Event] = None,
-            status: int = 200, headers: Optional[Dict[str, str]] = None,
-            then: Optional[Callable[[Call], Dict[str, Any]]] = None) -> Responder:
+def delayed(seconds: float, body: dict[str, Any] | None = None, *, release: threading.Event | None = None,
+            status: int = 200, headers: dict[str, str] | None = None,
+            then: Callable[[Call], dict[str, Any]] | None = None) -> Responder:
     """A responder that simulates network latency: waits ``seconds`` (or until ``release`` is set) then answers.
 
     ``then(call)`` computes the body instead of a fixed ``body`` (e.g. ``stub.default_response``).
@@ -151,44 +152,44 @@ class SlackStub:
         self.clock = clock
         self.require_token = require_token
         self._cond = threading.Condition()
-        self._calls: List[Call] = []
-        self._overrides: Dict[str, List[_Override]] = {}
-        self._server: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
-        self.unknown_methods: List[str] = []
-        self.spec_violations: List[str] = []
-        self.users: Dict[str, Dict[str, Any]] = {}
+        self._calls: list[Call] = []
+        self._overrides: dict[str, list[_Override]] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.unknown_methods: list[str] = []
+        self.spec_violations: list[str] = []
+        self.users: dict[str, dict[str, Any]] = {}
         # users.conversations: the channels each user is in (a user not listed is in none)
-        self.memberships: Dict[str, List[str]] = {}
-        self.channels: Dict[str, Dict[str, Any]] = {}
-        self.auth: Dict[str, Any] = {}  # merged into auth.test answers
+        self.memberships: dict[str, list[str]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.auth: dict[str, Any] = {}  # merged into auth.test answers
         self.oauth_scope = "chat:write,commands,users:read,channels:read,channels:join,files:write"
-        self.uploads: Dict[str, Dict[str, Any]] = {}  # file_id -> {filename, length, content, ...}
-        self.messages: Dict[Tuple[str, str], Dict[str, Any]] = {}  # (channel, ts) -> message as posted/updated
-        self.views: Dict[str, Dict[str, Any]] = {}  # view id -> last view answered
-        self.home_views: Dict[str, Dict[str, Any]] = {}  # user id -> last published home view
+        self.uploads: dict[str, dict[str, Any]] = {}  # file_id -> {filename, length, content, ...}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message as posted/updated
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> last view answered
+        self.home_views: dict[str, dict[str, Any]] = {}  # user id -> last published home view
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
         self._file_counter = itertools.count(1)
         self._token_counter = itertools.count(1)
-        self.response_posts: List[Call] = []  # POSTs to URLs from response_url(); method = the URL's name
+        self.response_posts: list[Call] = []  # POSTs to URLs from response_url(); method = the URL's name
         self._response_counter = itertools.count(1)
-        self._rate_limit: Optional[Tuple[float, int]] = None
-        self._last_post: Dict[str, float] = {}
+        self._rate_limit: tuple[float, int] | None = None
+        self._last_post: dict[str, float] = {}
         # Payloads refused as Slack refuses them (tests/support/slack_rules.py): (call, answer). A test that
         # means to send one says so with `expect_refusals()`; otherwise the `stub` fixture fails the test.
-        self.refused: List[Tuple[Call, Dict[str, Any]]] = []
+        self.refused: list[tuple[Call, dict[str, Any]]] = []
         self.refusals_expected = False
         # Block types this workspace's Slack does not know yet (a feature still rolling out): refused as an
         # unknown type, with the pointer, as Slack answers any block type it does not support.
         self.unsupported_blocks: set = set()
         # Slack's clock for new message ts (epoch s): None keeps the fixed 1700000000.000100, ... series;
         # set it (e.g. to time.time) where the app reads history with `oldest` relative to the real time
-        self.ts_clock: Optional[Callable[[], float]] = None
-        self.dropped: List[Call] = []  # calls whose connection accept_then_drop closed instead of answering
+        self.ts_clock: Callable[[], float] | None = None
+        self.dropped: list[Call] = []  # calls whose connection accept_then_drop closed instead of answering
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "SlackStub":
+    def start(self) -> SlackStub:
         if self._server is not None:
             return self
         stub = self
@@ -225,7 +226,7 @@ class SlackStub:
         if self._server is not None:
             self._server.close_connections()
 
-    def __enter__(self) -> "SlackStub":
+    def __enter__(self) -> SlackStub:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -246,8 +247,8 @@ class SlackStub:
         return f"{self.origin}/api/"
 
     # ------------------------------------------------------------------ configuration
-    def respond(self, method: str, body_or_callable: Union[Dict[str, Any], Responder], status: int = 200,
-                headers: Optional[Dict[str, str]] = None, times: Optional[int] = None) -> None:
+    def respond(self, method: str, body_or_callable: dict[str, Any] | Responder, status: int = 200,
+                headers: dict[str, str] | None = None, times: int | None = None) -> None:
         """Override answers for ``method``.
 
         A dict is sent as the JSON body with ``status``/``headers``; a callable gets the ``Call`` and returns
@@ -259,16 +260,18 @@ class SlackStub:
         else:
             fixed = dict(body_or_callable)
 
-            def responder(call: Call, _b=fixed, _s=status, _h=dict(headers or {})):
+            fixed_headers = dict(headers or {})
+
+            def responder(call: Call, _b: dict = fixed, _s: int = status, _h: dict = fixed_headers):
                 return _s, dict(_h), json.loads(json.dumps(_b))
 
         with self._cond:
             self._overrides.setdefault(method, []).append(_Override(responder, times))
 
-    def respond_error(self, method: str, error: str, *, times: Optional[int] = None, **extra: Any) -> None:
+    def respond_error(self, method: str, error: str, *, times: int | None = None, **extra: Any) -> None:
         self.respond(method, {"ok": False, "error": error, **extra}, times=times)
 
-    def respond_rate_limited(self, method: str, retry_after: int = 1, *, times: Optional[int] = 1) -> None:
+    def respond_rate_limited(self, method: str, retry_after: int = 1, *, times: int | None = 1) -> None:
         self.respond(method, {"ok": False, "error": "ratelimited"}, status=429,
                      headers={"Retry-After": str(retry_after)}, times=times)
 
@@ -296,7 +299,7 @@ class SlackStub:
             lines = [f"{call.method}: {answer.get('error')} {answer.get('errors') or answer['response_metadata']}"
                      for call, answer in self.refused]
             raise AssertionError("Slack would have refused what the app sent:\n  " + "\n  ".join(lines))
-    def accept_then_drop(self, method: str, *, times: Optional[int] = 1, taken: bool = True) -> None:
+    def accept_then_drop(self, method: str, *, times: int | None = 1, taken: bool = True) -> None:
         """Slack's answer lost: the next ``times`` calls of ``method`` are carried out (a post is stored in
         ``messages``) and then their connection is closed with no answer, so the client sees the server
         hang up (``RemoteDisconnected``) at once. ``taken=False``: closed before anything is stored,
@@ -316,19 +319,19 @@ class SlackStub:
 
         self.respond(method, carry_out_and_hang_up, times=times)
 
-    def clear_overrides(self, method: Optional[str] = None) -> None:
+    def clear_overrides(self, method: str | None = None) -> None:
         with self._cond:
             if method is None:
                 self._overrides.clear()
             else:
                 self._overrides.pop(method, None)
 
-    def response_url(self, name: Optional[str] = None) -> str:
+    def response_url(self, name: str | None = None) -> str:
         """A ``response_url`` that records what the app POSTs to it (see ``wait_for_response``)."""
         name = name or f"r{next(self._response_counter)}"
         return f"{self.origin}/response/{name}"
 
-    def wait_for_response(self, count: int = 1, timeout: float = 5.0, name: Optional[str] = None) -> List[Call]:
+    def wait_for_response(self, count: int = 1, timeout: float = 5.0, name: str | None = None) -> list[Call]:
         """Block until ``count`` POSTs reached response URLs (optionally only the one called ``name``)."""
 
         def matching():
@@ -341,7 +344,7 @@ class SlackStub:
             return matching()
 
     def rate_limit_per_channel(self, per_seconds: float = 1.0, retry_after: int = 1,
-                               clock: Optional[Callable[[], float]] = None) -> None:
+                               clock: Callable[[], float] | None = None) -> None:
         """chat.postMessage to a channel that had a post less than ``per_seconds`` ago gets HTTP 429."""
         if clock is not None:
             self.clock = clock
@@ -367,7 +370,7 @@ class SlackStub:
             self.dropped.clear()
 
     # ------------------------------------------------------------------ queries
-    def calls(self, method: Optional[str] = None) -> List[Call]:
+    def calls(self, method: str | None = None) -> list[Call]:
         with self._cond:
             return [c for c in self._calls if method is None or c.method == method]
 
@@ -378,7 +381,7 @@ class SlackStub:
         return found[-1]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
-                 where: Optional[Callable[[Call], bool]] = None) -> List[Call]:
+                 where: Callable[[Call], bool] | None = None) -> list[Call]:
         """Block until at least ``count`` calls of ``method`` (matching ``where``) arrived; return them all."""
 
         def matching():
@@ -414,9 +417,9 @@ class SlackStub:
             self._calls.append(call)
             self._cond.notify_all()
 
-    def _validate(self, call: Call) -> Tuple[List[str], List[str]]:
-        unknown: List[str] = []
-        violations: List[str] = []
+    def _validate(self, call: Call) -> tuple[list[str], list[str]]:
+        unknown: list[str] = []
+        violations: list[str] = []
         m = call.method
         if m not in spec_methods() and m not in NEWER_METHODS_EVIDENCE:
             unknown.append(f"{m}: not a Slack Web API method (not in the OpenAPI spec nor the newer-methods list)")
@@ -430,20 +433,21 @@ class SlackStub:
             violations.append(f"{m}: needs text, blocks or attachments (Slack answers no_text)")
         return unknown, violations
 
-    def _refusal(self, call: Call) -> Optional[Dict[str, Any]]:
+    def _refusal(self, call: Call) -> dict[str, Any] | None:
         """Slack's answer if it would refuse this call's message or view (checked before anything else, as
         Slack checks the payload before it posts, stores or rate-limits anything)."""
         if call.method in MESSAGE_METHODS:
             message = {k: call.params[k] for k in ("text", "blocks", "attachments") if k in call.params}
             blocks = message.get("blocks") if isinstance(message.get("blocks"), list) else []
             unknown = [slack_rules.Problem("invalid_blocks", f"/blocks/{i}/type", f"unsupported type: {b.get('type')}")
-                       for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") in self.unsupported_blocks]
+                       for i, b in enumerate(blocks)
+                       if isinstance(b, dict) and b.get("type") in self.unsupported_blocks]
             return slack_rules.refusal_body(unknown) if unknown else slack_rules.check_message(message)
         if call.method in VIEW_METHODS:
             return slack_rules.check_view(call.params.get("view"), VIEW_METHODS[call.method])
         return None
 
-    def _answer(self, call: Call) -> Tuple[int, Dict[str, str], Dict[str, Any]]:
+    def _answer(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
         refusal = self._refusal(call)
         if refusal is not None:
             with self._cond:
@@ -490,12 +494,12 @@ class SlackStub:
             return f"{micro // 1_000_000}.{micro % 1_000_000:06d}"
         return f"{1700000000 + micro // 1_000_000}.{micro % 1_000_000:06d}"
 
-    def default_response(self, call: Call) -> Dict[str, Any]:
+    def default_response(self, call: Call) -> dict[str, Any]:
         handler = getattr(self, "_r_" + call.method.replace(".", "_"), None)
         return handler(call) if handler else {"ok": True}
 
-    def _bot_message(self, p: Dict[str, Any], ts: str) -> Dict[str, Any]:
-        msg: Dict[str, Any] = {
+    def _bot_message(self, p: dict[str, Any], ts: str) -> dict[str, Any]:
+        msg: dict[str, Any] = {
             "type": "message",
             "user": BOT_USER_ID,
             "bot_id": BOT_ID,
@@ -553,7 +557,7 @@ class SlackStub:
         return {"ok": True, "channel": ch,
                 "permalink": f"https://{TEAM_DOMAIN}.slack.com/archives/{ch}/p{ts.replace('.', '')}"}
 
-    def _view_answer(self, call, view_id: Optional[str] = None) -> Dict[str, Any]:
+    def _view_answer(self, call, view_id: str | None = None) -> dict[str, Any]:
         req = call.params.get("view")
         req = dict(req) if isinstance(req, dict) else {}
         vid = view_id or f"V{next(self._view_counter):06d}"
@@ -623,7 +627,7 @@ class SlackStub:
             user.setdefault("locale", "en-US")
         return {"ok": True, "user": user}
 
-    def _channel(self, cid: str, **extra) -> Dict[str, Any]:
+    def _channel(self, cid: str, **extra) -> dict[str, Any]:
         ch = {"id": cid, "name": f"channel-{cid.lower()}", "is_channel": True, "is_group": False, "is_im": False,
               "is_mpim": False, "is_private": False, "created": 1690000000, "is_archived": False,
               "is_general": False, "unlinked": 0, "name_normalized": f"channel-{cid.lower()}", "is_shared": False,
@@ -727,7 +731,7 @@ class SlackStub:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket=test-ticket&app_id={APP_ID}"}
 
     # upload target (not an API method): POST /upload/v1/<file_id>
-    def _accept_upload(self, fid: str, body: bytes, headers: Dict[str, str]) -> Tuple[int, str]:
+    def _accept_upload(self, fid: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         with self._cond:
             up = self.uploads.get(fid)
             if up is None:
@@ -738,8 +742,8 @@ class SlackStub:
         return 200, f"OK - {len(body)}"
 
 
-def _decode_form(raw: Dict[str, Any]) -> Dict[str, Any]:
-    out: Dict[str, Any] = {}
+def _decode_form(raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for k, v in raw.items():
         if k in JSON_FIELDS and isinstance(v, str) and v[:1] in ("[", "{"):
             try:
@@ -750,11 +754,11 @@ def _decode_form(raw: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def _parse_multipart(content_type: str, body: bytes) -> Dict[str, Any]:
+def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
     msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
     )
-    fields: Dict[str, Any] = {}
+    fields: dict[str, Any] = {}
     for part in msg.iter_parts():
         name = part.get_param("name", header="content-disposition")
         filename = part.get_filename()
@@ -770,7 +774,7 @@ def _parse_multipart(content_type: str, body: bytes) -> Dict[str, Any]:
 _connection_of_thread = threading.local()
 
 
-def _current_connection() -> Optional[socket.socket]:
+def _current_connection() -> socket.socket | None:
     """The client connection the calling handler thread serves (a responder uses it to hang up)."""
     return getattr(_connection_of_thread, "socket", None)
 
@@ -863,7 +867,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, {"Content-Type": "text/plain"}, b"not found")
 
         method = url.path[len("/api/"):].strip("/")
-        raw: Dict[str, Any] = {k: v[0] if len(v) == 1 else v
+        raw: dict[str, Any] = {k: v[0] if len(v) == 1 else v
                                for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         ctype = headers.get("content-type", "")
         try:
@@ -892,11 +896,11 @@ class _Handler(BaseHTTPRequestHandler):
             stub._cond.notify_all()
         self._send_json(status, extra_headers, payload)
 
-    def _send_json(self, status: int, headers: Dict[str, str], payload: Dict[str, Any]):
+    def _send_json(self, status: int, headers: dict[str, str], payload: dict[str, Any]):
         data = json.dumps(payload).encode("utf-8")
         self._send(status, {"Content-Type": "application/json; charset=utf-8", **headers}, data)
 
-    def _send(self, status: int, headers: Dict[str, str], data: bytes):
+    def _send(self, status: int, headers: dict[str, str], data: bytes):
         try:
             self.send_response(status)
             for k, v in headers.items():

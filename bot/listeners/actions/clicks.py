@@ -9,6 +9,8 @@ fewer listeners it passes on the way, the better.
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext
 
 from bot.context import Services
@@ -18,18 +20,19 @@ from bot.slack import ids
 BURST_BUTTONS = ids.indexed_pattern(ids.POLL_VOTE, ids.QUIZ_CHOICE)
 
 
-def take_vote(services: Services, ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+def take_vote(services: Services, ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
     """A vote button: value `poll post id|option id`; journaled, then acknowledged."""
     post_id, _, option_id = action.get("value", "").partition("|")
     if not is_number(post_id):
-        return ack()
+        ack()
+        return
     services.clicks.record("vote", context.team_id or "", int(post_id), body["user"]["id"], option_id,
                            (body.get("channel") or {}).get("id", ""), services.clock.now().timestamp(),
                            body.get("response_url") or "")
     ack()
 
 
-def take_answer(services: Services, ack: Ack, context: BoltContext, body: dict, quiz_id: int, position: int,
+def take_answer(services: Services, ack: Ack, context: BoltContext, body: dict[str, Any], quiz_id: int, position: int,
                 raw_answer: str, channel_id: str, response_url: str = "") -> None:
     """Journal the answer with the moment it was given, acknowledge, and leave the scoring, the receipt and
     the live count for after the burst. Shared by the answer buttons and the estimate form."""
@@ -38,18 +41,20 @@ def take_answer(services: Services, ack: Ack, context: BoltContext, body: dict, 
     ack()
 
 
-def take_choice(services: Services, ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+def take_choice(services: Services, ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                context: BoltContext) -> None:
     """An answer button: value `quiz id|position|option`."""
     parts = action.get("value", "").split("|")
     if len(parts) != 3 or not all(is_number(p) for p in parts):
-        return ack()
+        ack()
+        return
     take_answer(services, ack, context, body, int(parts[0]), int(parts[1]), parts[2],
                 (body.get("channel") or {}).get("id", ""), body.get("response_url") or "")
 
 
 def register(app: App, services: Services) -> None:
     @app.action(BURST_BUTTONS)
-    def handle_click(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    def handle_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         if ids.is_indexed(action.get("action_id", ""), ids.POLL_VOTE):
             take_vote(services, ack, body, action, context)
         else:

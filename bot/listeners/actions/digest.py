@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack import ids
 from bot.blocks.digest import full_text_view
-from bot.domain.digest import find_section
 from bot.context import Services
+from bot.domain.digest import find_section
+from bot.slack import ids
 
 
 def register(app: App, services: Services) -> None:
     @app.action(ids.DIGEST_READ_FULL)
-    def open_full_text(ack: Ack, body: dict, action: dict, client: WebClient):
+    def open_full_text(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         pack_id, section_id, language = (action.get("value", "") + "||").split("|")[:3]
         pack = services.pack(pack_id)

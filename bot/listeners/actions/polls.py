@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
@@ -14,7 +16,8 @@ from store import polls
 
 def register(app: App, services: Services) -> None:
     @app.action(ids.POLL_COMMENT)
-    def handle_comment_button(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+    def handle_comment_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                              context: BoltContext) -> None:
         ack()
         value = action.get("value", "")
         post = polls.get_post(services.store, context.team_id or "", int(value)) if is_number(value) else None

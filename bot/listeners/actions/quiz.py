@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
@@ -18,7 +20,8 @@ def register(app: App, services: Services) -> None:
     runner = services.quizzes
 
     @app.action(ids.QUIZ_NUMERIC_OPEN)
-    def handle_numeric_open(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext,
+    def handle_numeric_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                            context: BoltContext,
                             respond: Respond) -> None:
         ack()
         parts = action.get("value", "").split("|")
@@ -46,7 +49,8 @@ def register(app: App, services: Services) -> None:
                                                        respond=respond if body.get("response_url") else None))
 
     @app.action(ids.QUIZ_QUICK_CHECK)
-    def handle_quick_check(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
+    def handle_quick_check(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                           context: BoltContext) -> None:
         ack()
         command = QuizCommand("start", count=1, section=action.get("value", ""))
         services.after_ack(start_from_button, services, runner, client, context.team_id or "",

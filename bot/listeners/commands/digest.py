@@ -8,6 +8,8 @@ answer through `respond` once Slack has been asked what it needs (the caller's t
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
@@ -22,14 +24,16 @@ def register(app: App, services: Services) -> None:
     pacer = services.pacer
 
     @app.command("/digest")
-    def handle_digest(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,
+    def handle_digest(ack: Ack, body: dict[str, Any], command: dict[str, Any], client: WebClient, respond: Respond,
                       context: BoltContext) -> None:
         team_id, channel_id = context.team_id or "", command.get("channel_id", "")
         parsed = parse_digest(command.get("text", ""))
         if isinstance(parsed, CommandError):
-            return ack(error_reply(parsed.message, parsed.usage))
+            ack(error_reply(parsed.message, parsed.usage))
+            return
         if parsed.action not in PLAN_CHANGING:
-            return ack(quick_reply(services, parsed, team_id, channel_id))
+            ack(quick_reply(services, parsed, team_id, channel_id))
+            return
         ack()
         services.after_ack(
             lambda: respond(change_plan(services, pacer, client, parsed, team_id, channel_id, command["user_id"],

@@ -3,6 +3,8 @@ posting, closing and export are handed to `bot.flows.polls` after it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
@@ -19,17 +21,20 @@ def register(app: App, services: Services) -> None:
     pacer = services.pacer
 
     @app.command("/discuss")
-    def handle_discuss(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,
+    def handle_discuss(ack: Ack, body: dict[str, Any], command: dict[str, Any], client: WebClient, respond: Respond,
                        context: BoltContext) -> None:
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
         pack = channel_pack(services, team_id, channel_id)
         parsed = parse_discuss(command.get("text", ""), len(pack.polls))
         if isinstance(parsed, CommandError):
-            return ack(error_reply(parsed.message, parsed.usage))
+            ack(error_reply(parsed.message, parsed.usage))
+            return
         if parsed.action == "help":
-            return ack(discuss_help())
+            ack(discuss_help())
+            return
         if parsed.action == "results":
-            return ack(discuss_results(services, team_id, channel_id, parsed))
+            ack(discuss_results(services, team_id, channel_id, parsed))
+            return
         ack()
         services.after_ack(lambda: respond(discuss_command(services, pacer, client, parsed, team_id, channel_id,
                                                            user_id)),

@@ -3,6 +3,8 @@ alone can answer (help, scores, why a quiz can't start), else handed to `bot.flo
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
@@ -20,21 +22,25 @@ def register(app: App, services: Services) -> None:
     runner = services.quizzes
 
     @app.command("/quiz")
-    def handle_quiz(ack: Ack, body: dict, command: dict, client: WebClient, respond: Respond,
+    def handle_quiz(ack: Ack, body: dict[str, Any], command: dict[str, Any], client: WebClient, respond: Respond,
                     context: BoltContext) -> None:
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
         parsed = parse_quiz(command.get("text", ""))
         if isinstance(parsed, CommandError):
-            return ack(error_reply(parsed.message, parsed.usage))
+            ack(error_reply(parsed.message, parsed.usage))
+            return
         if parsed.action == "help":
-            return ack(quiz_help())
+            ack(quiz_help())
+            return
         if parsed.action == "scores":
             services.settle()  # answers acknowledged a moment ago count
-            return ack(scores_reply(quizzes.channel_leaderboard(services.store, team_id, channel_id)))
+            ack(scores_reply(quizzes.channel_leaderboard(services.store, team_id, channel_id)))
+            return
         if parsed.action == "start":
             problem = start_problem(services, team_id, channel_id, parsed)
             if problem:
-                return ack(problem)
+                ack(problem)
+                return
         ack()
         services.after_ack(lambda: respond(quiz_command(services, runner, client, parsed, team_id, channel_id,
                                                         user_id)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
@@ -12,7 +14,7 @@ from bot.slack.deliveries import delivery_of
 
 def register(app: App, services: Services) -> None:
     @app.event("app_home_opened")
-    def on_home_opened(body: dict, event: dict, client: WebClient, context: BoltContext) -> None:
+    def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
         services.after_ack(publish_home, services, client, context.team_id or "", event["user"],

@@ -12,12 +12,13 @@ https://docs.slack.dev/reference/events/tokens_revoked.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.context import Services
 from bot.flows import lifecycle
 from bot.slack.deliveries import delivery_of
-from bot.context import Services
 from store import teams
 
 
@@ -40,7 +41,7 @@ def register(app: App, services: Services) -> None:
     delete_tokens = app.default_tokens_revoked_event_listener() if multi_workspace else None
 
     @app.event("app_uninstalled")
-    def on_app_uninstalled(body: dict, context: BoltContext) -> None:
+    def on_app_uninstalled(body: dict[str, Any], context: BoltContext) -> None:
         departing = departing_teams(services, context)
         if delete_installation is not None:
             delete_installation(context=context)
@@ -49,7 +50,7 @@ def register(app: App, services: Services) -> None:
         services.after_ack(lifecycle.after_departure, services, delivery=delivery_of(body, context))
 
     @app.event("tokens_revoked")
-    def on_tokens_revoked(body: dict, event: dict, context: BoltContext) -> None:
+    def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         departing = departing_teams(services, context)
         if delete_tokens is not None:
             delete_tokens(event=event, context=context)

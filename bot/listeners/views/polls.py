@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks.polls import COMMENT_MAX
@@ -14,19 +16,22 @@ from store import polls
 
 def register(app: App, services: Services) -> None:
     @app.view(ids.POLL_COMMENT_VIEW)
-    def handle_comment(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    def handle_comment(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         value = (view["state"]["values"].get(ids.POLL_COMMENT_BLOCK, {}).get(ids.POLL_COMMENT_INPUT) or {})
         text = (value.get("value") or "").strip()
         if not text or len(text) > COMMENT_MAX:
-            return ack(response_action="errors", errors={
+            ack(response_action="errors", errors={
                 ids.POLL_COMMENT_BLOCK: f"Write between 1 and {COMMENT_MAX} characters."})
+            return
         post_id = view.get("private_metadata", "")
         if not is_number(post_id):
-            return ack()
+            ack()
+            return
         team_id, user_id = context.team_id or "", body["user"]["id"]
         post = polls.get_post(services.store, team_id, int(post_id))
         if post is None or post.is_closed(services.clock.now().timestamp()):
-            return ack(response_action="errors", errors={ids.POLL_COMMENT_BLOCK: "This poll has closed."})
+            ack(response_action="errors", errors={ids.POLL_COMMENT_BLOCK: "This poll has closed."})
+            return
         comment_id = poll_flow.record_comment(services, team_id=team_id, post=post, user_id=user_id, text=text)
         ack()
         services.after_ack(lambda: poll_flow.show_comment(services, team_id=team_id, post_id=post.id,

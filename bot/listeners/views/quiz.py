@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext
 
 from bot.context import Services
@@ -14,14 +16,16 @@ from store import quizzes
 
 def register(app: App, services: Services) -> None:
     @app.view(ids.QUIZ_NUMERIC_VIEW)
-    def handle_numeric(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    def handle_numeric(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         raw = ((view["state"]["values"].get(ids.QUIZ_NUMERIC_BLOCK, {}).get(ids.QUIZ_NUMERIC_INPUT) or {})
                .get("value") or "")
         if parse_number(raw) is None:
-            return ack(response_action="errors", errors={ids.QUIZ_NUMERIC_BLOCK: "Type a number, like 1.4 or 800."})
+            ack(response_action="errors", errors={ids.QUIZ_NUMERIC_BLOCK: "Type a number, like 1.4 or 800."})
+            return
         parts = view.get("private_metadata", "").split("|")
         if len(parts) != 2 or not all(is_number(p) for p in parts):
-            return ack()
+            ack()
+            return
         quiz = quizzes.get(services.store, context.team_id or "", int(parts[0]))
         take_answer(services, ack, context, body, int(parts[0]), int(parts[1]), raw.strip(),
                     quiz.channel_id if quiz else "")
