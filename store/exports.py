@@ -43,4 +43,4 @@ def response_rows(store: Store, team_id: str | None = None, channel_id: str | No
     sql = "SELECT * FROM (" + " UNION ALL ".join(SOURCES) + ")"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    return list(store.db.query(sql + " ORDER BY at, kind", params))
+    return store.rows(sql + " ORDER BY at, kind", params)

@@ -185,32 +185,31 @@ def schedules(store: Store) -> set[tuple[str, str, str]]:
 
 def all_plans(store: Store, team_id: str | None = None) -> list[Plan]:
     if team_id is None:
-        rows = store.db.query("SELECT * FROM plans ORDER BY team_id, channel_id")
+        rows = store.rows("SELECT * FROM plans ORDER BY team_id, channel_id")
     else:
-        rows = store.db.query("SELECT * FROM plans WHERE team_id = ? ORDER BY channel_id", [team_id])
+        rows = store.rows("SELECT * FROM plans WHERE team_id = ? ORDER BY channel_id", [team_id])
     return [_plan(r) for r in rows]
 
 
 def ensure(store: Store, team_id: str, channel_id: str, *, pack_id: str, language: str, days: str,
            post_time: str, timezone: str, created_by: str, paused: bool = True) -> Plan:
     """The channel's plan, created (paused, unscheduled defaults) if it has none yet."""
-    with store.write() as db:
-        db.execute(
-            """
-            INSERT INTO plans (team_id, channel_id, pack_id, language, days, post_time, timezone, paused,
-                               created_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (team_id, channel_id) DO NOTHING
-            """,
-            [team_id, channel_id, pack_id, language, days, post_time, timezone, int(paused), created_by, time.time()],
-        )
+    store.write_one(
+        """
+        INSERT INTO plans (team_id, channel_id, pack_id, language, days, post_time, timezone, paused,
+                           created_by, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (team_id, channel_id) DO NOTHING
+        """,
+        [team_id, channel_id, pack_id, language, days, post_time, timezone, int(paused), created_by, time.time()],
+    )
     return get(store, team_id, channel_id)
 
 
 def set_schedule(store: Store, team_id: str, channel_id: str, *, days: str, post_time: str, timezone: str,
                  now: float) -> Plan:
     """A new schedule, active from `now`: a slot earlier today does not count as missed."""
-    store.db.execute(
+    store.write_one(
         "UPDATE plans SET days = ?, post_time = ?, timezone = ?, paused = 0, updated_at = ?, active_since = ? "
         "WHERE team_id = ? AND channel_id = ?",
         [days, post_time, timezone, time.time(), now, team_id, channel_id],
@@ -221,12 +220,12 @@ def set_schedule(store: Store, team_id: str, channel_id: str, *, days: str, post
 def set_paused(store: Store, team_id: str, channel_id: str, paused: bool, now: float | None = None) -> Plan:
     """Pause, or resume from `now` (slots that fell inside the pause are not made up)."""
     if paused or now is None:
-        store.db.execute(
+        store.write_one(
             "UPDATE plans SET paused = ?, updated_at = ? WHERE team_id = ? AND channel_id = ?",
             [int(paused), time.time(), team_id, channel_id],
         )
     else:
-        store.db.execute(
+        store.write_one(
             "UPDATE plans SET paused = 0, updated_at = ?, active_since = ? WHERE team_id = ? AND channel_id = ?",
             [time.time(), now, team_id, channel_id],
         )
@@ -234,7 +233,7 @@ def set_paused(store: Store, team_id: str, channel_id: str, paused: bool, now: f
 
 
 def set_language(store: Store, team_id: str, channel_id: str, language: str) -> Plan:
-    store.db.execute(
+    store.write_one(
         "UPDATE plans SET language = ?, updated_at = ? WHERE team_id = ? AND channel_id = ?",
         [language, time.time(), team_id, channel_id],
     )
@@ -243,7 +242,7 @@ def set_language(store: Store, team_id: str, channel_id: str, language: str) -> 
 
 def restart(store: Store, team_id: str, channel_id: str) -> Plan:
     """Back to the first item, in a new run so earlier posts do not block re-posting."""
-    store.db.execute(
+    store.write_one(
         "UPDATE plans SET next_index = 0, run = run + 1, updated_at = ? WHERE team_id = ? AND channel_id = ?",
         [time.time(), team_id, channel_id],
     )
@@ -290,13 +289,13 @@ def claim_due(store: Store, keys: Sequence[PlanKey], slot_for: Callable[[Plan], 
     a plan as it stands, in this process or any other, and the claim cannot miss because it moved.
     """
     claims = []
-    with store.write() as db:
+    with store.write():
         current = get_many(store, keys)
         now = time.time()
         for key in keys:
             plan = current.get(key)
             slot = slot_for(plan) if plan is not None else None
-            claim = _claim(db.conn.execute, plan, slot, now) if slot is not None else None
+            claim = _claim(store.write_one, plan, slot, now) if slot is not None else None
             if claim is not None:
                 claims.append(claim)
     return claims
@@ -312,19 +311,19 @@ def release(store: Store, claim: Claim) -> None:
 
     The plan only steps back if nothing moved it since (another claim, a restart).
     """
-    with store.write() as db:
-        db.execute("DELETE FROM posts WHERE id = ? AND status = 'claimed'", [claim.post_id])
-        db.execute(
+    with store.write():
+        store.write_one("DELETE FROM posts WHERE id = ? AND status = 'claimed'", [claim.post_id])
+        store.write_one(
             "UPDATE plans SET next_index = ? WHERE team_id = ? AND channel_id = ? AND run = ? AND next_index = ?",
             [claim.item_index, claim.plan.team_id, claim.plan.channel_id, claim.plan.run, claim.item_index + 1],
         )
-        db.execute("UPDATE plans SET last_slot = NULL WHERE team_id = ? AND channel_id = ? AND last_slot = ?",
+        store.write_one("UPDATE plans SET last_slot = NULL WHERE team_id = ? AND channel_id = ? AND last_slot = ?",
                    [claim.plan.team_id, claim.plan.channel_id, claim.slot])
 
 
 def posted_items(store: Store, team_id: str, channel_id: str, run: int) -> dict[int, dict]:
     """item_index → post row for the plan's current run (what `/digest list` marks as posted)."""
-    rows = store.db.query(
+    rows = store.rows(
         "SELECT * FROM posts WHERE team_id = ? AND channel_id = ? AND run = ? ORDER BY item_index",
         [team_id, channel_id, run],
     )
@@ -333,5 +332,5 @@ def posted_items(store: Store, team_id: str, channel_id: str, run: int) -> dict[
 
 def posts(store: Store, team_id: str | None = None) -> list[dict]:
     if team_id is None:
-        return list(store.db.query("SELECT * FROM posts ORDER BY id"))
-    return list(store.db.query("SELECT * FROM posts WHERE team_id = ? ORDER BY id", [team_id]))
+        return store.rows("SELECT * FROM posts ORDER BY id")
+    return store.rows("SELECT * FROM posts WHERE team_id = ? ORDER BY id", [team_id])

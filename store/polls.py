@@ -136,7 +136,7 @@ def _post(row: dict | None) -> PollPost | None:
 def create_post(store: Store, *, team_id: str, channel_id: str, pack_id: str, poll_id: str, number: int,
                 language: str, anonymous: bool, results_hidden: bool, closes_at: float | None,
                 posted_by: str) -> PollPost:
-    cursor = store.db.execute(
+    cursor = store.write_one(
         "INSERT INTO poll_posts (team_id, channel_id, pack_id, poll_id, number, language, anonymous, results_hidden,"
         " closes_at, posted_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [team_id, channel_id, pack_id, poll_id, number, language, int(anonymous), int(results_hidden), closes_at,
@@ -158,7 +158,7 @@ def unposted(store: Store, team_id: str, channel_id: str, pack_id: str, poll_id:
 
 
 def latest_post(store: Store, team_id: str, channel_id: str, number: int) -> PollPost | None:
-    rows = store.db.query(
+    rows = store.rows(
         "SELECT * FROM poll_posts WHERE team_id = ? AND channel_id = ? AND number = ? AND ts IS NOT NULL "
         "ORDER BY id DESC LIMIT 1",
         [team_id, channel_id, number],
@@ -172,11 +172,11 @@ def open_posts(store: Store, team_id: str | None = None) -> list[PollPost]:
     if team_id is not None:
         sql += " AND team_id = ?"
         params.append(team_id)
-    return [_post(r) for r in store.db.query(sql + " ORDER BY id", params)]
+    return [_post(r) for r in store.rows(sql + " ORDER BY id", params)]
 
 
 def due_to_close(store: Store, now: float) -> list[PollPost]:
-    rows = store.db.query(
+    rows = store.rows(
         "SELECT * FROM poll_posts WHERE closed_at IS NULL AND ts IS NOT NULL AND closes_at IS NOT NULL "
         f"AND closes_at <= ? AND {teams.PRESENT} ORDER BY id",
         [now],
@@ -191,26 +191,26 @@ def closed_without_results(store: Store) -> list[PollPost]:
 
 
 def record_ts(store: Store, post_id: int, ts: str) -> None:
-    store.db.execute("UPDATE poll_posts SET ts = ? WHERE id = ?", [ts, post_id])
+    store.write_one("UPDATE poll_posts SET ts = ? WHERE id = ?", [ts, post_id])
 
 
 def discard_post(store: Store, post_id: int) -> None:
     """A poll Slack refused (or whose lost post its history shows is not there): forget it (nobody saw it).
 
     Never for a post whose outcome is unknown: its message may be live, and clicks on it count here."""
-    store.db.execute("DELETE FROM poll_posts WHERE id = ? AND ts IS NULL", [post_id])
+    store.write_one("DELETE FROM poll_posts WHERE id = ? AND ts IS NULL", [post_id])
 
 
 def mark_closed(store: Store, post_id: int, now: float) -> bool:
     """True for the one caller that closes the poll; later callers (a timer and a command racing) get False."""
-    cursor = store.db.execute(
+    cursor = store.write_one(
         "UPDATE poll_posts SET closed_at = ? WHERE id = ? AND closed_at IS NULL", [now, post_id]
     )
     return cursor.rowcount == 1
 
 
 def record_results_ts(store: Store, post_id: int, ts: str) -> None:
-    store.db.execute("UPDATE poll_posts SET results_ts = ? WHERE id = ?", [ts, post_id])
+    store.write_one("UPDATE poll_posts SET results_ts = ? WHERE id = ?", [ts, post_id])
 
 
 @dataclass(frozen=True)
@@ -273,14 +273,14 @@ def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id:
 
 
 def vote_counts(store: Store, post_id: int) -> dict[str, int]:
-    rows = store.db.query(
+    rows = store.rows(
         "SELECT option_id, COUNT(*) AS n FROM votes WHERE poll_post_id = ? GROUP BY option_id", [post_id]
     )
     return {r["option_id"]: r["n"] for r in rows}
 
 
 def add_comment(store: Store, team_id: str, post_id: int, user_id: str, text: str, now: float) -> int:
-    cursor = store.db.execute(
+    cursor = store.write_one(
         "INSERT INTO comments (poll_post_id, team_id, user_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
         [post_id, team_id, user_id, text, now],
     )
@@ -288,11 +288,11 @@ def add_comment(store: Store, team_id: str, post_id: int, user_id: str, text: st
 
 
 def record_comment_reply(store: Store, comment_id: int, ts: str) -> None:
-    store.db.execute("UPDATE comments SET reply_ts = ? WHERE id = ?", [ts, comment_id])
+    store.write_one("UPDATE comments SET reply_ts = ? WHERE id = ?", [ts, comment_id])
 
 
 def comments(store: Store, team_id: str, post_id: int, limit: int | None = None) -> list[dict]:
     sql = "SELECT * FROM comments WHERE team_id = ? AND poll_post_id = ? ORDER BY id"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return list(store.db.query(sql, [team_id, post_id]))
+    return store.rows(sql, [team_id, post_id])
