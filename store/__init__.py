@@ -4,6 +4,8 @@
 `deliveries`, ...) are plain functions that take the `Store`.
 """
 
+from pathlib import Path
+
 from store import deliveries, journal, plans, polls, quizzes, teams, unconfirmed_posts
 from store.db import Store, StoreError
 
@@ -11,7 +13,7 @@ MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, qui
                   unconfirmed_posts.migrations, journal.migrations]
 
 
-def open_store(path) -> Store:
+def open_store(path: str | Path) -> Store:
     return Store(path).migrate(*MIGRATION_SETS)
 
 

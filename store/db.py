@@ -33,7 +33,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -44,10 +44,26 @@ SETTLED_ROWS_KEPT = 4096
 
 Params = Sequence[Any]
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 class StoreError(Exception):
     """The database cannot be used (missing directory, read-only or locked file): a message for people."""
+
+
+def still_there(value: T | None, what: str) -> T:
+    """`value`, read back right after a write made or changed it. None would mean the row went in between,
+    which only forgetting its whole workspace does (store/teams.py `forget_team`)."""
+    if value is None:
+        raise LookupError(f"{what} is gone: its workspace was forgotten meanwhile")
+    return value
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT through `write_one` just made."""
+    if cursor.lastrowid is None or not cursor.rowcount:
+        raise StoreError("the statement inserted no row")
+    return cursor.lastrowid
 
 
 class Store:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store.db import Store
@@ -18,7 +19,7 @@ migrations = Migrations("deliveries")
 
 
 @migrations()
-def m001_create_deliveries(db):
+def m001_create_deliveries(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE deliveries (

@@ -26,7 +26,7 @@ from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
 from store import teams
-from store.db import Store
+from store.db import Row, Store
 
 STATE_LIFETIME_SECONDS = 600
 
@@ -171,7 +171,7 @@ def installed_teams(installation: Installation, store: Store) -> list[str]:
     return [installation.team_id] if installation.team_id else []
 
 
-def _bot_row(installs: SQLite3InstallationStore, store: Store, team_id: str) -> dict | None:
+def _bot_row(installs: SQLite3InstallationStore, store: Store, team_id: str) -> Row | None:
     if not _has_bots_table(store):
         return None
     return store.row("SELECT enterprise_id FROM slack_bots WHERE client_id = ? AND team_id = ? "

@@ -11,17 +11,19 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store import teams
-from store.db import Store
+from store.db import Row, Store, inserted_id, still_there
 
 migrations = Migrations("quizzes")
 
 
 @migrations()
-def m001_create_quizzes(db):
+def m001_create_quizzes(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE quizzes (
@@ -75,7 +77,7 @@ def m001_create_quizzes(db):
 
 
 @migrations()
-def m002_question_team_ids(db):
+def m002_question_team_ids(db: Database) -> None:
     """Every record carries team_id: asked questions too, filled in from their quiz. `reveal_shown` records
     that the reveal reached the channel, so one that Slack refused is drawn again on the next tick."""
     db.execute("ALTER TABLE quiz_questions ADD COLUMN team_id TEXT NOT NULL DEFAULT ''")
@@ -115,8 +117,8 @@ class AskedQuestion:
     reveal_shown: int
 
 
-def _quiz(row: dict | None) -> Quiz | None:
-    return None if row is None else Quiz(**{**row, "question_ids": json.loads(row["question_ids"])})
+def _quiz(row: Row) -> Quiz:
+    return Quiz(**{**row, "question_ids": json.loads(row["question_ids"])})
 
 
 def start(store: Store, *, team_id: str, channel_id: str, host: str, pack_id: str, language: str,
@@ -130,17 +132,18 @@ def start(store: Store, *, team_id: str, channel_id: str, host: str, pack_id: st
         )
     except sqlite3.IntegrityError:
         return None
-    return get(store, team_id, cursor.lastrowid)
+    return still_there(get(store, team_id, inserted_id(cursor)), "the new quiz")
 
 
 def get(store: Store, team_id: str, quiz_id: int) -> Quiz | None:
-    return _quiz(store.row("SELECT * FROM quizzes WHERE team_id = ? AND id = ?", [team_id, quiz_id]))
+    row = store.row("SELECT * FROM quizzes WHERE team_id = ? AND id = ?", [team_id, quiz_id])
+    return None if row is None else _quiz(row)
 
 
 def running(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[Quiz]:
     """Running quizzes of one workspace (or channel); without a team, those the timer drives: none of a
     workspace that uninstalled the app (store/teams.py)."""
-    sql, params = "SELECT * FROM quizzes WHERE state = 'running'", []
+    sql, params = "SELECT * FROM quizzes WHERE state = 'running'", list[str]()
     if team_id is None:
         sql += f" AND {teams.PRESENT}"
     else:
@@ -187,7 +190,7 @@ def reveal(store: Store, quiz_id: int, position: int, now: float) -> bool:
 
 def mark_reveal_shown(store: Store, quiz_id: int, position: int) -> None:
     store.write_one("UPDATE quiz_questions SET reveal_shown = 1 WHERE quiz_id = ? AND position = ?",
-                     [quiz_id, position])
+                    [quiz_id, position])
 
 
 def advance(store: Store, quiz_id: int, to_position: int) -> None:
@@ -270,7 +273,7 @@ def unrevealed_positions(store: Store, quiz_id: int) -> list[int]:
 def forget_question(store: Store, quiz_id: int, position: int) -> None:
     """An asked question whose message never reached Slack (and so has no answers)."""
     store.write_one("DELETE FROM quiz_questions WHERE quiz_id = ? AND position = ? AND ts IS NULL",
-                     [quiz_id, position])
+                    [quiz_id, position])
 
 
 def unreported(store: Store) -> list[Quiz]:
@@ -296,12 +299,11 @@ def asked_in_channel(store: Store, team_id: str, channel_id: str) -> set[str]:
 
 
 def answer_count(store: Store, quiz_id: int, position: int) -> int:
-    rows = store.rows("SELECT COUNT(*) AS n FROM quiz_answers WHERE quiz_id = ? AND position = ?",
-                          [quiz_id, position])
-    return next(iter(rows))["n"]
+    return int(store.value("SELECT COUNT(*) FROM quiz_answers WHERE quiz_id = ? AND position = ?",
+                           [quiz_id, position]))
 
 
-def question_stats(store: Store, quiz_id: int, position: int) -> dict:
+def question_stats(store: Store, quiz_id: int, position: int) -> Row:
     """answered, correct, and the fastest correct answer (user, seconds)."""
     rows = store.rows(
         "SELECT COUNT(*) AS answered, COALESCE(SUM(correct), 0) AS correct FROM quiz_answers "
@@ -314,13 +316,13 @@ def question_stats(store: Store, quiz_id: int, position: int) -> dict:
     return stats
 
 
-def quiz_leaderboard(store: Store, quiz_id: int) -> list[dict]:
+def quiz_leaderboard(store: Store, quiz_id: int) -> list[Row]:
     return (store.rows(
         "SELECT user_id, SUM(score) AS score, SUM(correct) AS correct, COUNT(*) AS answered FROM quiz_answers "
         "WHERE quiz_id = ? GROUP BY user_id ORDER BY score DESC, correct DESC, MIN(answered_at)", [quiz_id]))
 
 
-def channel_leaderboard(store: Store, team_id: str, channel_id: str, limit: int = 10) -> list[dict]:
+def channel_leaderboard(store: Store, team_id: str, channel_id: str, limit: int = 10) -> list[Row]:
     return (store.rows(
         "SELECT a.user_id, SUM(a.score) AS score, SUM(a.correct) AS correct, COUNT(*) AS answered, "
         "COUNT(DISTINCT a.quiz_id) AS quizzes FROM quiz_answers a JOIN quizzes q ON q.id = a.quiz_id "
@@ -328,11 +330,11 @@ def channel_leaderboard(store: Store, team_id: str, channel_id: str, limit: int 
         f"LIMIT {int(limit)}", [team_id, channel_id]))
 
 
-def workspace_leaderboard(store: Store, team_id: str, limit: int = 10, channels: set[str] | None = None) -> list[dict]:
+def workspace_leaderboard(store: Store, team_id: str, limit: int = 10, channels: set[str] | None = None) -> list[Row]:
     """Top players across the workspace, or across `channels` only (what a viewer may see)."""
     sql = ("SELECT a.user_id, SUM(a.score) AS score, SUM(a.correct) AS correct FROM quiz_answers a "
            "JOIN quizzes q ON q.id = a.quiz_id WHERE a.team_id = ?")
-    params: list = [team_id]
+    params: list[Any] = [team_id]
     if channels is not None:
         sql += f" AND q.channel_id IN ({', '.join('?' for _ in channels) or 'NULL'})"
         params += sorted(channels)
@@ -345,9 +347,9 @@ def user_rank(store: Store, team_id: str, user_id: str) -> tuple[int, int] | Non
                      [team_id, user_id])
     if mine is None or mine["score"] is None:
         return None
-    ahead = store.row(
-        "SELECT COUNT(*) AS n FROM (SELECT SUM(score) AS s FROM quiz_answers WHERE team_id = ? GROUP BY user_id) "
+    ahead = store.value(
+        "SELECT COUNT(*) FROM (SELECT SUM(score) AS s FROM quiz_answers WHERE team_id = ? GROUP BY user_id) "
         "WHERE s > ?", [team_id, mine["score"]])
-    return mine["score"], ahead["n"] + 1
+    return mine["score"], ahead + 1
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store.db import Store
@@ -31,7 +32,7 @@ PRESENT = "team_id NOT IN (SELECT team_id FROM departed_teams)"
 
 
 @migrations()
-def m001_departed_teams_and_org_workspaces(db):
+def m001_departed_teams_and_org_workspaces(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE departed_teams (
@@ -76,7 +77,7 @@ def depart(store: Store, team_ids: list[str], reason: str, now: float | None = N
     with store.write():
         for team_id in team_ids:
             store.write_one("INSERT OR IGNORE INTO departed_teams (team_id, departed_at, reason) VALUES (?, ?, ?)",
-                       [team_id, at, reason])
+                            [team_id, at, reason])
 
 
 def welcome_back(store: Store, team_ids: list[str]) -> None:
