@@ -3,6 +3,8 @@ one process never meet in SQLite's busy handler; settled rows are kept within a 
 
 from __future__ import annotations
 
+import ast
+import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -176,3 +178,41 @@ def test_forgetting_a_workspace_forgets_its_settled_rows(tmp_path):
     assert again.id == post.id
     assert polls.poll_of(store, TEAM, again.id) == ("sample", "p2")
     store.close()
+
+
+# -- one door ---------------------------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|BEGIN|WITH)\s+[A-Z_*(]", re.M)
+CONNECTION = {"execute", "executemany", "executescript", "_conn", "open_connection", "_write_lock", "cursor"}
+
+
+def python_files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def test_no_sql_and_no_connection_outside_store():
+    found = []
+    for path in python_files("bot"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} SQL {node.value.strip()[:40]!r}")
+            if isinstance(node, ast.Attribute) and node.attr in CONNECTION | {"db"}:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
+    assert found == []
+
+
+def test_store_modules_reach_the_database_only_through_the_store():
+    """Only store/db.py holds the connection; store/installations.py hands slack_sdk its own (see there).
+    Migrations are given sqlite-utils' `db` by `Store.migrate`, under the write lock."""
+    found = []
+    for path in python_files("store"):
+        if path.name in ("db.py", "installations.py"):
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        migrations = {f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name[:1] == "m"
+                      and f.name[1:4].isdigit()}
+        inside = {id(n) for f in migrations for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in CONNECTION | {"db", "conn"} and id(node) not in inside:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
+    assert found == []
