@@ -17,5 +17,16 @@ def open_store(path: str | Path) -> Store:
     return Store(path).migrate(*MIGRATION_SETS)
 
 
-__all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "journal", "plans", "polls", "quizzes",
-           "teams", "unconfirmed_posts"]
+__all__ = [
+    "MIGRATION_SETS",
+    "Store",
+    "StoreError",
+    "deliveries",
+    "journal",
+    "open_store",
+    "plans",
+    "polls",
+    "quizzes",
+    "teams",
+    "unconfirmed_posts",
+]

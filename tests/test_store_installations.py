@@ -112,9 +112,8 @@ def test_a_save_inside_a_store_transaction_is_refused_at_once_not_after_the_busy
     store = store_with(tmp_path, busy_timeout_ms=15_000)
     installs = installations.installation_store(store, "client")
     started = time.monotonic()
-    with pytest.raises(StoreError, match="wait for itself"):
-        with store.write():
-            installs.save(an_installation())
+    with pytest.raises(StoreError, match="wait for itself"), store.write():
+        installs.save(an_installation())
     assert time.monotonic() - started < 1
 
 
