@@ -14,15 +14,16 @@ Every statement goes through one of three doors, so no module can write around t
 
 Why a write lock in Python as well as SQLite's own: the writers of this process queue on
 `Store._write_lock`, and every write (both doors, slack_sdk's OAuth stores in store/installations.py,
-migrations) takes it, so they never meet inside SQLite. Correctness does not need it: with WAL, a 15 s
-busy timeout and BEGIN IMMEDIATE, SQLite alone lost no write and raised no `database is locked` in
-tests/test_store_db.py's burst. Waiting does: SQLite's busy handler sleeps in growing steps (1, 2, 5, ...
-up to 100 ms) and a waiter keeps losing to fresh arrivals. Measured here (2 shared cores, threads
-hammering `write_one` and 200-statement transactions, three runs each): the slowest write took 0.9-1.0 s
-with SQLite's locking alone against 0.07-0.11 s with the lock, at equal or better throughput (16k/s
-against 19-24k/s). The lock costs the median nothing but raises the 99th percentile (25-30 ms against
-2-7 ms: a woken waiter waits for the interpreter lock); a one-second stall is what an acknowledgement
-cannot afford. Other processes (gunicorn workers) still meet in SQLite's busy handler.
+migrations) takes it, so they never meet inside SQLite (tests/test_store_db.py runs them with a busy
+timeout of zero). Correctness does not need it: with WAL, BEGIN IMMEDIATE and a busy timeout, SQLite
+alone lost no write. Waiting does: its busy handler sleeps in growing steps (1, 2, 5, ... 100 ms) and a
+waiter keeps losing to fresh arrivals. `python -m bench.write_lock` (single writes and 200-statement
+transactions, three runs each on 2 shared cores): with 32 threads the slowest write took 1.0-1.9 s on
+SQLite's locking alone, close to a 2 s busy timeout, against 0.10-0.19 s with the lock, at 8-15k
+against 19-22k writes/s; with 8 threads 0.27-0.50 s against 0.06-0.13 s. The lock raises the 99th
+percentile (7-43 ms against 1-4 ms: a woken waiter then waits for the interpreter lock); a stall of a
+second is what an acknowledgement cannot afford. Other processes (gunicorn workers) still meet in
+SQLite's busy handler.
 """
 
 from __future__ import annotations
