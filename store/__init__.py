@@ -4,6 +4,8 @@
 `deliveries`, ...) are plain functions that take the `Store`.
 """
 
+from pathlib import Path
+
 from store import deliveries, journal, plans, polls, quizzes, teams, unconfirmed_posts
 from store.db import Store, StoreError
 
@@ -11,9 +13,20 @@ MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, qui
                   unconfirmed_posts.migrations, journal.migrations]
 
 
-def open_store(path) -> Store:
+def open_store(path: str | Path) -> Store:
     return Store(path).migrate(*MIGRATION_SETS)
 
 
-__all__ = ["Store", "StoreError", "open_store", "MIGRATION_SETS", "deliveries", "journal", "plans", "polls", "quizzes",
-           "teams", "unconfirmed_posts"]
+__all__ = [
+    "MIGRATION_SETS",
+    "Store",
+    "StoreError",
+    "deliveries",
+    "journal",
+    "open_store",
+    "plans",
+    "polls",
+    "quizzes",
+    "teams",
+    "unconfirmed_posts",
+]

@@ -1,10 +1,29 @@
-"""The SQLite connection: one file, WAL, one connection per thread.
+"""The SQLite connection: one file, WAL, one connection per thread, and one way in per intent.
 
 Bolt runs listeners on its own thread pool and APScheduler runs jobs on another, so a single connection
 (which sqlite3 pins to the thread that opened it) would not do. Each thread gets its own connection to
-the same file; WAL lets readers carry on while one writer commits, and `busy_timeout` makes a second
-writer wait its turn instead of failing. Read-then-write steps use `write()` (BEGIN IMMEDIATE) so two
-processes can never both read the same "next" value before either writes.
+the same file; WAL lets readers carry on while one writer commits, and `busy_timeout` makes a writer of
+another process wait its turn instead of failing.
+
+Every statement goes through one of three doors, so no module can write around the rules below:
+- reads: `rows`, `row`, `value`, and `settled_row` for rows that never change once posted;
+- a single write, its own transaction: `write_one`;
+- a transaction: `with store.write():`, inside which `write_one`, `rows` and `row` join it. It begins
+  with BEGIN IMMEDIATE, so a step that reads a value and writes based on it never races another
+  process that read the same value.
+
+Why a write lock in Python as well as SQLite's own: the writers of this process queue on
+`Store._write_lock`, and every write (both doors, slack_sdk's OAuth stores in store/installations.py,
+migrations) takes it, so they never meet inside SQLite (tests/test_store_db.py runs them with a busy
+timeout of zero). Correctness does not need it: with WAL, BEGIN IMMEDIATE and a busy timeout, SQLite
+alone lost no write. Waiting does: its busy handler sleeps in growing steps (1, 2, 5, ... 100 ms) and a
+waiter keeps losing to fresh arrivals. `python -m bench.write_lock` (single writes and 200-statement
+transactions, three runs each on 2 shared cores): with 32 threads the slowest write took 1.0-1.9 s on
+SQLite's locking alone, close to a 2 s busy timeout, against 0.10-0.19 s with the lock, at 8-15k
+against 19-22k writes/s; with 8 threads 0.27-0.50 s against 0.06-0.13 s. The lock raises the 99th
+percentile (7-43 ms against 1-4 ms: a woken waiter then waits for the interpreter lock); a stall of a
+second is what an acknowledgement cannot afford. Other processes (gunicorn workers) still meet in
+SQLite's busy handler.
 """
 
 from __future__ import annotations
@@ -12,76 +31,123 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 BUSY_TIMEOUT_MS = 15_000
+# Rows kept by `settled_row`: the polls and quiz questions clicked lately. A row let go is only read again.
+SETTLED_ROWS_KEPT = 4096
+
+Params = Sequence[Any]
+Row = dict[str, Any]
+T = TypeVar("T")
 
 
 class StoreError(Exception):
     """The database cannot be used (missing directory, read-only or locked file): a message for people."""
 
 
+def still_there(value: T | None, what: str) -> T:
+    """`value`, read back right after a write made or changed it. None would mean the row went in between,
+    which only forgetting its whole workspace does (store/teams.py `forget_team`)."""
+    if value is None:
+        raise LookupError(f"{what} is gone: its workspace was forgotten meanwhile")
+    return value
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT through `write_one` just made."""
+    if cursor.lastrowid is None or not cursor.rowcount:
+        raise StoreError("the statement inserted no row")
+    return cursor.lastrowid
+
+
 class Store:
-    def __init__(self, path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
+    def __init__(self, path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+                 settled_rows_kept: int = SETTLED_ROWS_KEPT) -> None:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        # Threads of this process queue here for the write lock: SQLite's own busy handler waits by
-        # sleeping in growing steps, which under contention costs far more than the writes themselves.
-        self._write_lock = threading.RLock()
-        self._settled: dict[tuple, dict] = {}  # see settled_row
+        self._write_lock = threading.RLock()  # see the module's docstring
+        self._settled: OrderedDict[tuple[str, tuple[Any, ...]], Row] = OrderedDict()  # see settled_row
+        self._settled_kept = settled_rows_kept
+        self._settled_lock = threading.Lock()
 
     # -- connections ----------------------------------------------------------------------------
-    @property
-    def db(self) -> Database:
+    def _conn(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = Database(self._connect())
-        return db
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.open_connection()
+        return conn
 
-    def _connect(self) -> sqlite3.Connection:
+    def open_connection(self) -> sqlite3.Connection:
+        """A new connection to the file with the store's settings, for this thread only.
+
+        isolation_level=None: a statement outside `write()` is its own transaction, with no BEGIN and
+        COMMIT calls around it (and a library's `commit()` on it does nothing)."""
         try:
-            # isolation_level=None: a statement outside `write()` is its own transaction, with no BEGIN
-            # and COMMIT calls around it (as sqlite-utils' own writes behave in either mode)
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         return conn
 
-    def rows(self, sql: str, params: list | tuple = ()) -> list[dict]:
-        """Rows as dicts, straight from sqlite3: reads on the acknowledgement path skip sqlite-utils'
-        per-query savepoint, which costs more than the read itself."""
-        cursor = self.db.conn.execute(sql, params)
+    # -- reads ----------------------------------------------------------------------------------
+    def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        """Rows as dicts, straight from sqlite3 (sqlite-utils' per-query guard costs more than the read)."""
+        cursor = self._conn().execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-    def row(self, sql: str, params: list | tuple = ()) -> dict | None:
+    def row(self, sql: str, params: Params = ()) -> Row | None:
         found = self.rows(sql, params)
         return found[0] if found else None
 
-    def settled_row(self, sql: str, params: list | tuple = ()) -> dict | None:
+    def value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None (a count, a setting)."""
+        found = self._conn().execute(sql, params).fetchone()
+        return None if found is None else found[0]
+
+    def settled_row(self, sql: str, params: Params = ()) -> Row | None:
         """Like `row`, for a row whose message is in Slack (its `ts` column set): the caller selects only
-        columns that never change after that, so from then on the row is kept for the life of the process
-        and the acknowledgement path does not read it again. A row without `ts` may still be deleted (its
-        post failed) and its id used again, so it is read each time."""
+        columns that never change after that, so the row is kept and the acknowledgement path does not
+        read it again. The newest `settled_rows_kept` used are kept; a row let go is read again when
+        next asked for. A row without `ts` may still be deleted (its post failed) and its id used again,
+        so it is read each time."""
         key = (sql, tuple(params))
-        found = self._settled.get(key)
-        if found is None:
-            found = self.row(sql, params)
-            if found is not None and found["ts"] is not None:
+        with self._settled_lock:
+            found = self._settled.get(key)
+            if found is not None:
+                self._settled.move_to_end(key)
+                return found
+        found = self.row(sql, params)
+        if found is not None and found["ts"] is not None:
+            with self._settled_lock:
                 self._settled[key] = found
+                while len(self._settled) > self._settled_kept:
+                    self._settled.popitem(last=False)
         return found
 
-    def write_one(self, sql: str, params: list | tuple = ()) -> sqlite3.Cursor:
-        """One writing statement as its own transaction; its cursor (rowcount, lastrowid).
+    def settled_rows_kept(self) -> int:
+        return len(self._settled)
+
+    def forget_settled(self) -> None:
+        """After rows were deleted whose ids may be used again (a workspace forgotten)."""
+        with self._settled_lock:
+            self._settled.clear()
+
+    # -- writes ---------------------------------------------------------------------------------
+    def write_one(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+        """One writing statement as its own transaction (or part of the `write()` around it); its cursor
+        (rowcount, lastrowid).
 
         For the acknowledgement path. Every call into SQLite lets go of Python's interpreter lock and has
         to win it back, which under load can take milliseconds; a transaction of several calls holds the
@@ -89,28 +155,40 @@ class Store:
         without RETURNING runs and commits within one call, so the lock is never held while waiting.
         """
         with self._write_lock:
-            return self.db.conn.execute(sql, params)
+            return self._conn().execute(sql, params)
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Database]:
-        """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+    def write(self) -> Iterator[None]:
+        """A write transaction that takes the write lock up front (BEGIN IMMEDIATE); `write_one`, `rows`
+        and `row` called inside it are part of it. Nested, it joins the outer one.
 
         Use it whenever a step reads a value and writes based on it: a deferred transaction would let two
         processes read the same value and then one of them fail (or, worse, both succeed).
         """
-        db = self.db
-        if db.conn.in_transaction:  # nested: join the outer transaction
-            yield db
+        conn = self._conn()
+        if conn.in_transaction:
+            yield
             return
         with self._write_lock:
-            db.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield db
+                yield
             except BaseException:
-                db.conn.rollback()
+                conn.rollback()
                 raise
             else:
-                db.conn.commit()
+                conn.commit()
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """The write lock alone, for writes a library makes on its own connection (store/installations.py).
+
+        Refused inside this thread's `write()`: that transaction holds SQLite's write lock, so the other
+        connection's write would wait for it until the busy timeout and then fail."""
+        if self._conn().in_transaction:
+            raise StoreError("a write on another connection inside a store transaction would wait for itself")
+        with self._write_lock:
+            yield
 
     # -- schema ---------------------------------------------------------------------------------
     def migrate(self, *migration_sets: Migrations) -> Store:
@@ -121,16 +199,19 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"cannot create the database directory {self.path.parent}: {exc}") from exc
         try:
-            db = self.db
-            db.execute("PRAGMA journal_mode=WAL")
-            for migrations in migration_sets:
-                migrations.apply(db)
+            with self._write_lock:
+                conn = self._conn()
+                conn.execute("PRAGMA journal_mode=WAL")
+                db = Database(conn)
+                for migrations in migration_sets:
+                    migrations.apply(db)
         except sqlite3.DatabaseError as exc:  # locked, read-only, or not a database at all
             raise StoreError(f"database {self.path} is not usable: {exc}") from exc
         return self
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.conn.close()
-            self._local.db = None
+        """Close this thread's connection (the next use opens another)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store.db import Store
@@ -18,7 +19,7 @@ migrations = Migrations("deliveries")
 
 
 @migrations()
-def m001_create_deliveries(db):
+def m001_create_deliveries(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE deliveries (
@@ -35,7 +36,7 @@ def m001_create_deliveries(db):
 def claim(store: Store, team_id: str, delivery_key: str, now: float | None = None) -> bool:
     """True the first time a delivery is seen, False for every copy after it."""
     try:
-        store.db.execute(
+        store.write_one(
             "INSERT INTO deliveries (team_id, delivery_key, received_at) VALUES (?, ?, ?)",
             [team_id, delivery_key, time.time() if now is None else now],
         )
@@ -46,4 +47,4 @@ def claim(store: Store, team_id: str, delivery_key: str, now: float | None = Non
 
 def prune(store: Store, older_than: float) -> int:
     """Forget deliveries received before `older_than` (epoch seconds); Slack stops retrying within minutes."""
-    return store.db.execute("DELETE FROM deliveries WHERE received_at < ?", [older_than]).rowcount
+    return store.write_one("DELETE FROM deliveries WHERE received_at < ?", [older_than]).rowcount

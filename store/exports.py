@@ -5,7 +5,9 @@ Anonymous polls export no user ids: the query blanks them, so nothing downstream
 
 from __future__ import annotations
 
-from store.db import Store
+from typing import Any
+
+from store.db import Row, Store
 
 VOTE_ROWS = """
 SELECT 'vote' AS kind, l.team_id, p.channel_id, p.pack_id, p.poll_id AS item_id, p.number,
@@ -32,8 +34,9 @@ JOIN quiz_questions qq ON qq.quiz_id = a.quiz_id AND qq.position = a.position
 SOURCES: list[str] = [VOTE_ROWS, COMMENT_ROWS, QUIZ_ANSWER_ROWS]
 
 
-def response_rows(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[dict]:
-    where, params = [], []
+def response_rows(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[Row]:
+    where: list[str] = []
+    params: list[Any] = []
     if team_id:
         where.append("team_id = ?")
         params.append(team_id)
@@ -43,4 +46,4 @@ def response_rows(store: Store, team_id: str | None = None, channel_id: str | No
     sql = "SELECT * FROM (" + " UNION ALL ".join(SOURCES) + ")"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    return list(store.db.query(sql + " ORDER BY at, kind", params))
+    return store.rows(sql + " ORDER BY at, kind", params)

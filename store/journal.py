@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store.db import Store, StoreError
@@ -50,19 +51,19 @@ migrations = Migrations("journal")
 
 
 @migrations()
-def m001_create_journal_marks(db):
+def m001_create_journal_marks(db: Database) -> None:
     db.execute("CREATE TABLE journal_marks (journal TEXT PRIMARY KEY, applied INTEGER NOT NULL)")
 
 
 @migrations()
-def m002_database_identity(db):
+def m002_database_identity(db: Database) -> None:
     """An id for this database file, in the name of every journal written for it."""
     db.execute("CREATE TABLE journal_database (id TEXT NOT NULL)")
     db.execute("INSERT INTO journal_database (id) VALUES (?)", [secrets.token_hex(6)])
 
 
 @migrations()
-def m003_unnamed_journals_only_for_a_database_from_before(db):
+def m003_unnamed_journals_only_for_a_database_from_before(db: Database) -> None:
     """Journals written before they carried an id (`<time>-<pid>-<random>`) may belong to this database
     only if it held polls or quizzes when the id was drawn, that is, it was there before the upgrade.
     A database made afresh never takes them."""
@@ -148,7 +149,7 @@ class Journal:
         os.close(self._fd)  # releases the lock
 
 
-def _records(buffer, after: int, slots: int, stop_at_gap: bool) -> list[tuple[int, bytes]]:
+def _records(buffer: mmap.mmap | bytes, after: int, slots: int, stop_at_gap: bool) -> list[tuple[int, bytes]]:
     found = []
     for seq in range(after + 1, slots + 1):
         start = (seq - 1) * SLOT

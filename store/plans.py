@@ -7,21 +7,21 @@ wins and the rest see it is taken. The plan's `next_index` advances in the same 
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store import teams
-from store.db import Store
+from store.db import Row, Store, inserted_id, still_there
 
 migrations = Migrations("plans")
 
 
 @migrations()
-def m001_create_plans_and_posts(db):
+def m001_create_plans_and_posts(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE plans (
@@ -64,7 +64,7 @@ def m001_create_plans_and_posts(db):
 
 
 @migrations()
-def m002_claim_advances_the_plan(db):
+def m002_claim_advances_the_plan(db: Database) -> None:
     """Claiming an item moves the plan on in the same statement (see `claim_next`)."""
     db.execute(
         """
@@ -78,7 +78,7 @@ def m002_claim_advances_the_plan(db):
 
 
 @migrations()
-def m003_plans_remember_their_last_slot(db):
+def m003_plans_remember_their_last_slot(db: Database) -> None:
     """The claim also writes its slot on the plan row, so a job that fires again (a second process, the
     catch-up at start) learns from the one plan read it needs anyway that its slot is taken."""
     db.execute("ALTER TABLE plans ADD COLUMN last_slot TEXT")
@@ -134,14 +134,18 @@ class Claim:
 _PLAN_COLUMNS = [f.name for f in fields(Plan)]
 
 
-def _plan(row: dict | None) -> Plan | None:
-    if row is None:
-        return None
+def _plan(row: Row) -> Plan:
     return Plan(**{**{k: row[k] for k in _PLAN_COLUMNS}, "paused": bool(row["paused"])})
 
 
 def get(store: Store, team_id: str, channel_id: str) -> Plan | None:
-    return _plan(store.row("SELECT * FROM plans WHERE team_id = ? AND channel_id = ?", [team_id, channel_id]))
+    row = store.row("SELECT * FROM plans WHERE team_id = ? AND channel_id = ?", [team_id, channel_id])
+    return None if row is None else _plan(row)
+
+
+def _changed(store: Store, team_id: str, channel_id: str) -> Plan:
+    """The plan as a write just left it."""
+    return still_there(get(store, team_id, channel_id), f"plan {team_id}/{channel_id}")
 
 
 # keys per read: two parameters each, well inside SQLite's oldest default limit of 999
@@ -185,69 +189,68 @@ def schedules(store: Store) -> set[tuple[str, str, str]]:
 
 def all_plans(store: Store, team_id: str | None = None) -> list[Plan]:
     if team_id is None:
-        rows = store.db.query("SELECT * FROM plans ORDER BY team_id, channel_id")
+        rows = store.rows("SELECT * FROM plans ORDER BY team_id, channel_id")
     else:
-        rows = store.db.query("SELECT * FROM plans WHERE team_id = ? ORDER BY channel_id", [team_id])
+        rows = store.rows("SELECT * FROM plans WHERE team_id = ? ORDER BY channel_id", [team_id])
     return [_plan(r) for r in rows]
 
 
 def ensure(store: Store, team_id: str, channel_id: str, *, pack_id: str, language: str, days: str,
            post_time: str, timezone: str, created_by: str, paused: bool = True) -> Plan:
     """The channel's plan, created (paused, unscheduled defaults) if it has none yet."""
-    with store.write() as db:
-        db.execute(
-            """
-            INSERT INTO plans (team_id, channel_id, pack_id, language, days, post_time, timezone, paused,
-                               created_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (team_id, channel_id) DO NOTHING
-            """,
-            [team_id, channel_id, pack_id, language, days, post_time, timezone, int(paused), created_by, time.time()],
-        )
-    return get(store, team_id, channel_id)
+    store.write_one(
+        """
+        INSERT INTO plans (team_id, channel_id, pack_id, language, days, post_time, timezone, paused,
+                           created_by, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (team_id, channel_id) DO NOTHING
+        """,
+        [team_id, channel_id, pack_id, language, days, post_time, timezone, int(paused), created_by, time.time()],
+    )
+    return _changed(store, team_id, channel_id)
 
 
 def set_schedule(store: Store, team_id: str, channel_id: str, *, days: str, post_time: str, timezone: str,
                  now: float) -> Plan:
     """A new schedule, active from `now`: a slot earlier today does not count as missed."""
-    store.db.execute(
+    store.write_one(
         "UPDATE plans SET days = ?, post_time = ?, timezone = ?, paused = 0, updated_at = ?, active_since = ? "
         "WHERE team_id = ? AND channel_id = ?",
         [days, post_time, timezone, time.time(), now, team_id, channel_id],
     )
-    return get(store, team_id, channel_id)
+    return _changed(store, team_id, channel_id)
 
 
 def set_paused(store: Store, team_id: str, channel_id: str, paused: bool, now: float | None = None) -> Plan:
     """Pause, or resume from `now` (slots that fell inside the pause are not made up)."""
     if paused or now is None:
-        store.db.execute(
+        store.write_one(
             "UPDATE plans SET paused = ?, updated_at = ? WHERE team_id = ? AND channel_id = ?",
             [int(paused), time.time(), team_id, channel_id],
         )
     else:
-        store.db.execute(
+        store.write_one(
             "UPDATE plans SET paused = 0, updated_at = ?, active_since = ? WHERE team_id = ? AND channel_id = ?",
             [time.time(), now, team_id, channel_id],
         )
-    return get(store, team_id, channel_id)
+    return _changed(store, team_id, channel_id)
 
 
 def set_language(store: Store, team_id: str, channel_id: str, language: str) -> Plan:
-    store.db.execute(
+    store.write_one(
         "UPDATE plans SET language = ?, updated_at = ? WHERE team_id = ? AND channel_id = ?",
         [language, time.time(), team_id, channel_id],
     )
-    return get(store, team_id, channel_id)
+    return _changed(store, team_id, channel_id)
 
 
 def restart(store: Store, team_id: str, channel_id: str) -> Plan:
     """Back to the first item, in a new run so earlier posts do not block re-posting."""
-    store.db.execute(
+    store.write_one(
         "UPDATE plans SET next_index = 0, run = run + 1, updated_at = ? WHERE team_id = ? AND channel_id = ?",
         [time.time(), team_id, channel_id],
     )
-    return get(store, team_id, channel_id)
+    return _changed(store, team_id, channel_id)
 
 
 _CLAIM = (
@@ -271,15 +274,16 @@ def claim_next(store: Store, team_id: str, channel_id: str, *, slot: str, item_c
     plan = plan or get(store, team_id, channel_id)
     if plan is None or plan.next_index >= item_count:
         return None
-    return _claim(store.write_one, plan, slot, time.time())
+    return _claim(store, plan, slot, time.time())
 
 
-def _claim(execute: Callable[[str, list], sqlite3.Cursor], plan: Plan, slot: str, now: float) -> Claim | None:
-    """The claim statement for the item `plan` is at, run by `execute`; the Claim if it took."""
-    cursor = execute(_CLAIM, [slot, now, plan.team_id, plan.channel_id, plan.run, plan.next_index])
+def _claim(store: Store, plan: Plan, slot: str, now: float) -> Claim | None:
+    """The claim statement for the item `plan` is at (its own transaction, or part of the one around it);
+    the Claim if it took."""
+    cursor = store.write_one(_CLAIM, [slot, now, plan.team_id, plan.channel_id, plan.run, plan.next_index])
     if not cursor.rowcount:
         return None
-    return Claim(post_id=cursor.lastrowid, item_index=plan.next_index, plan=plan, slot=slot)
+    return Claim(post_id=inserted_id(cursor), item_index=plan.next_index, plan=plan, slot=slot)
 
 
 def claim_due(store: Store, keys: Sequence[PlanKey], slot_for: Callable[[Plan], str | None]) -> list[Claim]:
@@ -290,13 +294,15 @@ def claim_due(store: Store, keys: Sequence[PlanKey], slot_for: Callable[[Plan], 
     a plan as it stands, in this process or any other, and the claim cannot miss because it moved.
     """
     claims = []
-    with store.write() as db:
+    with store.write():
         current = get_many(store, keys)
         now = time.time()
         for key in keys:
             plan = current.get(key)
             slot = slot_for(plan) if plan is not None else None
-            claim = _claim(db.conn.execute, plan, slot, now) if slot is not None else None
+            if plan is None or slot is None:
+                continue
+            claim = _claim(store, plan, slot, now)
             if claim is not None:
                 claims.append(claim)
     return claims
@@ -312,26 +318,26 @@ def release(store: Store, claim: Claim) -> None:
 
     The plan only steps back if nothing moved it since (another claim, a restart).
     """
-    with store.write() as db:
-        db.execute("DELETE FROM posts WHERE id = ? AND status = 'claimed'", [claim.post_id])
-        db.execute(
+    with store.write():
+        store.write_one("DELETE FROM posts WHERE id = ? AND status = 'claimed'", [claim.post_id])
+        store.write_one(
             "UPDATE plans SET next_index = ? WHERE team_id = ? AND channel_id = ? AND run = ? AND next_index = ?",
             [claim.item_index, claim.plan.team_id, claim.plan.channel_id, claim.plan.run, claim.item_index + 1],
         )
-        db.execute("UPDATE plans SET last_slot = NULL WHERE team_id = ? AND channel_id = ? AND last_slot = ?",
-                   [claim.plan.team_id, claim.plan.channel_id, claim.slot])
+        store.write_one("UPDATE plans SET last_slot = NULL WHERE team_id = ? AND channel_id = ? AND last_slot = ?",
+                        [claim.plan.team_id, claim.plan.channel_id, claim.slot])
 
 
-def posted_items(store: Store, team_id: str, channel_id: str, run: int) -> dict[int, dict]:
+def posted_items(store: Store, team_id: str, channel_id: str, run: int) -> dict[int, Row]:
     """item_index → post row for the plan's current run (what `/digest list` marks as posted)."""
-    rows = store.db.query(
+    rows = store.rows(
         "SELECT * FROM posts WHERE team_id = ? AND channel_id = ? AND run = ? ORDER BY item_index",
         [team_id, channel_id, run],
     )
     return {r["item_index"]: r for r in rows}
 
 
-def posts(store: Store, team_id: str | None = None) -> list[dict]:
+def posts(store: Store, team_id: str | None = None) -> list[Row]:
     if team_id is None:
-        return list(store.db.query("SELECT * FROM posts ORDER BY id"))
-    return list(store.db.query("SELECT * FROM posts WHERE team_id = ? ORDER BY id", [team_id]))
+        return store.rows("SELECT * FROM posts ORDER BY id")
+    return store.rows("SELECT * FROM posts WHERE team_id = ? ORDER BY id", [team_id])

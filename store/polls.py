@@ -11,17 +11,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass
+from typing import Any
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store import teams
-from store.db import Store
+from store.db import Row, Store, inserted_id, still_there
 
 migrations = Migrations("polls")
 
 
 @migrations()
-def m001_create_polls(db):
+def m001_create_polls(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE poll_posts (
@@ -85,7 +87,7 @@ def m001_create_polls(db):
 
 
 @migrations()
-def m002_vote_log_by_trigger(db):
+def m002_vote_log_by_trigger(db: Database) -> None:
     """The log row is written by SQLite with the vote, so a vote is one statement (see `cast_vote`)."""
     db.execute(
         """
@@ -127,26 +129,25 @@ class PollPost:
         return self.closed_at is not None or (self.closes_at is not None and now >= self.closes_at)
 
 
-def _post(row: dict | None) -> PollPost | None:
-    if row is None:
-        return None
+def _post(row: Row) -> PollPost:
     return PollPost(**{**row, "anonymous": bool(row["anonymous"]), "results_hidden": bool(row["results_hidden"])})
 
 
 def create_post(store: Store, *, team_id: str, channel_id: str, pack_id: str, poll_id: str, number: int,
                 language: str, anonymous: bool, results_hidden: bool, closes_at: float | None,
                 posted_by: str) -> PollPost:
-    cursor = store.db.execute(
+    cursor = store.write_one(
         "INSERT INTO poll_posts (team_id, channel_id, pack_id, poll_id, number, language, anonymous, results_hidden,"
         " closes_at, posted_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [team_id, channel_id, pack_id, poll_id, number, language, int(anonymous), int(results_hidden), closes_at,
          posted_by, time.time()],
     )
-    return get_post(store, team_id, cursor.lastrowid)
+    return still_there(get_post(store, team_id, inserted_id(cursor)), "the new poll")
 
 
 def get_post(store: Store, team_id: str, post_id: int) -> PollPost | None:
-    return _post(store.row("SELECT * FROM poll_posts WHERE team_id = ? AND id = ?", [team_id, post_id]))
+    row = store.row("SELECT * FROM poll_posts WHERE team_id = ? AND id = ?", [team_id, post_id])
+    return None if row is None else _post(row)
 
 
 def unposted(store: Store, team_id: str, channel_id: str, pack_id: str, poll_id: str) -> list[PollPost]:
@@ -158,25 +159,25 @@ def unposted(store: Store, team_id: str, channel_id: str, pack_id: str, poll_id:
 
 
 def latest_post(store: Store, team_id: str, channel_id: str, number: int) -> PollPost | None:
-    rows = store.db.query(
+    row = store.row(
         "SELECT * FROM poll_posts WHERE team_id = ? AND channel_id = ? AND number = ? AND ts IS NOT NULL "
         "ORDER BY id DESC LIMIT 1",
         [team_id, channel_id, number],
     )
-    return _post(next(iter(rows), None))
+    return None if row is None else _post(row)
 
 
 def open_posts(store: Store, team_id: str | None = None) -> list[PollPost]:
     sql = "SELECT * FROM poll_posts WHERE closed_at IS NULL AND ts IS NOT NULL"
-    params: list = []
+    params: list[Any] = []
     if team_id is not None:
         sql += " AND team_id = ?"
         params.append(team_id)
-    return [_post(r) for r in store.db.query(sql + " ORDER BY id", params)]
+    return [_post(r) for r in store.rows(sql + " ORDER BY id", params)]
 
 
 def due_to_close(store: Store, now: float) -> list[PollPost]:
-    rows = store.db.query(
+    rows = store.rows(
         "SELECT * FROM poll_posts WHERE closed_at IS NULL AND ts IS NOT NULL AND closes_at IS NOT NULL "
         f"AND closes_at <= ? AND {teams.PRESENT} ORDER BY id",
         [now],
@@ -191,26 +192,26 @@ def closed_without_results(store: Store) -> list[PollPost]:
 
 
 def record_ts(store: Store, post_id: int, ts: str) -> None:
-    store.db.execute("UPDATE poll_posts SET ts = ? WHERE id = ?", [ts, post_id])
+    store.write_one("UPDATE poll_posts SET ts = ? WHERE id = ?", [ts, post_id])
 
 
 def discard_post(store: Store, post_id: int) -> None:
     """A poll Slack refused (or whose lost post its history shows is not there): forget it (nobody saw it).
 
     Never for a post whose outcome is unknown: its message may be live, and clicks on it count here."""
-    store.db.execute("DELETE FROM poll_posts WHERE id = ? AND ts IS NULL", [post_id])
+    store.write_one("DELETE FROM poll_posts WHERE id = ? AND ts IS NULL", [post_id])
 
 
 def mark_closed(store: Store, post_id: int, now: float) -> bool:
     """True for the one caller that closes the poll; later callers (a timer and a command racing) get False."""
-    cursor = store.db.execute(
+    cursor = store.write_one(
         "UPDATE poll_posts SET closed_at = ? WHERE id = ? AND closed_at IS NULL", [now, post_id]
     )
     return cursor.rowcount == 1
 
 
 def record_results_ts(store: Store, post_id: int, ts: str) -> None:
-    store.db.execute("UPDATE poll_posts SET results_ts = ? WHERE id = ?", [ts, post_id])
+    store.write_one("UPDATE poll_posts SET results_ts = ? WHERE id = ?", [ts, post_id])
 
 
 @dataclass(frozen=True)
@@ -273,26 +274,26 @@ def cast_vote(store: Store, team_id: str, post_id: int, user_id: str, option_id:
 
 
 def vote_counts(store: Store, post_id: int) -> dict[str, int]:
-    rows = store.db.query(
+    rows = store.rows(
         "SELECT option_id, COUNT(*) AS n FROM votes WHERE poll_post_id = ? GROUP BY option_id", [post_id]
     )
     return {r["option_id"]: r["n"] for r in rows}
 
 
 def add_comment(store: Store, team_id: str, post_id: int, user_id: str, text: str, now: float) -> int:
-    cursor = store.db.execute(
+    cursor = store.write_one(
         "INSERT INTO comments (poll_post_id, team_id, user_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
         [post_id, team_id, user_id, text, now],
     )
-    return cursor.lastrowid
+    return inserted_id(cursor)
 
 
 def record_comment_reply(store: Store, comment_id: int, ts: str) -> None:
-    store.db.execute("UPDATE comments SET reply_ts = ? WHERE id = ?", [ts, comment_id])
+    store.write_one("UPDATE comments SET reply_ts = ? WHERE id = ?", [ts, comment_id])
 
 
-def comments(store: Store, team_id: str, post_id: int, limit: int | None = None) -> list[dict]:
+def comments(store: Store, team_id: str, post_id: int, limit: int | None = None) -> list[Row]:
     sql = "SELECT * FROM comments WHERE team_id = ? AND poll_post_id = ? ORDER BY id"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return list(store.db.query(sql, [team_id, post_id]))
+    return store.rows(sql, [team_id, post_id])

@@ -11,17 +11,19 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store import teams
-from store.db import Store
+from store.db import Row, Store, inserted_id, still_there
 
 migrations = Migrations("quizzes")
 
 
 @migrations()
-def m001_create_quizzes(db):
+def m001_create_quizzes(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE quizzes (
@@ -75,7 +77,7 @@ def m001_create_quizzes(db):
 
 
 @migrations()
-def m002_question_team_ids(db):
+def m002_question_team_ids(db: Database) -> None:
     """Every record carries team_id: asked questions too, filled in from their quiz. `reveal_shown` records
     that the reveal reached the channel, so one that Slack refused is drawn again on the next tick."""
     db.execute("ALTER TABLE quiz_questions ADD COLUMN team_id TEXT NOT NULL DEFAULT ''")
@@ -115,39 +117,40 @@ class AskedQuestion:
     reveal_shown: int
 
 
-def _quiz(row: dict | None) -> Quiz | None:
-    return None if row is None else Quiz(**{**row, "question_ids": json.loads(row["question_ids"])})
+def _quiz(row: Row) -> Quiz:
+    return Quiz(**{**row, "question_ids": json.loads(row["question_ids"])})
 
 
 def start(store: Store, *, team_id: str, channel_id: str, host: str, pack_id: str, language: str,
           question_ids: list[str], timer_s: int, now: float) -> Quiz | None:
     """A new running quiz; None if the channel already has one running."""
     try:
-        cursor = store.db.execute(
+        cursor = store.write_one(
             "INSERT INTO quizzes (team_id, channel_id, host, pack_id, language, question_ids, timer_s, state, "
             "started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
             [team_id, channel_id, host, pack_id, language, json.dumps(question_ids), timer_s, now],
         )
     except sqlite3.IntegrityError:
         return None
-    return get(store, team_id, cursor.lastrowid)
+    return still_there(get(store, team_id, inserted_id(cursor)), "the new quiz")
 
 
 def get(store: Store, team_id: str, quiz_id: int) -> Quiz | None:
-    return _quiz(store.row("SELECT * FROM quizzes WHERE team_id = ? AND id = ?", [team_id, quiz_id]))
+    row = store.row("SELECT * FROM quizzes WHERE team_id = ? AND id = ?", [team_id, quiz_id])
+    return None if row is None else _quiz(row)
 
 
 def running(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[Quiz]:
     """Running quizzes of one workspace (or channel); without a team, those the timer drives: none of a
     workspace that uninstalled the app (store/teams.py)."""
-    sql, params = "SELECT * FROM quizzes WHERE state = 'running'", []
+    sql, params = "SELECT * FROM quizzes WHERE state = 'running'", list[str]()
     if team_id is None:
         sql += f" AND {teams.PRESENT}"
     else:
         sql, params = sql + " AND team_id = ?", params + [team_id]
     if channel_id is not None:
         sql, params = sql + " AND channel_id = ?", params + [channel_id]
-    return [_quiz(r) for r in store.db.query(sql + " ORDER BY id", params)]
+    return [_quiz(r) for r in store.rows(sql + " ORDER BY id", params)]
 
 
 def open_question(store: Store, quiz: Quiz, position: int, now: float) -> AskedQuestion | None:
@@ -157,7 +160,7 @@ def open_question(store: Store, quiz: Quiz, position: int, now: float) -> AskedQ
     between the reveal and the next question): a stopped quiz never asks another question.
     """
     try:
-        cursor = store.db.execute(
+        cursor = store.write_one(
             "INSERT INTO quiz_questions (quiz_id, team_id, position, question_id, opened_at, deadline) "
             "SELECT id, team_id, ?, ?, ?, ? FROM quizzes WHERE id = ? AND state = 'running'",
             [position, quiz.question_ids[position], now, now + quiz.timer_s, quiz.id],
@@ -168,7 +171,7 @@ def open_question(store: Store, quiz: Quiz, position: int, now: float) -> AskedQ
 
 
 def record_question_ts(store: Store, quiz_id: int, position: int, ts: str) -> None:
-    store.db.execute("UPDATE quiz_questions SET ts = ? WHERE quiz_id = ? AND position = ?", [ts, quiz_id, position])
+    store.write_one("UPDATE quiz_questions SET ts = ? WHERE quiz_id = ? AND position = ?", [ts, quiz_id, position])
 
 
 def asked(store: Store, quiz_id: int, position: int) -> AskedQuestion | None:
@@ -178,7 +181,7 @@ def asked(store: Store, quiz_id: int, position: int) -> AskedQuestion | None:
 
 def reveal(store: Store, quiz_id: int, position: int, now: float) -> bool:
     """True for the one caller that reveals the question (ticks may race across processes)."""
-    cursor = store.db.execute(
+    cursor = store.write_one(
         "UPDATE quiz_questions SET revealed_at = ? WHERE quiz_id = ? AND position = ? AND revealed_at IS NULL",
         [now, quiz_id, position],
     )
@@ -186,23 +189,23 @@ def reveal(store: Store, quiz_id: int, position: int, now: float) -> bool:
 
 
 def mark_reveal_shown(store: Store, quiz_id: int, position: int) -> None:
-    store.db.execute("UPDATE quiz_questions SET reveal_shown = 1 WHERE quiz_id = ? AND position = ?",
-                     [quiz_id, position])
+    store.write_one("UPDATE quiz_questions SET reveal_shown = 1 WHERE quiz_id = ? AND position = ?",
+                    [quiz_id, position])
 
 
 def advance(store: Store, quiz_id: int, to_position: int) -> None:
-    store.db.execute("UPDATE quizzes SET current = ? WHERE id = ? AND current < ?", [to_position, quiz_id, to_position])
+    store.write_one("UPDATE quizzes SET current = ? WHERE id = ? AND current < ?", [to_position, quiz_id, to_position])
 
 
 def finish(store: Store, quiz_id: int, state: str, now: float) -> bool:
-    cursor = store.db.execute(
+    cursor = store.write_one(
         "UPDATE quizzes SET state = ?, finished_at = ? WHERE id = ? AND state = 'running'", [state, now, quiz_id]
     )
     return cursor.rowcount == 1
 
 
 def record_results_ts(store: Store, quiz_id: int, ts: str) -> None:
-    store.db.execute("UPDATE quizzes SET results_ts = ? WHERE id = ?", [ts, quiz_id])
+    store.write_one("UPDATE quizzes SET results_ts = ? WHERE id = ?", [ts, quiz_id])
 
 
 @dataclass(frozen=True)
@@ -269,8 +272,8 @@ def unrevealed_positions(store: Store, quiz_id: int) -> list[int]:
 
 def forget_question(store: Store, quiz_id: int, position: int) -> None:
     """An asked question whose message never reached Slack (and so has no answers)."""
-    store.db.execute("DELETE FROM quiz_questions WHERE quiz_id = ? AND position = ? AND ts IS NULL",
-                     [quiz_id, position])
+    store.write_one("DELETE FROM quiz_questions WHERE quiz_id = ? AND position = ? AND ts IS NULL",
+                    [quiz_id, position])
 
 
 def unreported(store: Store) -> list[Quiz]:
@@ -289,50 +292,49 @@ def answer_of(store: Store, quiz_id: int, position: int, user_id: str) -> str | 
 
 def asked_in_channel(store: Store, team_id: str, channel_id: str) -> set[str]:
     """Ids of every question a quiz in this channel has put to it (for choosing fresh ones next time)."""
-    rows = store.db.query(
+    rows = store.rows(
         "SELECT DISTINCT qq.question_id FROM quiz_questions qq JOIN quizzes q ON q.id = qq.quiz_id "
         "WHERE q.team_id = ? AND q.channel_id = ?", [team_id, channel_id])
     return {row["question_id"] for row in rows}
 
 
 def answer_count(store: Store, quiz_id: int, position: int) -> int:
-    rows = store.db.query("SELECT COUNT(*) AS n FROM quiz_answers WHERE quiz_id = ? AND position = ?",
-                          [quiz_id, position])
-    return next(iter(rows))["n"]
+    return int(store.value("SELECT COUNT(*) FROM quiz_answers WHERE quiz_id = ? AND position = ?",
+                           [quiz_id, position]))
 
 
-def question_stats(store: Store, quiz_id: int, position: int) -> dict:
+def question_stats(store: Store, quiz_id: int, position: int) -> Row:
     """answered, correct, and the fastest correct answer (user, seconds)."""
-    rows = store.db.query(
+    rows = store.rows(
         "SELECT COUNT(*) AS answered, COALESCE(SUM(correct), 0) AS correct FROM quiz_answers "
         "WHERE quiz_id = ? AND position = ?", [quiz_id, position])
     stats = dict(next(iter(rows)))
-    fastest = store.db.query(
+    fastest = store.rows(
         "SELECT user_id, elapsed FROM quiz_answers WHERE quiz_id = ? AND position = ? AND correct = 1 "
         "ORDER BY elapsed, answered_at LIMIT 1", [quiz_id, position])
     stats["fastest"] = next(iter(fastest), None)
     return stats
 
 
-def quiz_leaderboard(store: Store, quiz_id: int) -> list[dict]:
-    return list(store.db.query(
+def quiz_leaderboard(store: Store, quiz_id: int) -> list[Row]:
+    return (store.rows(
         "SELECT user_id, SUM(score) AS score, SUM(correct) AS correct, COUNT(*) AS answered FROM quiz_answers "
         "WHERE quiz_id = ? GROUP BY user_id ORDER BY score DESC, correct DESC, MIN(answered_at)", [quiz_id]))
 
 
-def channel_leaderboard(store: Store, team_id: str, channel_id: str, limit: int = 10) -> list[dict]:
-    return list(store.db.query(
+def channel_leaderboard(store: Store, team_id: str, channel_id: str, limit: int = 10) -> list[Row]:
+    return (store.rows(
         "SELECT a.user_id, SUM(a.score) AS score, SUM(a.correct) AS correct, COUNT(*) AS answered, "
         "COUNT(DISTINCT a.quiz_id) AS quizzes FROM quiz_answers a JOIN quizzes q ON q.id = a.quiz_id "
         "WHERE q.team_id = ? AND q.channel_id = ? GROUP BY a.user_id ORDER BY score DESC, correct DESC "
         f"LIMIT {int(limit)}", [team_id, channel_id]))
 
 
-def workspace_leaderboard(store: Store, team_id: str, limit: int = 10, channels: set[str] | None = None) -> list[dict]:
+def workspace_leaderboard(store: Store, team_id: str, limit: int = 10, channels: set[str] | None = None) -> list[Row]:
     """Top players across the workspace, or across `channels` only (what a viewer may see)."""
     sql = ("SELECT a.user_id, SUM(a.score) AS score, SUM(a.correct) AS correct FROM quiz_answers a "
            "JOIN quizzes q ON q.id = a.quiz_id WHERE a.team_id = ?")
-    params: list = [team_id]
+    params: list[Any] = [team_id]
     if channels is not None:
         sql += f" AND q.channel_id IN ({', '.join('?' for _ in channels) or 'NULL'})"
         params += sorted(channels)
@@ -345,9 +347,9 @@ def user_rank(store: Store, team_id: str, user_id: str) -> tuple[int, int] | Non
                      [team_id, user_id])
     if mine is None or mine["score"] is None:
         return None
-    ahead = store.row(
-        "SELECT COUNT(*) AS n FROM (SELECT SUM(score) AS s FROM quiz_answers WHERE team_id = ? GROUP BY user_id) "
+    ahead = store.value(
+        "SELECT COUNT(*) FROM (SELECT SUM(score) AS s FROM quiz_answers WHERE team_id = ? GROUP BY user_id) "
         "WHERE s > ?", [team_id, mine["score"]])
-    return mine["score"], ahead["n"] + 1
+    return mine["score"], ahead + 1
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store.db import Store
@@ -31,7 +32,7 @@ PRESENT = "team_id NOT IN (SELECT team_id FROM departed_teams)"
 
 
 @migrations()
-def m001_departed_teams_and_org_workspaces(db):
+def m001_departed_teams_and_org_workspaces(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE departed_teams (
@@ -73,17 +74,17 @@ def depart(store: Store, team_ids: list[str], reason: str, now: float | None = N
     """Mark the workspaces departed; one already marked keeps its first time (Slack sends app_uninstalled and
     tokens_revoked for one uninstall, and may send each again)."""
     at = time.time() if now is None else now
-    with store.write() as db:
+    with store.write():
         for team_id in team_ids:
-            db.execute("INSERT OR IGNORE INTO departed_teams (team_id, departed_at, reason) VALUES (?, ?, ?)",
-                       [team_id, at, reason])
+            store.write_one("INSERT OR IGNORE INTO departed_teams (team_id, departed_at, reason) VALUES (?, ?, ?)",
+                            [team_id, at, reason])
 
 
 def welcome_back(store: Store, team_ids: list[str]) -> None:
     """A reinstall: the workspaces' plans, polls and quizzes carry on where they were."""
-    with store.write() as db:
+    with store.write():
         for team_id in team_ids:
-            db.execute("DELETE FROM departed_teams WHERE team_id = ?", [team_id])
+            store.write_one("DELETE FROM departed_teams WHERE team_id = ?", [team_id])
 
 
 def departed(store: Store, team_id: str) -> bool:
@@ -103,16 +104,16 @@ def forget_team(store: Store, team_id: str) -> dict[str, int]:
     matched through their quiz (rows from before m002 of quizzes carried no team_id of their own).
     """
     deleted: dict[str, int] = {}
-    with store.write() as db:
-        conn = db.conn
-        deleted["quiz_questions"] = conn.execute(
+    with store.write():
+        deleted["quiz_questions"] = store.write_one(
             "DELETE FROM quiz_questions WHERE team_id = ? OR quiz_id IN (SELECT id FROM quizzes WHERE team_id = ?)",
             [team_id, team_id]).rowcount
         for table in TEAM_TABLES:
             if table != "quiz_questions":
-                deleted[table] = conn.execute(f"DELETE FROM {table} WHERE team_id = ?", [team_id]).rowcount
-        existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                deleted[table] = store.write_one(f"DELETE FROM {table} WHERE team_id = ?", [team_id]).rowcount
+        existing = {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for table in SLACK_SDK_TABLES:
             if table in existing:  # created by slack_sdk on first use, in OAuth mode only
-                deleted[table] = conn.execute(f"DELETE FROM {table} WHERE team_id = ?", [team_id]).rowcount
+                deleted[table] = store.write_one(f"DELETE FROM {table} WHERE team_id = ?", [team_id]).rowcount
+    store.forget_settled()  # the ids of its polls and quizzes may be given out again
     return deleted

@@ -8,6 +8,7 @@ then on, instead of posting a second copy. The note goes once the slot is settle
 
 from __future__ import annotations
 
+from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store.db import Store
@@ -16,7 +17,7 @@ migrations = Migrations("unconfirmed_posts")
 
 
 @migrations()
-def m001_create_unconfirmed_posts(db):
+def m001_create_unconfirmed_posts(db: Database) -> None:
     db.execute(
         """
         CREATE TABLE unconfirmed_posts (

@@ -11,6 +11,7 @@ import pickle
 import sqlite3
 
 import pytest
+from sqlite_utils import Database
 
 from bot.ingest.clicks import PROTOCOL, Clicks, journal_directory
 from store import MIGRATION_SETS, Store, journal, open_store, polls
@@ -25,7 +26,7 @@ def db_path(tmp_path):
 @pytest.fixture
 def store(db_path):
     store = open_store(db_path)
-    store.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    store.write_one("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
     yield store
     store.close()
 
@@ -385,7 +386,7 @@ def test_a_journal_left_beside_a_database_made_afresh_is_not_applied_to_it(tmp_p
     db_path = tmp_path / "bot.db"
     directory = journal_directory(db_path)
     old = open_store(db_path)
-    old.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    old.write_one("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
     first = Harness(old, directory)
     first.clicks.record("vote", "U1", "yes")
     die(first)
@@ -395,7 +396,7 @@ def test_a_journal_left_beside_a_database_made_afresh_is_not_applied_to_it(tmp_p
             leftover.unlink()
 
     fresh = open_store(db_path)
-    fresh.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    fresh.write_one("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
     second = Harness(fresh, directory)
     with caplog.at_level(logging.WARNING):
         assert second.clicks.recover() == 0
@@ -427,20 +428,21 @@ def test_a_journal_named_before_ids_goes_only_to_a_database_from_before(tmp_path
 
     before = tmp_path / "before.db"
     old = Store(before).migrate(*MIGRATION_SETS[:-1])
-    journal.migrations.apply(old.db, stop_before="m002_database_identity")
+    with contextlib.closing(old.open_connection()) as conn:
+        journal.migrations.apply(Database(conn), stop_before="m002_database_identity")
     polls.create_post(old, team_id="T1", channel_id="C1", pack_id="sample", poll_id="p1", number=1, language="en",
                       anonymous=False, results_hidden=False, closes_at=None, posted_by="U0")
     old.close()
     legacy = dead_old_style_journal(journal_directory(before))
     upgraded = open_store(before)
-    upgraded.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    upgraded.write_one("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
     h = Harness(upgraded, journal_directory(before))
     assert h.clicks.recover() == 1 and taken(upgraded) == [("U1", "yes")] and not legacy.exists()
     h.clicks.close()
 
     fresh_path = tmp_path / "fresh.db"
     fresh = open_store(fresh_path)
-    fresh.db.execute("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
+    fresh.write_one("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
     legacy = dead_old_style_journal(journal_directory(fresh_path))
     h = Harness(fresh, journal_directory(fresh_path))
     assert h.clicks.recover() == 0 and taken(fresh) == [] and legacy.exists()

@@ -279,7 +279,7 @@ def test_a_departed_workspace_s_polls_and_quizzes_are_left_alone_by_the_timers(s
     seed_everything(services, OTHER)
     store, now = services.store, clock.now().timestamp()
     for post in polls.open_posts(store):
-        store.db.execute("UPDATE poll_posts SET closes_at = ? WHERE id = ?", [now - 1, post.id])
+        store.write_one("UPDATE poll_posts SET closes_at = ? WHERE id = ?", [now - 1, post.id])
 
     def timer_work() -> set[str]:
         return ({p.team_id for p in polls.due_to_close(store, now)} | {q.team_id for q in quizzes.running(store)})
@@ -307,7 +307,7 @@ def test_a_dead_token_pauses_the_plan_and_the_workspace_is_looked_up_again(make_
     assert services.client_for(TEAM).token == "xoxb-team-one"  # cached
     # another process took the reinstall: this one still holds the token from before
     for table in teams.SLACK_SDK_TABLES:
-        services.store.db.execute(f"UPDATE {table} SET bot_token = 'xoxb-reinstalled' WHERE team_id = ?", [TEAM])
+        services.store.write_one(f"UPDATE {table} SET bot_token = 'xoxb-reinstalled' WHERE team_id = ?", [TEAM])
     stub.respond_error("chat.postMessage", error, times=1)
 
     outcome = post_next(services, services.pacer, TEAM, "C0CHAN", slot="now:1")
@@ -337,7 +337,7 @@ def installed_hours_ago(services, hours: int) -> None:
     """Back-date the stored installation. slack_sdk stamps rows with SQLite's CURRENT_TIMESTAMP (whole
     seconds) and reads the newest: a token rotated within the second of its install would tie with it."""
     for table in teams.SLACK_SDK_TABLES:
-        services.store.db.execute(f"UPDATE {table} SET installed_at = datetime('now', ?)", [f"-{hours} hours"])
+        services.store.write_one(f"UPDATE {table} SET installed_at = datetime('now', ?)", [f"-{hours} hours"])
 
 
 def test_a_token_about_to_expire_is_refreshed_before_a_scheduled_post_and_saved(make_app, stub):
@@ -379,8 +379,8 @@ def test_a_cached_token_is_refreshed_once_it_falls_due(make_app, stub):
     services._clients[TEAM] = (services._clients[TEAM][0], time.time() - 1)
     installed_hours_ago(services, 12)
     store = services.store
-    store.db.execute("UPDATE slack_bots SET bot_token_expires_at = ? WHERE team_id = ?", [int(time.time()) + 60, TEAM])
-    store.db.execute("UPDATE slack_installations SET bot_token_expires_at = ? WHERE team_id = ?",
+    store.write_one("UPDATE slack_bots SET bot_token_expires_at = ? WHERE team_id = ?", [int(time.time()) + 60, TEAM])
+    store.write_one("UPDATE slack_installations SET bot_token_expires_at = ? WHERE team_id = ?",
                      [int(time.time()) + 60, TEAM])
     stub.respond("oauth.v2.access", refresh_answer("xoxe.xoxb-second", "xoxe-1-second"), times=1)
     assert services.client_for(TEAM).token == "xoxe.xoxb-second"

@@ -55,9 +55,9 @@ def test_a_burst_of_1000_votes_on_one_poll_loses_none(store):
     in_threads(25, voter)
     assert statuses.count("new") == 1000
     assert polls.vote_counts(store, post.id) == {option: 250 for option in OPTIONS}
-    voters = store.db.execute("SELECT COUNT(DISTINCT user_id), COUNT(*) FROM votes WHERE poll_post_id = ?",
-                              [post.id]).fetchone()
-    assert voters == (1000, 1000)
+    voters = store.row("SELECT COUNT(DISTINCT user_id) AS people, COUNT(*) AS votes FROM votes "
+                       "WHERE poll_post_id = ?", [post.id])
+    assert voters == {"people": 1000, "votes": 1000}
 
 
 def test_one_person_clicking_everything_at_once_counts_once(store):
@@ -65,9 +65,9 @@ def test_one_person_clicking_everything_at_once_counts_once(store):
     in_threads(20, lambda n: polls.cast_vote(store, TEAM, post.id, "UEAGER", OPTIONS[n % 4], 100.0 + n))
     counts = polls.vote_counts(store, post.id)
     assert sum(counts.values()) == 1
-    final = store.db.execute("SELECT option_id FROM votes WHERE poll_post_id = ?", [post.id]).fetchone()[0]
-    last_logged = store.db.execute("SELECT option_id FROM vote_log WHERE poll_post_id = ? ORDER BY id DESC LIMIT 1",
-                                   [post.id]).fetchone()[0]
+    final = store.value("SELECT option_id FROM votes WHERE poll_post_id = ?", [post.id])
+    last_logged = store.value("SELECT option_id FROM vote_log WHERE poll_post_id = ? ORDER BY id DESC LIMIT 1",
+                              [post.id])
     assert final == last_logged  # the vote that stands is the last click the database took
 
 
@@ -79,7 +79,7 @@ def test_moved_votes_are_counted_once_and_kept_in_the_log(store):
     in_threads(10, lambda n: [polls.cast_vote(store, TEAM, post.id, u, "no" if int(u[1:]) % 2 else "unsure", 2.0)
                               for u in people[n::10]])
     assert polls.vote_counts(store, post.id) == {"no": 100, "unsure": 100}
-    moves = store.db.execute("SELECT COUNT(*) FROM vote_log WHERE previous_option_id = 'yes'").fetchone()[0]
+    moves = store.value("SELECT COUNT(*) FROM vote_log WHERE previous_option_id = 'yes'")
     assert moves == 200
 
 
@@ -89,14 +89,14 @@ def test_clicking_your_own_option_again_keeps_the_vote_and_logs_nothing(store):
     again = polls.cast_vote(store, TEAM, post.id, "U1", "yes", 2.0)
     assert (again.status, again.previous) == ("same", "yes")
     assert polls.vote_counts(store, post.id) == {"yes": 1}
-    assert store.db.execute("SELECT COUNT(*) FROM vote_log").fetchone()[0] == 1
+    assert store.value("SELECT COUNT(*) FROM vote_log") == 1
 
 
 def test_the_database_itself_refuses_a_second_row_for_one_person(store):
     post = new_post(store)
     polls.cast_vote(store, TEAM, post.id, "U1", "yes", 1.0)
     with pytest.raises(sqlite3.IntegrityError):
-        store.db.execute("INSERT INTO votes (poll_post_id, user_id, team_id, option_id, voted_at) "
+        store.write_one("INSERT INTO votes (poll_post_id, user_id, team_id, option_id, voted_at) "
                          "VALUES (?, 'U1', ?, 'no', 2.0)", [post.id, TEAM])
 
 
@@ -148,7 +148,7 @@ def test_an_option_the_poll_no_longer_has_is_refused_and_nothing_is_stored(store
     assert polls.cast_vote(store, TEAM, post.id, "U2", "no", 1.0, options_of).status == "new"
     assert asked_about == [("sample", "p1"), ("sample", "p1")]  # the poll this post was drawn from
     assert polls.vote_counts(store, post.id) == {"no": 1}
-    assert store.db.execute("SELECT COUNT(*) FROM vote_log").fetchone()[0] == 1
+    assert store.value("SELECT COUNT(*) FROM vote_log") == 1
 
 
 def test_a_vote_on_a_poll_gone_from_its_pack_is_refused_and_an_earlier_vote_stands(store):

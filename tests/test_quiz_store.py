@@ -111,8 +111,8 @@ def test_the_graders_verdict_is_what_is_stored_and_it_grades_from_the_asked_ques
                             now=1012.5, correct=False, score=0, grade=grade)  # the grader's verdict wins
     assert result.status == "locked"
     assert graded == [("sample", "q-code-red-weeks", 12.5, 45)]
-    row = store.db.execute("SELECT answer, correct, score, elapsed FROM quiz_answers WHERE user_id = 'U1'").fetchone()
-    assert row == ("1", 1, 137, 12.5)
+    row = store.row("SELECT answer, correct, score, elapsed FROM quiz_answers WHERE user_id = 'U1'")
+    assert row == {"answer": "1", "correct": 1, "score": 137, "elapsed": 12.5}
     assert [(r["user_id"], r["score"]) for r in quizzes.quiz_leaderboard(store, quiz.id)] == [("U1", 137)]
     # a second answer from the same person is refused, however the grader would have scored it
     again = quizzes.answer(store, team_id="T1", quiz_id=quiz.id, position=0, user_id="U1", answer_text="2",

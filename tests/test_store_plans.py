@@ -19,7 +19,7 @@ def test_migrations_apply_once_and_reopen_cleanly(tmp_path):
     store.close()
     again = open_store(path)  # re-applying is a no-op and keeps the data
     assert plans.get(again, "T1", "C1").pack_id == "sample"
-    assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert again.value("PRAGMA journal_mode") == "wal"
 
 
 def test_a_slot_is_claimed_once_and_the_plan_advances_once(tmp_path):
