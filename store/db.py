@@ -105,7 +105,7 @@ class Store:
         """Rows as dicts, straight from sqlite3 (sqlite-utils' per-query guard costs more than the read)."""
         cursor = self._conn().execute(sql, params)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def row(self, sql: str, params: Params = ()) -> Row | None:
         found = self.rows(sql, params)

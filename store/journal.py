@@ -125,8 +125,9 @@ class Journal:
         """Keep `payload`; its sequence number, or None when it is too long or the file is full.
 
         No lock: `next` on an `itertools.count` and a slice assignment into the map each run whole while
-        CPython's interpreter lock is held (a free-threaded build would need a lock here), so two threads never share a slot and a reader sees a slot either
-        unwritten or complete (a torn one fails its CRC and reads as not yet written).
+        CPython's interpreter lock is held (a free-threaded build would need a lock here), so two threads
+        never share a slot and a reader sees a slot either unwritten or complete (a torn one fails its CRC
+        and reads as not yet written).
         """
         if len(payload) > MAX_PAYLOAD:
             return None

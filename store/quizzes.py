@@ -229,7 +229,8 @@ _OPEN_AT = ("(a.revealed_at IS NULL OR a.revealed_at > ?) AND a.deadline >= ? "
             "AND (q.state = 'running' OR q.finished_at > ?)")
 _LOCK_IN = (
     "INSERT INTO quiz_answers (quiz_id, position, user_id, team_id, answer, correct, score, elapsed, answered_at) "
-    "SELECT a.quiz_id, a.position, ?, q.team_id, ?, ?, ?, ?, ? FROM quiz_questions a JOIN quizzes q ON q.id = a.quiz_id "
+    "SELECT a.quiz_id, a.position, ?, q.team_id, ?, ?, ?, ?, ? "
+    "FROM quiz_questions a JOIN quizzes q ON q.id = a.quiz_id "
     "WHERE a.quiz_id = ? AND a.position = ? AND q.team_id = ? AND " + _OPEN_AT + " ON CONFLICT DO NOTHING"
 )
 
