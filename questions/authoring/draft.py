@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from questions.authoring.article import Article, Block, detect_language, is_chinese
-from questions.authoring.figures import ZH_FOR, Figure, find_figures, year_of
+from questions.authoring.figures import MAX_FIGURES_IN_A_SENTENCE, ZH_FOR, Figure, find_figures, year_of
 from questions.authoring.text import is_question, sentences, shorten
 
 CONCLUSION_TITLES = re.compile(
@@ -186,8 +186,9 @@ def _take_title(article: Article) -> tuple[str | None, list[Block]]:
 def _structure(blocks: list[Block], words: dict[str, str]) -> list[_Section]:
     """Sections at the article's top heading level (numbered paragraphs when it has no headings), deeper
     headings as subsections; the text before the first section is the introduction."""
-    if not any(b.kind == "heading" for b in blocks):
-        blocks = _numbered_paragraphs_as_headings(blocks)
+    heads = [b for b in blocks if b.kind == "heading"]
+    if all(NUMBERED.match(b.text) or CONCLUSION_TITLES.match(b.text) for b in heads):
+        blocks = _numbered_paragraphs_as_headings(blocks, min((b.level for b in heads), default=2))
     headings = [b for b in blocks if b.kind == "heading"]
     top = min((b.level for b in headings), default=1)
     sections: list[_Section] = []
@@ -214,15 +215,15 @@ def _structure(blocks: list[Block], words: dict[str, str]) -> list[_Section]:
     return sections
 
 
-def _numbered_paragraphs_as_headings(blocks: list[Block]) -> list[Block]:
+def _numbered_paragraphs_as_headings(blocks: list[Block], level: int) -> list[Block]:
     """`1、…`, `1. …`, `一、…` paragraphs open sections: a short one is a heading; a long one is a heading
     (its first sentence, or the words before a colon) followed by the paragraph itself."""
-    numbered = [b for b in blocks if b.kind == "paragraph" and NUMBERED.match(b.text)]
+    numbered = [b for b in blocks if b.kind in ("paragraph", "heading") and NUMBERED.match(b.text)]
     if len(numbered) < 2:
         return blocks
     result: list[Block] = []
     for block in blocks:
-        match = NUMBERED.match(block.text) if block.kind == "paragraph" else None
+        match = NUMBERED.match(block.text) if block.kind == "paragraph" else None  # headings stay as they are
         if not match:
             result.append(block)
             continue
@@ -230,10 +231,10 @@ def _numbered_paragraphs_as_headings(blocks: list[Block]) -> list[Block]:
         first = sentences(rest)[0] if sentences(rest) else rest
         head = re.split(r"[:：]", first, maxsplit=1)[0]
         if len(rest) <= 60 and "\n" not in rest:
-            result.append(Block("heading", block.text.strip(), level=2, line=block.line))
+            result.append(Block("heading", block.text.strip(), level=level, line=block.line))
         else:
             result.append(Block("heading", shorten(block.text.strip()[: len(block.text) - len(rest)] + head, 80),
-                                level=2, line=block.line))
+                                level=level, line=block.line))
             result.append(block)
     return result
 
@@ -262,7 +263,12 @@ def _digest(sec: _Section, lang: str, limit: int, draft: Draft, path: str) -> li
 
 
 def _section_figures(sec: _Section) -> list[Figure]:
-    return [f for s in sec.prose() for f in find_figures(s)]
+    found = []
+    for sentence in sec.prose():
+        figures = find_figures(sentence)
+        if len(figures) <= MAX_FIGURES_IN_A_SENTENCE:
+            found += figures
+    return found
 
 
 def _distinct(figures: list[Figure]) -> list[Figure]:
@@ -425,7 +431,7 @@ def _variants(figure: Figure, lang: str) -> list[str]:
             return []
         out = []
         for shift in (-3, 2, -1, 4, 5, -6):
-            span = re.sub(r"\b(1[6-9]\d\d|20\d\d)\b",
+            span = re.sub(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)",
                           lambda m: str(int(m.group(1)) + shift), figure.text)
             out.append(span)
         return out

@@ -58,6 +58,9 @@ _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三":
 ZH_FOR = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
 
 
+MAX_FIGURES_IN_A_SENTENCE = 4  # more is a list (a copyright line's years), not facts to quiz one by one
+
+
 @dataclass(frozen=True)
 class Figure:
     text: str  # verbatim, as the sentence has it
@@ -167,5 +170,5 @@ def _zh_value(numeral: str) -> float | None:
 
 
 def year_of(figure: Figure) -> int | None:
-    match = re.search(r"\b(1[6-9]\d\d|20\d\d)\b|(1[6-9]\d\d|20\d\d)(?=\s?年)", figure.text)
-    return int(match.group(1) or match.group(2)) if match else None
+    match = re.search(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)", figure.text)
+    return int(match.group(1)) if match else None
