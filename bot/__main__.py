@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run | serve [--socket|--http] | validate [PACK...] | console | manifest [--http URL]`.
+"""Command line: `python -m bot run | serve [--socket|--http] | validate [PACK...] | console | manifest [--http URL]
+| pack new SOURCE | pack check [PACK...]`.
 
 Exit status 2, with one line on stderr, for anything the operator must fix (settings, token, database,
 packs); never a traceback for those.
@@ -33,9 +34,20 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--team")
     export.add_argument("--channel")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    pack = sub.add_parser("pack", help="make a content pack from an article, or check packs")
+    pack_sub = pack.add_subparsers(dest="pack_command", required=True)
+    new = pack_sub.add_parser("new", help="draft a pack from a Markdown, HTML or text file, or an http(s) URL")
+    new.add_argument("source")
+    new.add_argument("--lang", choices=["en", "zh-Hans", "zh-Hant"], help="the article's language (default: detected)")
+    new.add_argument("--id", dest="pack_id", help="the pack id (default: from the title)")
+    new.add_argument("--out", type=Path, help="file to write (default: ./<id>.yaml)")
+    check = pack_sub.add_parser("check", help="review packs for unasked figures, loose tolerances, giveaways, damage")
+    check.add_argument("packs", nargs="*", type=Path)
     args = parser.parse_args(argv)
 
     try:
+        if args.command == "pack":
+            return new_pack(args) if args.pack_command == "new" else check_packs(args.packs)
         if args.command == "validate":
             return validate_packs(args.packs)
         if args.command == "manifest":
@@ -72,6 +84,56 @@ def validate_packs(paths: list[Path]) -> int:
         return 1
     print(f"ok: {len(names)} pack(s): {', '.join(names)}")
     return 0
+
+
+def new_pack(args: argparse.Namespace) -> int:
+    """Draft, write, validate, and list what to review as `file:line: what`; exit 1 if it does not load."""
+    from questions import PackError, load_pack
+    from questions.authoring import SourceError, draft_pack, read_source
+    from questions.authoring.render import write
+
+    try:
+        article = read_source(args.source)
+        name = Path(args.source.rstrip("/")).stem or "article"
+        draft = draft_pack(article, language=args.lang, pack_id=args.pack_id, fallback_name=name)
+    except (SourceError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = args.out or Path(f"{draft.pack['pack']['id']}.yaml")
+    review = write(draft, out, args.source)
+    try:
+        pack = load_pack(out)
+    except PackError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"wrote {out}: {len(pack.sections)} sections, {len(pack.quiz)} questions, {len(pack.polls)} polls "
+          f"({draft.language}); valid.")
+    print("review:")
+    for line in review:
+        print(f"  {line}")
+    return 0
+
+
+def check_packs(paths: list[Path]) -> int:
+    """Every problem as `file:line: problem`; exit 1 if there are any."""
+    from questions import PackError
+    from questions.authoring.check import check_file
+
+    if not paths:
+        paths = sorted(load_settings().content_dir.glob("*.yaml"))
+    found = 0
+    for path in paths:
+        try:
+            problems = check_file(path)
+        except PackError as exc:
+            problems = [str(p) for p in exc.problems]
+        found += len(problems)
+        for problem in problems:
+            print(problem)
+        if not problems:
+            print(f"{path}: ok")
+    return 1 if found else 0
 
 
 def print_manifest(http: str | None) -> int:

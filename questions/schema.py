@@ -33,6 +33,9 @@ class Source(Strict):
     guest: str | None = None
     episode_date: dt.date | None = None
     url: str | None = None
+    author: str | None = None  # a written article's byline (`pack new` reads it from front matter or the page)
+    published: dt.date | None = None
+    licence: str | None = None  # the article's licence, where it has one (e.g. CC BY-SA 4.0)
 
 
 class Restoration(Strict):
