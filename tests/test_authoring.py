@@ -122,7 +122,7 @@ def test_every_draft_passes_its_own_check(tmp_path, name):
 
 
 def test_numbered_paragraphs_make_sections_when_there_are_no_headings():
-    text = ("引言第一句。引言第二句。引言第三句。\n\n一、第一部分的标题\n\n它持续三年，花了 1.4 万亿美元。还有 70.9% 的人同意。第三句话。\n\n"
+    text = ("引言第一句。引言第二句。引言第三句。\n\n一、第一部分的标题\n\n它持续三年，花了 1.4 万亿美元。还有 70.9% 的人同意。第三句话。\n\n"  # noqa: E501 - data as written
             "二、第二部分：这里是一段很长的编号段落，用来说明编号段落本身也能成为一节，而且这一节的标题取自它的第一句话。"
             "它说 6–8 周就够了。最后一句。\n\n结语\n\n这会持续下去吗？")
     pack = Pack.model_validate(draft_pack(read_text(text), fallback_name="t").pack)
@@ -209,15 +209,15 @@ def test_check_reports_each_problem_of_a_broken_pack(tmp_path):
         # a giveaway: q-weekly-users' answer in another question
         ('"How long does code red usually last?"', '"Code red lasts how long, with 800 million users?"'),
         # a tolerance reaching halfway to another number of the section (800 vs 1000)
-        ("Models will not be commoditised: 800 million people", "Models will not be commoditised: 800 million people, not 1000 million,"),
+        ("Models will not be commoditised: 800 million people", "Models will not be commoditised: 800 million people, not 1000 million,"),  # noqa: E501 - data as written
         ("    tolerance: 100\n", "    tolerance: 150\n"),
         # an answer not in its section, and damage: a pinyin gloss, a `*`, markup
         ('- {en: "$1.4 trillion", zh-Hant: "1.4 萬億美元"}', '- {en: "$1.5 trillion", zh-Hant: "1.5 萬億美元"}'),
-        ('{en: "Code red is routine.", zh-Hant: "紅色代碼是常規。"}', '{en: "Code red is <b>routine</b>.", zh-Hant: "紅色代碼是常規。"}'),
-        ('{en: "No commoditisation.", zh-Hant: "不會商品化。"}', '{en: "No commoditisation.", zh-Hant: "不會商(shāng)品化。"}'),
+        ('{en: "Code red is routine.", zh-Hant: "紅色代碼是常規。"}', '{en: "Code red is <b>routine</b>.", zh-Hant: "紅色代碼是常規。"}'),  # noqa: E501 - data as written
+        ('{en: "No commoditisation.", zh-Hant: "不會商品化。"}', '{en: "No commoditisation.", zh-Hant: "不會商(shāng)品化。"}'),  # noqa: E501 - data as written
         ('"Compute is the ledger."', '"Compute is the * ledger."'),
         # a figure nobody asks about, and a key figure its section does not state
-        ("The signal is the entry point, not the launch.", "The signal is the entry point, not the launch, for 12 months."),
+        ("The signal is the entry point, not the launch.", "The signal is the entry point, not the launch, for 12 months."),  # noqa: E501 - data as written
         ('value: {en: "6–8 weeks", zh-Hant: "6–8 週"}', 'value: {en: "6–9 weeks", zh-Hant: "6–8 週"}'),
     ]
     for old, new in edits:
@@ -250,7 +250,7 @@ def test_check_command_exit_status(tmp_path):
     result = cli("pack", "check", str(ok))
     assert result.returncode == 0 and result.stdout.strip().endswith(": ok")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(ok.read_text(encoding="utf-8").replace("In 1995, Guido", "In 1995, <b>Guido</b>", 1), encoding="utf-8")
+    bad.write_text(ok.read_text(encoding="utf-8").replace("In 1995, Guido", "In 1995, <b>Guido</b>", 1), encoding="utf-8")  # noqa: E501 - data as written
     assert "In 1995" in bad.read_text(encoding="utf-8")
     failed = cli("pack", "check", str(bad))
     assert failed.returncode == 1

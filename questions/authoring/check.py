@@ -23,7 +23,8 @@ from questions.schema import Pack, QuizQuestion, Section
 
 DAMAGE: list[tuple[str, re.Pattern[str]]] = [
     ("pinyin gloss", re.compile(r"[\u4e00-\u9fff]\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*\)")),
-    ("`*` in place of a word", re.compile(r"(?<![*\w])\*(?![*\s])|(?<=\s)\*(?=\s)|[\u4e00-\u9fff]\*|\*[\u4e00-\u9fff]")),
+    ("`*` in place of a word",
+     re.compile(r"(?<![*\w])\*(?![*\s])|(?<=\s)\*(?=\s)|[\u4e00-\u9fff]\*|\*[\u4e00-\u9fff]")),
     ("mojibake", re.compile(r"[\u4e00-\u9fff]\?[a-zāáǎàēéěèīíǐìōóǒòūúǔù;]|\ufffd|Ã[\x80-\xbf]|â€")),
     ("markup", re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?>|\*\*\S|\]\(https?:|!\[")),
 ]
@@ -72,12 +73,13 @@ def check_pack(pack: Pack) -> list[tuple[str, str]]:
                                      f"{other:g}, another number of section {question.section}"))
                     break
         asked_text = question.question.get(language, "")
-        for other in pack.quiz:
-            other_answer = answers[other.id]
-            if other.id != question.id and other_answer and len(_squash(other_answer)) >= 2 \
-                    and _squash(other_answer) in _squash(asked_text) and not _in_own_options(question, other_answer,
-                                                                                             language):
-                problems.append((f"{where}.question", f"the question states {other_answer!r}, the answer to {other.id}"))
+        for other_question in pack.quiz:
+            other_answer = answers[other_question.id]
+            if other_question.id != question.id and other_answer and len(_squash(other_answer)) >= 2 \
+                    and _squash(other_answer) in _squash(asked_text) \
+                    and not _in_own_options(question, other_answer, language):
+                problems.append((f"{where}.question",
+                                 f"the question states {other_answer!r}, the answer to {other_question.id}"))
         for field, value in _question_texts(question, language):
             problems += [(f"{where}.{field}", p) for p in _damage(value)]
     for index, poll in enumerate(pack.polls):

@@ -142,14 +142,14 @@ def draft_pack(article: Article, *, language: str | None = None, pack_id: str | 
         item["digest"] = _digest(sec, lang, DIGEST_LIMIT[limit_key], draft, path)
         out_sections.append(item)
     figures_by_section = [_section_figures(sec) for sec in sections]
-    for index, (item, figures) in enumerate(zip(out_sections, figures_by_section)):
+    for index, (item, figures) in enumerate(zip(out_sections, figures_by_section, strict=True)):
         shown = _distinct(figures)[:MAX_KEY_FIGURES]
         if shown:
             item["key_figures"] = [{"label": {lang: _label(f, LABEL_LIMIT[limit_key])}, "value": {lang: f.text}}
                                    for f in shown]
             draft.review.append(Review(f"sections.{index}.key_figures", "key figure labels are cut from the sentence"))
     polls, poll_sentences = _polls(sections, section_ids, lang, words, draft)
-    for index, (item, sec) in enumerate(zip(out_sections, sections)):
+    for index, (item, sec) in enumerate(zip(out_sections, sections, strict=True)):
         item["prompt"] = {lang: _prompt(sec, words, poll_sentences, draft, f"sections.{index}.prompt")}
     quiz = _quiz(sections, section_ids, figures_by_section, lang, words, draft)
     draft.pack = {"pack": meta, "sections": out_sections, "quiz": quiz, "polls": polls}
@@ -258,7 +258,8 @@ def _digest(sec: _Section, lang: str, limit: int, draft: Draft, path: str) -> li
         points.append(sec.title if sec.title not in points else f"{sec.title} ({len(points) + 1})")
         draft.review.append(Review(f"{path}.digest", "the section is too short for three points: write them"))
     for n, point in enumerate(points):
-        draft.review.append(Review(f"{path}.digest.{n}", "digest point" + (" (shortened)" if point.endswith("…") else "")))
+        what = "digest point" + (" (shortened)" if point.endswith("…") else "")
+        draft.review.append(Review(f"{path}.digest.{n}", what))
     return [{lang: p} for p in points]
 
 
@@ -431,9 +432,7 @@ def _variants(figure: Figure, lang: str) -> list[str]:
             return []
         out = []
         for shift in (-3, 2, -1, 4, 5, -6):
-            span = re.sub(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)",
-                          lambda m: str(int(m.group(1)) + shift), figure.text)
-            out.append(span)
+            out.append(_shifted_years(figure.text, shift, r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)"))
         return out
     number = figure.number
     if re.fullmatch(r"\d+(?:\.\d+)?", number):
@@ -487,7 +486,7 @@ def _date_variants(figure: Figure) -> list[str]:
         return [(base + dt.timedelta(days=delta)).isoformat() for delta in (-400, 95, 730, -35, 1500)]
     out = []
     for shift in (-2, 1, 3, -1):
-        out.append(re.sub(r"(1[6-9]\d\d|20\d\d)", lambda m: str(int(m.group(1)) + shift), text, count=1))
+        out.append(_shifted_years(text, shift, r"(1[6-9]\d\d|20\d\d)", count=1))
     return out
 
 
@@ -501,7 +500,8 @@ def _question_id(section_id: str, figure: Figure, used: set[str]) -> str:
 
 
 # -- polls ------------------------------------------------------------------------------------------------
-_YES_NO_EN = re.compile(r"^(?:is|are|was|were|do|does|did|will|would|can|could|should|shall|has|have|had|may|might|must)\b", re.I)
+_YES_NO_EN = re.compile(
+    r"^(?:is|are|was|were|do|does|did|will|would|can|could|should|shall|has|have|had|may|might|must)\b", re.I)
 _YES_NO_ZH = re.compile(r"(?:吗|嗎|是否|会不会|會不會|能不能|是不是|有没有|有沒有|可不可以)")
 
 
@@ -521,7 +521,8 @@ def _polls(sections: list[_Section], section_ids: list[str], lang: str, words: d
         polls.append({"id": f"p{number}", "section": section_ids[index], "question": {lang: question},
                       "options": [{"id": key, "label": {lang: words[key]}} for key in keys],
                       "comment_prompt": {lang: words["comment"]}})
-        draft.review.append(Review(f"polls.{number - 1}.options", "stance options are generic: fit them to the question"))
+        draft.review.append(Review(f"polls.{number - 1}.options",
+                                   "stance options are generic: fit them to the question"))
         taken.add(question)
     return polls, taken
 
@@ -565,3 +566,10 @@ def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     slug = slug[:48].rstrip("-")
     return slug if re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", slug or "-") else ""
+
+
+def _shifted_years(text: str, shift: int, pattern: str, count: int = 0) -> str:
+    """`text` with the years `pattern` finds moved by `shift` (a distractor of the same kind as the answer)."""
+    def moved(match: re.Match[str]) -> str:
+        return str(int(match.group(1)) + shift)
+    return re.sub(pattern, moved, text, count=count)

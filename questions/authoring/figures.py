@@ -34,14 +34,15 @@ RANGE = rf"{NUM}(?:{DASH}{NUM})?"
 
 # (kind, pattern); the longest match wins where they overlap, then the earliest kind in this list.
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("date", re.compile(rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b")),
+    ("date", re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
     ("date", re.compile(rf"\b\d{{1,2}} {MONTHS},? \d{{4}}\b|\b{MONTHS} \d{{1,2}}, \d{{4}}\b|\b{MONTHS} \d{{4}}\b")),
     ("date", re.compile(r"\d{4}\s?年\s?\d{1,2}\s?月(?:\s?\d{1,2}\s?日)?|\d{1,2}\s?月\s?\d{1,2}\s?[日号號]")),
     ("percent", re.compile(rf"{NUM}(?:{DASH}{NUM})?\s?(?:%|％|percent\b|per cent\b)|百分之(?:{NUM}|{ZHNUM})")),
     ("money", re.compile(rf"[$€£¥]\s?{NUM}(?:\s?{SCALE_EN}\b)?")),
     ("money", re.compile(rf"(?:{NUM}|{ZHNUM})\s?{SCALE_ZH}?\s?{CURRENCY_ZH}")),
     ("money", re.compile(rf"\b{NUM}\s?(?:{SCALE_EN}\s)?(?:dollars|euros|pounds|yuan|USD|EUR)\b")),
-    ("duration", re.compile(rf"\b(?:{NUM}|{EN_WORD})(?:(?:{DASH}| or | to ){NUM}|(?: or | to ){EN_WORD})?\s?{EN_UNITS}\b")),
+    ("duration",
+     re.compile(rf"\b(?:{NUM}|{EN_WORD})(?:(?:{DASH}| or | to ){NUM}|(?: or | to ){EN_WORD})?\s?{EN_UNITS}\b")),
     ("duration", re.compile(rf"(?:{NUM}|{ZHNUM})(?:{DASH}(?:{NUM}|{ZHNUM}))?\s?{ZH_TIME}")),
     ("year", re.compile(r"\b(?:1[6-9]\d\d|20\d\d)(?:\s?[–-]\s?(?:1[6-9]\d\d|20\d\d))?s?\b(?![.,]\d)")),
     ("quantity", re.compile(rf"\b{RANGE}\s?(?:{SCALE_EN}\s?)?(?:{EN_NOUN_UNITS})(?![A-Za-z])")),

@@ -80,7 +80,8 @@ def fetch_url(url: str, *, max_bytes: int = MAX_FETCH_BYTES,
         raise SourceError(f"{url}: {content_type} is not a web page")
     text = _decode(body, charset)
     if content_type == "text/plain":
-        text = "<html><body>" + "".join(f"<p>{_escape_html(p)}</p>" for p in re.split(r"\n\s*\n", text)) + "</body></html>"
+        paragraphs = "".join(f"<p>{_escape_html(p)}</p>" for p in re.split(r"\n\s*\n", text))
+        text = "<html><body>" + paragraphs + "</body></html>"
     return text, final_url
 
 
