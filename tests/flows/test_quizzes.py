@@ -11,8 +11,8 @@ from bot.flows.quizzes import QuizRunner
 from store import quizzes
 from tests.conftest import TEAM, HttpApp
 from tests.support.schemas import assert_valid_message
-from tests.test_quiz_http import answer as click
-from tests.test_quiz_http import start
+from tests.listeners.test_quiz import answer as click
+from tests.listeners.test_quiz import start
 
 
 def runner_for(services):
