@@ -1,4 +1,4 @@
-"""Poll logic without Slack: the /discuss grammar, tallies, closing times, and the live-update coalescer."""
+"""Poll logic without Slack: the /discuss grammar, tallies and closing times."""
 
 import datetime as dt
 
@@ -6,8 +6,6 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bot.domain.digest import CommandError
-from bot.slack.coalesce import EPSILON, Coalescer
-from bot.slack.live_updates import LiveUpdates
 from bot.domain.polls import DiscussCommand, PollOptions, closing_time, parse_discuss, tally
 
 UTC = dt.timezone.utc
@@ -65,38 +63,3 @@ def test_closing_time_is_the_next_such_local_time():
     assert at_six == dt.datetime(2026, 6, 2, 17, 0, tzinfo=UTC)  # tomorrow 18:00 BST
     assert closing_time(PollOptions(closes_in=dt.timedelta(hours=2)), now, "UTC") == now + dt.timedelta(hours=2)
     assert closing_time(PollOptions(), now, "UTC") is None
-
-
-def test_coalescer_draws_at_once_then_at_most_once_per_interval_and_always_the_last_change():
-    c = Coalescer(interval=1.0)
-    assert c.offer("m", 0.0) is True          # quiet message: draw now
-    assert c.offer("m", 0.1) is False         # in flight: queued
-    c.done("m")
-    assert c.offer("m", 0.5) is False         # within the interval: queued
-    assert c.due(0.9) == []                   # not yet
-    assert c.due(1.0) == ["m"]                # one draw for everything queued
-    c.done("m")
-    assert c.due(5.0) == []                   # nothing left: no extra draws
-    assert c.offer("other", 0.2) is True      # messages are independent
-
-
-@given(st.lists(st.floats(min_value=0, max_value=30, allow_nan=False), min_size=1, max_size=200))
-def test_coalesced_draws_are_a_second_apart_and_the_final_state_is_drawn(times):
-    now = [0.0]
-    draws = []
-    live = LiveUpdates(interval=1.0, monotonic=lambda: now[0], background=False)
-    state = {"votes": 0}
-
-    def draw():
-        draws.append((now[0], state["votes"]))
-
-    for t in sorted(times):
-        now[0] = t
-        live.flush()
-        state["votes"] += 1
-        live.changed("poll", draw)
-    now[0] = 1000.0
-    live.flush()
-    gaps = [b[0] - a[0] for a, b in zip(draws, draws[1:])]
-    assert all(gap >= 1.0 - EPSILON for gap in gaps)  # float clock readings: 0.9999999 s counts as 1 s
-    assert draws[-1][1] == len(times)  # the last draw shows every vote

@@ -13,7 +13,6 @@ from bot.domain.quiz import (
     score_numeric,
     sections_to_reread,
 )
-from bot.blocks.quiz import answer_label
 from questions import load_pack
 from tests.conftest import SAMPLE_PACKS
 
@@ -109,10 +108,3 @@ def test_the_sections_to_reread_are_those_the_channel_missed():
              {"answered": 2, "correct": 0}]
     assert sections_to_reread(["s1", "s2", "s3", "s2"], stats) == ["s2", "s3"]
     assert sections_to_reread(["s1"], [{"answered": 2, "correct": 1}]) == []  # half right is known enough
-
-
-def test_a_locked_in_answer_is_shown_as_the_player_gave_it_and_escaped():
-    assert answer_label(CHOICE, "0", "en") == "A. 1–2 weeks"
-    assert answer_label(NUMERIC, "1,400", "en") == "1,400 million"
-    assert answer_label(CHOICE, "9", "en") == "?"
-    assert "<!channel>" not in answer_label(NUMERIC, "<!channel>", "en")
