@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PACKS = ROOT / "tests" / "packs"
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T0001"
+SERVER_POLL_S = 0.02  # how often the test servers check for shutdown (see HttpApp)
 
 
 @pytest.fixture
@@ -131,7 +132,10 @@ class HttpApp:
         self.server = make_server("127.0.0.1", 0, wsgi_app_for(SlackRequestHandler(self.app), services.acks),
                                   server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # serve_forever looks for shutdown() every poll_interval: at its default 0.5 s every test using
+        # this fixture would wait that long in its teardown
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": SERVER_POLL_S},
+                                       daemon=True)
         self.thread.start()
 
     def close(self):
