@@ -64,13 +64,36 @@ def settings(tmp_path, stub):
     )
 
 
+class RecordedPacer(ChannelPacer):
+    """The app's one pacer, on the fixture clock: each post's turn is recorded, never slept until.
+
+    `turns` holds (channel, when the post may go, on the fixture clock) for every post, in booking order.
+    """
+
+    def __init__(self, clock: FakeClock):
+        self._clock = clock
+        self._slept = threading.local()
+        self.turns: list[tuple[str, float]] = []
+        super().__init__(monotonic=lambda: clock.now().timestamp(), sleep=self._note_wait)
+
+    def _note_wait(self, seconds: float) -> None:
+        self._slept.seconds = seconds
+
+    def wait_turn(self, channel: str) -> None:
+        self._slept.seconds = 0.0
+        now = self._clock.now().timestamp()
+        super().wait_turn(channel)
+        self.turns.append((channel, now + self._slept.seconds))
+
+    def turns_in(self, channel: str) -> list[float]:
+        return sorted(at for c, at in self.turns if c == channel)
+
+
 @pytest.fixture
 def services(settings, clock):
     """The app's services on the fixture clock; live updates are flushed by the tests (`flush_live`)."""
     live = LiveUpdates(background=False, monotonic=lambda: clock.now().timestamp())
-    waits: list[float] = []  # the pacer's waits are recorded, not slept (tests/test_scheduler checks spacing)
-    services = build_services(settings, clock=clock, live=live, pacer=ChannelPacer(sleep=waits.append))
-    services.pacer_waits = waits
+    services = build_services(settings, clock=clock, live=live, pacer=RecordedPacer(clock))
     yield services
     services.background.shutdown(wait=True)
     services.store.close()
