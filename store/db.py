@@ -14,7 +14,7 @@ Every statement goes through one of three doors, so no module can write around t
 
 Why a write lock in Python as well as SQLite's own: the writers of this process queue on
 `Store._write_lock`, and every write (both doors, slack_sdk's OAuth stores in store/installations.py,
-migrations) takes it, so they never meet inside SQLite (tests/test_store_db.py runs them with a busy
+migrations) takes it, so they never meet inside SQLite (tests/store/test_db.py runs them with a busy
 timeout of zero). Correctness does not need it: with WAL, BEGIN IMMEDIATE and a busy timeout, SQLite
 alone lost no write. Waiting does: its busy handler sleeps in growing steps (1, 2, 5, ... 100 ms) and a
 waiter keeps losing to fresh arrivals. `python -m bench.write_lock` (single writes and 200-statement

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PACKS = ROOT / "tests" / "packs"
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T0001"
+SERVER_POLL_S = 0.02  # how often the test servers check for shutdown (see HttpApp)
 
 
 @pytest.fixture
@@ -63,13 +64,36 @@ def settings(tmp_path, stub):
     )
 
 
+class RecordedPacer(ChannelPacer):
+    """The app's one pacer, on the fixture clock: each post's turn is recorded, never slept until.
+
+    `turns` holds (channel, when the post may go, on the fixture clock) for every post, in booking order.
+    """
+
+    def __init__(self, clock: FakeClock):
+        self._clock = clock
+        self._slept = threading.local()
+        self.turns: list[tuple[str, float]] = []
+        super().__init__(monotonic=lambda: clock.now().timestamp(), sleep=self._note_wait)
+
+    def _note_wait(self, seconds: float) -> None:
+        self._slept.seconds = seconds
+
+    def wait_turn(self, channel: str) -> None:
+        self._slept.seconds = 0.0
+        now = self._clock.now().timestamp()
+        super().wait_turn(channel)
+        self.turns.append((channel, now + self._slept.seconds))
+
+    def turns_in(self, channel: str) -> list[float]:
+        return sorted(at for c, at in self.turns if c == channel)
+
+
 @pytest.fixture
 def services(settings, clock):
     """The app's services on the fixture clock; live updates are flushed by the tests (`flush_live`)."""
     live = LiveUpdates(background=False, monotonic=lambda: clock.now().timestamp())
-    waits: list[float] = []  # the pacer's waits are recorded, not slept (tests/test_scheduler checks spacing)
-    services = build_services(settings, clock=clock, live=live, pacer=ChannelPacer(sleep=waits.append))
-    services.pacer_waits = waits
+    services = build_services(settings, clock=clock, live=live, pacer=RecordedPacer(clock))
     yield services
     services.background.shutdown(wait=True)
     services.store.close()
@@ -131,7 +155,10 @@ class HttpApp:
         self.server = make_server("127.0.0.1", 0, wsgi_app_for(SlackRequestHandler(self.app), services.acks),
                                   server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # serve_forever looks for shutdown() every poll_interval: at its default 0.5 s every test using
+        # this fixture would wait that long in its teardown
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": SERVER_POLL_S},
+                                       daemon=True)
         self.thread.start()
 
     def close(self):

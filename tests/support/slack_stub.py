@@ -200,7 +200,8 @@ class SlackStub:
         Handler.stub = stub
         server = _Server(("127.0.0.1", 0), Handler)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+        # serve_forever notices shutdown() only every poll_interval: each stop (each test's teardown) waits that long
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
                                         name="slack-stub", daemon=True)
         self._thread.start()
         return self

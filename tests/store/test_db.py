@@ -181,7 +181,7 @@ def test_forgetting_a_workspace_forgets_its_settled_rows(tmp_path):
 
 
 # -- one door ---------------------------------------------------------------------------------------------
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SQL = re.compile(  # the code writes SQL in capitals
     r"^\s*(SELECT\s+\S|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|ALTER\s+TABLE|PRAGMA\s+\w|BEGIN\b"
     r"|CREATE\s+(UNIQUE\s+)?(TABLE|INDEX|TRIGGER|VIEW)|DROP\s+(TABLE|INDEX|TRIGGER))", re.MULTILINE)

@@ -8,7 +8,7 @@ import pytest
 
 from questions import PackError, load_pack, load_packs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "packs" / "sample.yaml"
 
 

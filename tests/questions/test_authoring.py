@@ -20,7 +20,7 @@ from questions.authoring.check import check_file
 from questions.authoring.sources import fetch_url, read_markdown, read_text
 from questions.schema import Pack
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = ROOT / "tests" / "articles"
 BUILTIN = ROOT / "questions" / "altman-2025-12.yaml"
 

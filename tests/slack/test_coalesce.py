@@ -1,4 +1,5 @@
-"""The coalescing rule behind a live question's "N answered" (bot/slack/coalesce.py), without Slack or a clock."""
+"""The coalescing rule behind a live poll's tally and a live question's "N answered" (bot/slack/coalesce.py),
+without Slack or a clock."""
 
 import threading
 from itertools import pairwise
@@ -6,7 +7,7 @@ from itertools import pairwise
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack.coalesce import Coalescer
+from bot.slack.coalesce import EPSILON, Coalescer
 from bot.slack.live_updates import LiveUpdates
 
 
@@ -117,3 +118,38 @@ def test_busy_messages_in_one_workspace_share_its_chat_update_budget_and_another
     assert min(len(draws[key]) for key in keys[:3]) >= 30  # shared fairly
     assert len(draws[("T2", "p4")]) >= 100  # 120 s at one per 1.1–1.2 s
     assert all(draws[key][-1] >= last_change for key in keys)  # the final state is always shown
+
+
+def test_coalescer_draws_at_once_then_at_most_once_per_interval_and_always_the_last_change():
+    c = Coalescer(interval=1.0)
+    assert c.offer("m", 0.0) is True          # quiet message: draw now
+    assert c.offer("m", 0.1) is False         # in flight: queued
+    c.done("m")
+    assert c.offer("m", 0.5) is False         # within the interval: queued
+    assert c.due(0.9) == []                   # not yet
+    assert c.due(1.0) == ["m"]                # one draw for everything queued
+    c.done("m")
+    assert c.due(5.0) == []                   # nothing left: no extra draws
+    assert c.offer("other", 0.2) is True      # messages are independent
+
+
+@given(st.lists(st.floats(min_value=0, max_value=30, allow_nan=False), min_size=1, max_size=200))
+def test_coalesced_draws_are_a_second_apart_and_the_final_state_is_drawn(times):
+    now = [0.0]
+    draws = []
+    live = LiveUpdates(interval=1.0, monotonic=lambda: now[0], background=False)
+    state = {"votes": 0}
+
+    def draw():
+        draws.append((now[0], state["votes"]))
+
+    for t in sorted(times):
+        now[0] = t
+        live.flush()
+        state["votes"] += 1
+        live.changed("poll", draw)
+    now[0] = 1000.0
+    live.flush()
+    gaps = [b[0] - a[0] for a, b in pairwise(draws)]
+    assert all(gap >= 1.0 - EPSILON for gap in gaps)  # float clock readings: 0.9999999 s counts as 1 s
+    assert draws[-1][1] == len(times)  # the last draw shows every vote

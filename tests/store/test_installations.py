@@ -26,7 +26,7 @@ def an_installation(token: str = "xoxb-1") -> Installation:
 def store_with(tmp_path: Path, busy_timeout_ms: int) -> Store:
     open_store(tmp_path / "bot.db").close()
     store = Store(tmp_path / "bot.db", busy_timeout_ms=busy_timeout_ms)
-    store.value("SELECT 1")  # this thread's connection stays open (see tests/test_store_db.py)
+    store.value("SELECT 1")  # this thread's connection stays open (see tests/store/test_db.py)
     return store
 
 

@@ -227,12 +227,20 @@ def test_bad_discuss_input_gets_the_right_form(http_app, text):
     assert reply["response_type"] == "ephemeral" and "/discuss" in json.dumps(reply)
 
 
-def test_posts_from_every_feature_share_one_pacer_per_channel(http_app, stub, services):
-    post_polls(http_app, stub, services, "")  # three polls in one channel
-    http_app.command("/quiz", "1", user_id="UHOST")
-    stub.wait_for("chat.postMessage", count=4)
+def test_posts_from_every_feature_share_one_pacer_per_channel(http_app, stub, services, clock):
+    """Slack takes about one post a second per channel (https://docs.slack.dev/apis/web-api/rate-limits):
+    three polls and a quiz question in one channel go out a pacer's interval apart, whichever feature
+    posts them, while a poll in another channel goes out at once."""
+    post_polls(http_app, stub, services, "")  # three polls in C0CHAN
+    http_app.command("/quiz", "1", user_id="UHOST")  # its question, in C0CHAN too
+    http_app.command("/discuss", "1", user_id="UHOST", channel_id="C0SIDE")
+    stub.wait_for("chat.postMessage", count=5)
     services.wait_idle()
-    assert len(services.pacer_waits) >= 3  # polls 2 and 3 and the quiz question each waited their turn
+    now, interval = clock.now().timestamp(), services.pacer.interval
+    assert sorted(c.params["channel"] for c in stub.calls("chat.postMessage")) == ["C0CHAN"] * 4 + ["C0SIDE"]
+    spaced = [now + n * interval for n in range(4)]
+    assert services.pacer.turns_in("C0CHAN") == pytest.approx(spaced, abs=1e-6)
+    assert services.pacer.turns_in("C0SIDE") == pytest.approx([now], abs=1e-6)  # not queued behind C0CHAN
 
 
 def test_a_poll_closed_the_moment_after_a_vote_still_counts_it(http_app, stub, services, clock):

@@ -6,6 +6,7 @@ its own, so the connection a thread keeps starts fresh.
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.base_client import BaseClient
 
 from bot.context import make_client, retry_handlers
 from bot.slack.keep_alive import KeepAliveWebClient
@@ -161,3 +163,46 @@ def test_the_app_client_keeps_slack_sdk_s_retry_handlers(settings):
     client = make_client(settings, "xoxb-test")
     assert isinstance(client, KeepAliveWebClient)
     assert [type(h) for h in client.retry_handlers] == [type(h) for h in retry_handlers()]
+
+
+# -- the slack_sdk internals the client relies on ---------------------------------------------------
+# KeepAliveWebClient overrides a private method of slack_sdk's BaseClient; pyproject.toml pins only `<4`.
+# These read slack_sdk's own code (with `inspect`), so an upgrade that renames the method, changes its
+# arguments, stops calling it from the retry loop, or drops an attribute it reads fails here, not in
+# production as a silent fall-back to one connection per call (or an AttributeError on every call).
+# (That slack_sdk still calls it at all is shown above: calls from one thread share one connection.)
+# Chosen over a tighter pin in pyproject.toml: slack_sdk ships a minor release most months, and a pin to
+# the tested minor would hold back every fix; these fail on exactly the change that matters.
+def test_the_overridden_method_is_slack_sdks_with_the_same_signature():
+    ours = inspect.signature(KeepAliveWebClient._perform_urllib_http_request_internal)
+    theirs = inspect.signature(BaseClient._perform_urllib_http_request_internal)
+    assert list(theirs.parameters) == ["self", "url", "req"]
+    assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in theirs.parameters.values())
+    assert list(ours.parameters) == list(theirs.parameters)
+    # defined on BaseClient and not again between it and WebClient, so the override replaces the one that runs
+    owner = next(c for c in WebClient.__mro__ if "_perform_urllib_http_request_internal" in vars(c))
+    assert owner is BaseClient
+    assert "_perform_urllib_http_request_internal" in vars(KeepAliveWebClient)
+
+
+def test_slack_sdk_sends_every_try_through_the_overridden_method_and_reads_what_it_returns():
+    """The caller (the retry loop) passes (url, req) positionally, reads status/headers/body from the dict
+    returned, and handles urllib's HTTPError: the three things the override keeps."""
+    caller = inspect.getsource(BaseClient._perform_urllib_http_request)
+    assert "self._perform_urllib_http_request_internal(url, req)" in caller
+    assert "req = Request(" in caller  # a urllib Request: get_method(), data and header_items() are urllib's
+    for key in ('resp["status"]', 'resp["headers"]', 'resp["body"]'):
+        assert key in caller, f"slack_sdk no longer reads {key} from the method's answer"
+    assert "except HTTPError as e" in caller and "e.code" in caller and "e.read()" in caller
+    assert "e.headers" in caller
+    overridden = inspect.getsource(BaseClient._perform_urllib_http_request_internal)
+    assert '"application/gzip"' in overridden  # the one answer slack_sdk leaves as bytes; ours does too
+    assert "self.proxy" in overridden and "self.ssl" in overridden and "self.timeout" in overridden
+
+
+def test_a_client_has_the_attributes_the_override_reads():
+    client = KeepAliveWebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=7)
+    assert {"proxy", "ssl", "timeout", "retry_handlers"} <= set(vars(client))
+    assert client.timeout == 7 and client.ssl is None  # as passed: the override hands them to http.client
+    init = inspect.signature(BaseClient.__init__).parameters
+    assert {"timeout", "ssl", "proxy", "retry_handlers", "base_url", "token"} <= set(init)

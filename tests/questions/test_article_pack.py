@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from questions import load_pack, load_packs
 from questions.schema import Pack, Section
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACK_PATH = ROOT / "questions" / "altman-2025-12.yaml"
 LANGUAGES = {"zh-Hant", "en"}
 RAW_SOURCE = Path(os.environ.get("ARTICLE_RAW", "/work/shared/article/altman-interview.zh-Hant.raw.txt"))

@@ -103,3 +103,11 @@ def test_help_and_scores_replies_are_valid():
     for rows in ([], ROWS):
         assert_slack_accepts_message(scores_reply(rows))
 
+
+def test_a_locked_in_answer_is_shown_as_the_player_gave_it_and_escaped():
+    sample = load_pack(SAMPLE_PACKS / "sample.yaml")
+    choice, numeric = sample.question("q-code-red-weeks"), sample.question("q-weekly-users")
+    assert answer_label(choice, "0", "en") == "A. 1–2 weeks"
+    assert answer_label(numeric, "1,400", "en") == "1,400 million"
+    assert answer_label(choice, "9", "en") == "?"
+    assert "<!channel>" not in answer_label(numeric, "<!channel>", "en")

@@ -1,12 +1,15 @@
 """Quiz logic without Slack: grammar, question choice and the scorer (property-based)."""
 
+import re
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bot.blocks.quiz import answer_label
 from bot.domain.digest import CommandError
 from bot.domain.quiz import (
+    MAX_QUESTIONS,
+    TIMER_RANGE,
     QuizCommand,
     choose_questions,
     parse_number,
@@ -43,9 +46,37 @@ def test_bad_forms_explain(text):
     assert isinstance(result, CommandError) and result.usage
 
 
-@given(st.text(max_size=80))
-def test_any_text_parses_or_explains(text):
-    assert isinstance(parse_quiz(text), (QuizCommand, CommandError))
+# what people type: the grammar's own words and numbers in and out of range, mentions, and anything else
+QUIZ_WORDS = st.sampled_from(["timer", "section", "scores", "leaderboard", "stop", "help", "?", "0", "1", "5",
+                              "10", "11", "-3", "²", "timer 9", "timer 300", "timer 301", "<!channel>", "@here",
+                              "<@U123>", "&"])
+TYPED = st.one_of(st.lists(QUIZ_WORDS | st.text(max_size=8), max_size=6).map(" ".join),
+                  st.builds("{} timer {}".format, st.integers(-2, 13), st.integers(-5, 400)),
+                  st.text(max_size=80))
+
+
+def says_no_mention(message: str) -> bool:
+    """What was typed comes back escaped: no `<!channel>`, `<@U…>` or bare `@here` Slack would act on."""
+    return "<" not in message and ">" not in message and not re.search(r"@(channel|here|everyone)\b", message, re.I)
+
+
+@given(TYPED)
+def test_any_text_is_a_quiz_within_the_limits_or_an_error_with_the_form_and_no_mention(text):
+    result = parse_quiz(text)
+    if isinstance(result, CommandError):
+        assert result.message and says_no_mention(result.message)
+        assert result.usage.startswith("/quiz")
+    else:
+        assert result.action in ("start", "scores", "stop", "help")
+        assert 1 <= result.count <= MAX_QUESTIONS
+        assert TIMER_RANGE[0] <= result.timer <= TIMER_RANGE[1]
+
+
+@given(count=st.integers(1, MAX_QUESTIONS), timer=st.integers(*TIMER_RANGE), timer_first=st.booleans(),
+       shout=st.booleans())
+def test_every_quiz_the_help_describes_parses_back_to_itself(count, timer, timer_first, shout):
+    text = f"timer {timer} {count}" if timer_first else f"{count} timer {timer}"
+    assert parse_quiz(text.upper() if shout else text) == QuizCommand("start", count=count, timer=timer)
 
 
 def test_questions_are_spread_across_sections_and_never_repeat():
@@ -110,10 +141,3 @@ def test_the_sections_to_reread_are_those_the_channel_missed():
              {"answered": 2, "correct": 0}]
     assert sections_to_reread(["s1", "s2", "s3", "s2"], stats) == ["s2", "s3"]
     assert sections_to_reread(["s1"], [{"answered": 2, "correct": 1}]) == []  # half right is known enough
-
-
-def test_a_locked_in_answer_is_shown_as_the_player_gave_it_and_escaped():
-    assert answer_label(CHOICE, "0", "en") == "A. 1–2 weeks"
-    assert answer_label(NUMERIC, "1,400", "en") == "1,400 million"
-    assert answer_label(CHOICE, "9", "en") == "?"
-    assert "<!channel>" not in answer_label(NUMERIC, "<!channel>", "en")

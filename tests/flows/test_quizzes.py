@@ -10,9 +10,9 @@ from bot.slack.live_updates import LiveUpdates
 from bot.slack.posting import ChannelPacer
 from store import quizzes
 from tests.conftest import TEAM, HttpApp
+from tests.listeners.test_quiz import answer as click
+from tests.listeners.test_quiz import start
 from tests.support.schemas import assert_valid_message
-from tests.test_quiz_http import answer as click
-from tests.test_quiz_http import start
 
 
 def runner_for(services):

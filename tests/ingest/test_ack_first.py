@@ -8,11 +8,9 @@ import contextlib
 import threading
 import time
 
-import pytest
-
 from bot.ingest.ack_first import AckFirst
 from store import plans
-from tests.conftest import TEAM
+from tests.conftest import TEAM, HttpApp
 
 ENOUGH = 5.0  # seconds: only reached when something is broken
 
@@ -100,9 +98,46 @@ def test_tasks_deferred_from_many_threads_at_once_each_run_once():
     assert len(set(ran)) == len(ran) == threads * per_thread
 
 
-def test_a_digest_acknowledged_during_another_request_posts_once_that_request_is_done(http_app, stub, services):
-    services.acks.max_wait = 30.0  # the gap, not the fallback, must be what lets the post go out
+class SteppedMonotonic:
+    """A monotonic clock for `AckFirst` that moves only when the test moves it, and counts its readings: the
+    gate's quiet time passes when the test says, and the test can see that the gate has looked since."""
+
+    def __init__(self) -> None:
+        self.now, self.readings = 0.0, 0
+        self._changed = threading.Condition()
+
+    def __call__(self) -> float:
+        with self._changed:
+            self.readings += 1
+            self._changed.notify_all()
+            return self.now
+
+    def advance(self, seconds: float) -> int:
+        """Move on; returns the readings so far, for `wait_for_readings`."""
+        with self._changed:
+            self.now += seconds
+            return self.readings
+
+    def wait_for_readings(self, after: int, count: int) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self.readings >= after + count, ENOUGH)
+
+
+def test_a_digest_acknowledged_during_another_request_posts_once_that_request_is_done(services, stub):
+    gate_clock = SteppedMonotonic()
+    services.acks = AckFirst(quiet=0.02, max_wait=30.0, monotonic=gate_clock)  # the lull, never the fallback
+    http_app = HttpApp(services, stub)
     list_arrived, list_may_finish = threading.Event(), threading.Event()
+    at_the_gate, gate_opened = threading.Event(), []  # per opening: (found a lull, the slow request was let go)
+    wait_for_gap = services.acks.wait_for_gap
+
+    def watched_wait_for_gap(*args, **kwargs):  # the real gate, seen from outside
+        at_the_gate.set()
+        found = wait_for_gap(*args, **kwargs)
+        gate_opened.append((found, list_may_finish.is_set()))
+        return found
+
+    services.acks.wait_for_gap = watched_wait_for_gap
 
     @http_app.app.middleware
     def hold_the_list_request(body, next_):  # a slow request still being handled at the endpoint
@@ -112,20 +147,28 @@ def test_a_digest_acknowledged_during_another_request_posts_once_that_request_is
         return next_()
 
     slow = threading.Thread(target=http_app.command, args=("/digest", "list"), kwargs={"channel_id": "COTHER"})
-    slow.start()
-    assert list_arrived.wait(ENOUGH)
+    try:
+        slow.start()
+        assert list_arrived.wait(ENOUGH)
 
-    response = http_app.command("/digest", "next", user_id="UOWNER")
-    assert (response.status, response.body) == (200, "")  # acknowledged at once
-    with pytest.raises(AssertionError):  # no Slack traffic while the other request is being handled
-        stub.wait_for("users.info", timeout=0.2)
-    assert stub.calls("chat.postMessage") == []
+        response = http_app.command("/digest", "next", user_id="UOWNER")
+        assert (response.status, response.body) == (200, "")  # acknowledged at once
+        assert at_the_gate.wait(ENOUGH), "the work after the acknowledgement never waited for a lull"
+        # the quiet time passes while the slow request is still being handled, and the gate looks again
+        # (two readings: it decided once on the new time): a gate that ignored the request would open now
+        looked = gate_clock.wait_for_readings(gate_clock.advance(1.0), count=2)
+        assert looked, f"the gate stopped looking: {gate_opened}"
+        assert gate_opened == [] and stub.calls("users.info") == [] and stub.calls("chat.postMessage") == []
 
-    list_may_finish.set()
-    slow.join(ENOUGH)
-    post = stub.wait_for("chat.postMessage")[0]
-    assert post.params["channel"] == "C0CHAN" and "Introduction" in str(post.params["blocks"])
-    assert "Posted part 1" in stub.wait_for_response()[0].params["text"]
+        list_may_finish.set()
+        slow.join(ENOUGH)
+        post = stub.wait_for("chat.postMessage")[0]
+        assert post.params["channel"] == "C0CHAN" and "Introduction" in str(post.params["blocks"])
+        assert "Posted part 1" in stub.wait_for_response()[0].params["text"]
+        assert gate_opened and all(opening == (True, True) for opening in gate_opened), gate_opened
+    finally:
+        list_may_finish.set()
+        http_app.close()
 
 
 def test_a_burst_of_digest_next_in_many_channels_posts_every_one_once(http_app, stub, services):
