@@ -27,7 +27,7 @@ accesslog = None
 
 def on_starting(server):
     from bot.config import ConfigError, load_settings
-    from bot.runtime import check
+    from bot.startup import check
 
     try:
         settings = load_settings()

@@ -16,7 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.ingest.ack_first import AckFirst
 from bot.config import ConfigError, configure_logging, load_settings
-from bot.runtime import prepare, start
+from bot.startup import prepare, start
 
 log = logging.getLogger(__name__)
 

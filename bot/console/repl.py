@@ -32,7 +32,7 @@ from bot.domain.clock import ManualClock
 from bot.config import Settings
 from bot.console.render import Clickable, render_blocks
 from bot.console.standin import Event, StandIn
-from bot.runtime import prepare
+from bot.startup import prepare
 from bot.scheduler import DigestScheduler
 from bot.domain.text import is_number
 from bot.web import wsgi_app_for
