@@ -24,7 +24,7 @@ from bot.ingest.clicks import Clicks
 from bot.domain.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.slack.keep_alive import KeepAliveWebClient
-from bot.slack.keyed_locks import KeyedLocks
+from bot.slack.keyed_locks import KeyedLock, KeyedLocks
 from bot.slack.live_updates import LiveUpdates
 from bot.slack.posting import BlockRefusals, ChannelPacer, ConnectionErrorRetryHandlerForPosts, ServerErrorRetryHandlerForPosts
 from bot.slack.memberships import MemberChannels
@@ -157,7 +157,7 @@ class Services:
         """Apply every acknowledged click still in the journal: before reading responses to act on them."""
         self.clicks.settle()
 
-    def in_turn(self, *key: object) -> threading.Lock:
+    def in_turn(self, *key: object) -> KeyedLock:
         """A lock per key for work that must not overlap in this process: two `/digest next` in one
         channel claim items 1 and 2 in order, and with this their posts also reach Slack in that order."""
         return self._turns(key)

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.coalesce import Coalescer
-from bot.slack.keyed_locks import KeyedLocks
+from bot.slack.keyed_locks import KeyedLock, KeyedLocks
 from bot.slack.posting import error_code
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class LiveUpdates:
                 pass
         self.coalescer.done(key)  # shutting down: the state is stored, and the next change redraws it
 
-    def exclusive(self, key: Hashable) -> threading.RLock:
+    def exclusive(self, key: Hashable) -> KeyedLock:
         """The lock every draw of `key` holds: `with live.exclusive(key):` waits for a draw in flight and
         keeps the next one out, so a final version drawn inside it is the last thing Slack receives."""
         return self._locks(key)
