@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.app import build_services, create_app
@@ -55,7 +57,7 @@ def _pack_problem(exc: PackError) -> str:
     return f"CONTENT_DIR: a content pack does not load: {first}{more}"
 
 
-def prepare(settings: Settings, *, check_token: bool = True, **overrides) -> Services:
+def prepare(settings: Settings, *, check_token: bool = True, **overrides: Any) -> Services:
     if check_token and settings.bot_token:
         verify_bot_token(settings)
     try:
@@ -66,7 +68,8 @@ def prepare(settings: Settings, *, check_token: bool = True, **overrides) -> Ser
         raise ConfigError(_pack_problem(exc)) from None
 
 
-def start(services: Services, *, scheduler: bool = True, freeze: bool = False):
+def start(services: Services, *, scheduler: bool = True,
+          freeze: bool = False) -> tuple[App, DigestScheduler | None]:
     """The Bolt app, with the digest scheduler running beside it (returned so callers can stop it).
 
     `freeze` (serving processes only, see `freeze_startup_heap`) freezes the heap once everything is

@@ -8,8 +8,8 @@ at the moment it is drawn, so the final state is always what the channel ends up
 
 `Coalescer` (bot/slack/coalesce.py) is the pure rule, time passed in; `LiveUpdates` runs it: on a daemon thread in
 the app, or by `flush(now)` calls in tests and the console. In the app `changed()` never draws on the
-caller's thread (draws go to four threads of their own), so a listener can report a change before it
-acknowledges at the cost of a dictionary write. `exclusive(key)` lets the code that replaces a
+caller's thread (draws go to the after-ack pool, `bot.runtime`; on their own, to four threads of their
+own), so a listener can report a change before it acknowledges at the cost of a dictionary write. `exclusive(key)` lets the code that replaces a
 live message for good (a quiz reveal) wait for a draw in flight, so a late count can never land on top of it.
 
 A draw that fails (Slack refuses the `chat.update`, or does not answer) is not left for "the next change",
@@ -53,14 +53,19 @@ class LiveUpdates:
     def __init__(self, interval: float = 1.1, monotonic: Callable[[], float] = time.monotonic,
                  run: Callable[[Callable[[], None]], object] | None = None, background: bool = True,
                  per_workspace_per_minute: float | None = UPDATES_PER_WORKSPACE_PER_MINUTE):
+        """Draws go to `run(draw)` (the app's after-ack pool; it raises RuntimeError once shut down), else to
+        draw threads of its own when `background`, else run on the thread that calls `flush`. With
+        `background`, a timer thread hands out the draws that come due."""
         self.coalescer = Coalescer(interval, per_minute=per_workspace_per_minute)
         self._monotonic = monotonic
         self._draw: dict[Hashable, Callable[[], None]] = {}  # only keys the coalescer knows: dropped with them
         self._draws_lock = threading.Lock()  # a key's draw is set and offered, or dropped, as one step
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-draw") if background else None
-        self._run = run or (self._pool.submit if self._pool is not None else (lambda fn: fn()))
+        self._pool = (ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-draw")
+                      if background and run is None else None)
+        self._run: Callable[[Callable[[], None]], object] = (
+            run or (self._pool.submit if self._pool is not None else _draw_here))
         self._stop = threading.Event()
-        self._locks = KeyedLocks(threading.RLock)
+        self._locks = KeyedLocks(threading.RLock)  # a key's lock lasts while a draw or a reveal holds it
         if background:
             threading.Thread(target=self._loop, name="live-updates", daemon=True).start()
 
@@ -131,13 +136,19 @@ class LiveUpdates:
     def sizes(self) -> dict[str, int]:
         """How many messages each map holds (the coalescer's, and the draws): nothing grows for ever."""
         with self._draws_lock:
-            return {**self.coalescer.sizes(), "draws": len(self._draw)}
+            draws = len(self._draw)
+        return {**self.coalescer.sizes(), "draws": draws, "locks": len(self._locks)}
 
     def stop(self) -> None:
-        """No more draws are queued; the ones in flight finish."""
+        """No more draws are queued; the ones in flight finish (waited for here on draw threads of its own;
+        on a `run` given to it, by whoever owns that, `bot.runtime.Runtime.stop`)."""
         self._stop.set()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+
+
+def _draw_here(draw: Callable[[], None]) -> None:
+    draw()
 
 
 def _retry_after(exc: SlackApiError) -> float:
