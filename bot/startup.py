@@ -28,7 +28,7 @@ REJECTED_TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account
 def verify_bot_token(settings: Settings) -> dict:
     """auth.test with the bot token; a token Slack rejects becomes a ConfigError naming SLACK_BOT_TOKEN."""
     try:
-        return make_client(settings, settings.bot_token).auth_test().data  # type: ignore[return-value]
+        answer = make_client(settings, settings.bot_token).auth_test().data
     except SlackApiError as exc:
         code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
         if code in REJECTED_TOKEN_ERRORS:
@@ -36,6 +36,9 @@ def verify_bot_token(settings: Settings) -> dict:
         raise ConfigError(f"SLACK_BOT_TOKEN could not be checked: Slack answered {code or exc.response.status_code}") from None
     except OSError as exc:
         raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({type(exc).__name__})") from None
+    if not isinstance(answer, dict):  # slack_sdk hands back bytes only for a body that is not JSON
+        raise ConfigError(f"SLACK_BOT_TOKEN could not be checked: SLACK_API_URL={settings.slack_api_url} did not answer JSON")
+    return answer
 
 
 def check(settings: Settings) -> None:
