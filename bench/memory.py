@@ -14,6 +14,7 @@ finished (the stand-in quiet), of the worker and master together.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import time
 from pathlib import Path
@@ -81,7 +82,7 @@ def run_memory(requests: int, polls: int, clients: int) -> float:
             buttons = post_polls(target, stub, polls, clients)
             errors, started = 0, time.perf_counter()
             bounds = sorted({*range(0, requests, CHUNK), checkpoint, requests})
-            for start, stop in zip(bounds, bounds[1:]):
+            for start, stop in itertools.pairwise(bounds):
                 errors += fire(target.url, votes(buttons, start, stop, requests, stub), clients)[2]
                 if stop in (checkpoint, requests):
                     stored = settled(target.db, "SELECT COUNT(*) FROM votes", stop, limit=60)

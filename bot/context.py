@@ -41,8 +41,12 @@ from bot.slack.keep_alive import KeepAliveWebClient
 from bot.slack.keyed_locks import KeyedLock, KeyedLocks
 from bot.slack.live_updates import LiveUpdates
 from bot.slack.memberships import MemberChannels
-from bot.slack.posting import (BlockRefusals, ChannelPacer, ConnectionErrorRetryHandlerForPosts,
-                               ServerErrorRetryHandlerForPosts)
+from bot.slack.posting import (
+    BlockRefusals,
+    ChannelPacer,
+    ConnectionErrorRetryHandlerForPosts,
+    ServerErrorRetryHandlerForPosts,
+)
 from bot.slack.tokens import TeamToken
 from questions.schema import Pack
 from store import Store
@@ -119,7 +123,7 @@ class Context:
     def default_pack_id(self) -> str:
         """The article's own pack when it is installed, else the first pack by id."""
         preferred = [pid for pid in self.packs if not pid.startswith("sample")]
-        return sorted(preferred or self.packs)[0]
+        return min(preferred or self.packs)
 
     def pack(self, pack_id: str | None = None) -> Pack:
         return self.packs.get(pack_id or "") or self.packs[self.default_pack_id]

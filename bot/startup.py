@@ -15,8 +15,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import build_services, create_app
 from bot.config import ConfigError, Settings
-from bot.scheduler import DigestScheduler
 from bot.context import Services, make_client
+from bot.scheduler import DigestScheduler
 from questions import PackError, load_packs
 from store import StoreError, open_store
 

@@ -22,7 +22,7 @@ def context(tmp_path):
 
     store = open_store(tmp_path / "bot.db")
     context = Context(Settings(slack_api_url="http://127.0.0.1:9/api/", database_path=tmp_path / "bot.db"),
-                      store, {}, clock=FakeClock(dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)),
+                      store, {}, clock=FakeClock(dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)),
                       token_for_team=token_for_team)
     context.looked_up = looked_up
     yield context

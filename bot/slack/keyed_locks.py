@@ -34,7 +34,7 @@ class _Entry:
 class KeyedLock:
     """The lock of one key, used like `threading.Lock`: `with`, `acquire(blocking, timeout)`, `release()`."""
 
-    __slots__ = ("_locks", "_key")
+    __slots__ = ("_key", "_locks")
 
     def __init__(self, locks: KeyedLocks, key: Hashable):
         self._locks, self._key = locks, key
