@@ -1,12 +1,14 @@
 """`make bench`: the app against bare Bolt, in one run, on the same gunicorn line and Web API stand-in.
 
     python -m bench [--clients 20] [--requests 600] [--rounds 7] [--fanout 1000] [--fanout-days 3]
+                    [--memory 100000 [--memory-polls 1000]]
 
 For each scenario (poll votes, quiz answers, `/digest next`) it fires signed requests from C concurrent
 clients at (a) the app as the Procfile `web:` line serves it and (b) a bare Bolt app whose listeners only
 acknowledge, and prints acknowledgement latency (p50, p99, max), throughput, the ratio to bare Bolt, votes
 sent and stored, `chat.update` calls per poll per second, peak RSS and cold start. Then the fan-out: 1,000
-channels due in the same minute against a stand-in that allows one post per second per channel.
+channels due in the same minute against a stand-in that allows one post per second per channel. With
+`--memory N`, RSS after N votes over 1,000 polls against RSS after N/10 (bench/memory.py).
 Absolute times depend on this shared machine; the ratios are what to read.
 """
 
@@ -319,12 +321,20 @@ def main() -> None:
                         choices=["poll votes", "quiz answers", "digest next"])
     parser.add_argument("--fanout", type=int, default=1000, help="channels (0: no fan-out)")
     parser.add_argument("--fanout-days", type=int, default=3, choices=range(1, 6))
+    parser.add_argument("--memory", type=int, default=0,
+                        help="votes for the memory scenario (0: none; the issue's check is 100000)")
+    parser.add_argument("--memory-polls", type=int, default=1000)
     args = parser.parse_args()
     print(f"web command (Procfile): {' '.join(procfile_web_command())}")
     run_scenarios(args)
     print()
     if args.fanout:
         run_fanout(args.fanout, args.fanout_days)
+    if args.memory:
+        from bench.memory import run_memory
+
+        print()
+        run_memory(args.memory, args.memory_polls, args.clients)
 
 
 if __name__ == "__main__":

@@ -99,3 +99,15 @@ def errors_logged(proc: subprocess.Popen) -> int:
     log = proc.log  # type: ignore[attr-defined]
     log.seek(0)
     return sum(1 for line in log if b" ERROR " in line)
+
+
+def rss_kib(pid: int) -> int:
+    """VmRSS now of the process and its children (gunicorn master + worker): what it holds, not its peak."""
+    total = 0
+    for p in [pid] + [int(c) for c in re.findall(r"\d+", _children(pid))]:
+        try:
+            match = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{p}/status").read_text())
+        except OSError:
+            continue
+        total += int(match.group(1)) if match else 0
+    return total

@@ -153,7 +153,7 @@ def print_manifest(http: str | None) -> int:
 
 def export_responses(settings: Settings, args: argparse.Namespace) -> int:
     from bot.flows.export import rows, to_csv, to_json
-    from bot.runtime import prepare
+    from bot.startup import prepare
 
     services = prepare(settings, check_token=False, journal_dir=None)  # reads only: no journal of its own
     records = rows(services, team_id=args.team, channel_id=args.channel)
@@ -169,7 +169,7 @@ def export_responses(settings: Settings, args: argparse.Namespace) -> int:
 def serve_socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.runtime import prepare, start
+    from bot.startup import prepare, start
 
     settings.require_socket()
     services = prepare(settings)

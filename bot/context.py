@@ -1,44 +1,75 @@
-"""What the listeners and the scheduler share: settings, the store, the packs, the clock, Slack clients.
+"""What the listeners, flows and the scheduler share: a typed `Context` and, joined to it, the `Runtime`.
 
-Built once at start and handed to each listener module's `register(app, services)`.
+`Context` is what the code needs to know, as plain typed fields, and starts no thread: settings, the
+store, the packs, the clock, the Web API clients (one per workspace, `client_for`), the channel pacer,
+the block refusals, the Home membership cache, and the hooks the scheduler sets. `bot.runtime.Runtime`
+owns the pools and threads (work after the acknowledgement, `views.open`, the lull-waiting dispatcher,
+live updates, the click journal). A function that only reads and posts needs only a `Context`.
+
+`Services` is a `Context` with its `Runtime` attached, the one object `register(app, services)`, the
+flows and the scheduler are handed. It is a subclass rather than a pair passed together so that every
+call site keeps reading as it does (`services.store`, `services.client_for(team)`,
+`services.after_ack(...)`): nearly every listener and flow needs both halves, and two parameters on
+each of them would say nothing more. What belongs to the runtime is reached through a few forwarding
+methods and properties, listed in one place below.
+
+Every map here is bounded: clients are kept per workspace until unused for `CLIENT_IDLE_SECONDS`, and a
+workspace's turn (`KeyedLocks`) is dropped once no job holds it.
 """
 
 from __future__ import annotations
 
-import collections
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
 
+from bot.config import Settings
+from bot.domain.clock import Clock, SystemClock
 from bot.ingest.ack_first import AckFirst
 from bot.ingest.clicks import Clicks
-from bot.domain.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.runtime import Runtime
 from bot.slack.keep_alive import KeepAliveWebClient
-from bot.slack.keyed_locks import KeyedLocks
+from bot.slack.keyed_locks import KeyedLock, KeyedLocks
 from bot.slack.live_updates import LiveUpdates
-from bot.slack.posting import BlockRefusals, ChannelPacer, ConnectionErrorRetryHandlerForPosts, ServerErrorRetryHandlerForPosts
 from bot.slack.memberships import MemberChannels
+from bot.slack.posting import (
+    BlockRefusals,
+    ChannelPacer,
+    ConnectionErrorRetryHandlerForPosts,
+    ServerErrorRetryHandlerForPosts,
+)
 from bot.slack.tokens import TeamToken
 from questions.schema import Pack
-from store import Store, deliveries
+from store import Store
+from store.plans import Plan
 
 if TYPE_CHECKING:  # the runner is a flow: it uses this context, so it can't be imported at run time here
     from bot.flows.quizzes import QuizRunner
 
 log = logging.getLogger(__name__)
 
+# A workspace's client is dropped once no job has asked for it this long (it is made again, from the
+# token, on the next): the cache holds the workspaces active now, not every one ever served.
+CLIENT_IDLE_SECONDS = 900.0
+# ... looked for at most this often, on a lookup: a sweep of the cache is then a rare, short walk
+CLIENT_SWEEP_SECONDS = 60.0
 
-def retry_handlers() -> list:
+# team_id -> its bot token, or None when not installed (bot.slack.tokens.TeamTokens)
+TokenLookup = Callable[[str], TeamToken | None]
+# called with the plan that changed, or None when plans came or went other than one at a time
+PlanChangeHook = Callable[[Plan | None], object]
+
+
+def retry_handlers() -> list[RetryHandler]:
     """slack_sdk's own handlers: connection errors, 429 with Retry-After, and 5xx, each retried a few times;
     a chat.postMessage Slack may have taken is not re-sent by them (bot/slack/posting.py looks for it first)."""
     return [
@@ -56,173 +87,68 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
 
 
 @dataclass
-class Services:
+class _CachedClient:
+    client: WebClient
+    refresh_after: float | None  # wall-clock time its token is due for refreshing (None: never)
+    used_at: float  # the context's clock, as a timestamp
+
+
+@dataclass(eq=False)
+class Context:
     settings: Settings
     store: Store
     packs: dict[str, Pack]
     clock: Clock = field(default_factory=SystemClock)
+    # single-workspace mode: the bot token's client (multi-workspace installs use `token_for_team`)
     client: WebClient | None = None
-    # team_id -> its bot token (bot.slack.tokens.TeamToken, or None if not installed), for multi-workspace
-    # installs (bot.slack.tokens.TeamTokens); single-workspace mode uses `client`.
-    token_for_team: Callable[[str], TeamToken | None] | None = None
-    # called with the new Plan whenever a plan changes, so the scheduler can re-sync its job
-    on_plan_change: object | None = None
-    # Work that follows an acknowledgement runs here, not on Bolt's listener threads: a slow Web API call
-    # must never keep the next request from being acknowledged.
-    background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack",
-                                                   initializer=_yield_to_acknowledgements)
-    )
-    # views.open must happen within 3 s of the click (the trigger expires): its own small pool, never
-    # queued behind paced posts
-    urgent: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="open-view")
-    )
-    # timers to run as the clock moves (quiz reveals, poll closing), set by `bot.scheduler.clock_timers`:
-    # the scheduler runs them each second, the console after each tick
-    timers: list[Callable[[], object]] = field(default_factory=list)
-    # the one quiz runner (bot/flows/quizzes.py), made by `bot.app.create_app`
-    quizzes: QuizRunner = field(init=False)
+    # multi-workspace installs: a workspace's bot token by team id (set by bot.app.oauth_settings)
+    token_for_team: TokenLookup | None = None
+    # set by the scheduler (`DigestScheduler.sync`), so a plan's change re-syncs its job
+    on_plan_change: PlanChangeHook | None = None
     # one pacer for every feature, so a digest, a quiz and a poll in one channel share ~1 post/s
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
-    # the requests being handled: work after acknowledgements waits for a gap in them (bot/ingest/ack_first.py)
-    acks: AckFirst = field(default_factory=AckFirst)
-    # coalesced chat.update of live messages (poll tallies, quiz answer counts)
-    live: LiveUpdates = field(default_factory=LiveUpdates)
     # chart and table blocks Slack refused, by workspace and type, for a while (bot/slack/posting.py)
     block_refusals: BlockRefusals = field(default_factory=BlockRefusals)
-    # where votes and quiz answers are journaled before the acknowledgement (bot/ingest/clicks.py):
-    # `build_services` puts it beside the database; without one, clicks are written at once
-    journal_dir: Path | None = None
-    clicks: Clicks = field(init=False)
+    # which channels each Home viewer is in, asked of Slack (Tier 2) at most every few minutes
     memberships: MemberChannels = field(init=False)
-    _in_flight: set[Future] = field(default_factory=set)
-    _held: collections.deque = field(default_factory=collections.deque)  # after_ack work waiting for a lull
-    _clients: dict[str, tuple[WebClient, float | None]] = field(default_factory=dict)  # client, refresh_after
-    _turns: KeyedLocks = field(default_factory=KeyedLocks)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _clients: dict[str, _CachedClient] = field(default_factory=dict, repr=False)
+    _swept_at: float = field(default=float("-inf"), repr=False)
+    _turns: KeyedLocks = field(default_factory=KeyedLocks, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        self.clicks = Clicks(self.store, after_lull=self.after_ack, follow_up=self.follow_up,
-                             directory=self.journal_dir)
-        # which channels each Home viewer is in, asked of Slack (Tier 2) at most every few minutes
         self.memberships = MemberChannels(self.clock)
 
     @property
     def default_pack_id(self) -> str:
         """The article's own pack when it is installed, else the first pack by id."""
         preferred = [pid for pid in self.packs if not pid.startswith("sample")]
-        return sorted(preferred or self.packs)[0]
+        return min(preferred or self.packs)
 
     def pack(self, pack_id: str | None = None) -> Pack:
         return self.packs.get(pack_id or "") or self.packs[self.default_pack_id]
 
-    def after_ack(self, work: Callable[..., object], *args: object,
-                  delivery: tuple[str, str] | None = None) -> None:
-        """Run `work(*args)` after the acknowledgement, once the requests lull (bot/ingest/ack_first.py); failures are
-        logged, never lost silently. `wait_idle` waits for it.
-
-        With a `delivery` (see bot.slack.deliveries), the delivery is claimed in the database first, off
-        the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
-
-        On the acknowledgement path this only notes the work (an append to a deque, atomic under the
-        interpreter lock); its future is made by the dispatcher once the lull comes.
-        """
-        until = self.acks.deadline()  # however it is held back, it starts by then
-        self._held.append(None)
-
-        def start() -> None:  # after the lull (bot/ingest/ack_first.py): on the pool
-            try:
-                started = self.background.submit(self._run_once, until, delivery, work, *args)
-            except RuntimeError:  # the pool has been shut down (the process is stopping)
-                log.warning("work after an acknowledgement dropped: the process is stopping")
-            else:
-                with self._lock:
-                    self._in_flight.add(started)
-                started.add_done_callback(self._finished)
-            finally:
-                self._held.pop()  # after it is in flight, so `wait_idle` never sees a gap between the two
-
-        self.acks.defer(start)
-
-    def follow_up(self, work: Callable[[], object]) -> Future:
-        """Run `work()` on the after-ack pool now (its caller has already waited for the lull)."""
-        future = self.background.submit(work)
-        with self._lock:
-            self._in_flight.add(future)
-        future.add_done_callback(self._finished)
-        return future
-
-    def settle(self) -> None:
-        """Apply every acknowledged click still in the journal: before reading responses to act on them."""
-        self.clicks.settle()
-
-    def in_turn(self, *key: object) -> threading.Lock:
+    def in_turn(self, *key: object) -> KeyedLock:
         """A lock per key for work that must not overlap in this process: two `/digest next` in one
         channel claim items 1 and 2 in order, and with this their posts also reach Slack in that order."""
         return self._turns(key)
 
-    def open_view(self, client: WebClient, trigger_id: str, view: dict) -> Future:
-        """Open a modal right after the acknowledgement, on the urgent pool (trigger ids expire in 3 s)."""
-        future = self.urgent.submit(client.views_open, trigger_id=trigger_id, view=view)
-        with self._lock:
-            self._in_flight.add(future)
-        future.add_done_callback(self._finished)
-        return future
-
-    def _run_once(self, until: float, delivery: tuple[str, str] | None, work: Callable[..., object],
-                  *args: object) -> object:
-        # A lull the dispatcher saw may have been a blip inside a burst: if the requests are back, wait
-        # again, but never past the deadline set when the work was held.
-        self.acks.wait_for_gap(until)
-        if delivery is not None and not deliveries.claim(self.store, *delivery):
-            log.info("delivery %s seen before: its work is not done again", delivery[1])
-            return None
-        return work(*args)
-
-    def _finished(self, future: Future) -> None:
-        with self._lock:
-            self._in_flight.discard(future)
-        _log_failure(future)
-
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        """Block until all after-ack work (and work it submitted) has finished: for tests and graceful stops."""
-        deadline = time.monotonic() + timeout
-        while True:
-            held = len(self._held)  # before the futures: `start` adds its future first and pops second
-            with self._lock:
-                pending = list(self._in_flight)
-            if not pending and not held:
-                return
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"{len(pending) + held} pieces of after-ack work still to run")
-            if pending:
-                wait(pending, timeout=remaining)
-            else:  # only work held for a lull (a few tens of milliseconds): look again shortly
-                time.sleep(min(remaining, 0.005))
-
-    def stop(self, timeout: float = 20.0) -> None:
-        """On a graceful stop (the caller has stopped new requests and timers): queued Slack work finishes,
-        journaled clicks are applied, live redraws stop."""
-        try:
-            self.wait_idle(timeout)
-        except TimeoutError:
-            log.warning("stopping with Slack work still queued; stored state is complete, messages may lag")
-        self.clicks.close()
-        self.live.stop()
-
-    def plan_changed(self, plan) -> None:
+    def plan_changed(self, plan: Plan | None) -> None:
         if self.on_plan_change is not None and plan is not None:
-            self.on_plan_change(plan)  # type: ignore[operator]
+            self.on_plan_change(plan)
+
+    def schedules_changed(self) -> None:
+        """Plans came or went other than one at a time (a workspace left or came back): re-sync the jobs."""
+        if self.on_plan_change is not None:
+            self.on_plan_change(None)
 
     def client_for(self, team_id: str) -> WebClient:
         """A Web API client for the workspace (scheduled jobs have no request to borrow one from).
 
         Kept per workspace until its token is due for refreshing (token rotation, bot/slack/tokens.py), the
-        workspace reinstalls or uninstalls, or Slack refuses the token (`forget_client`). The lookup, and a
-        refresh, happen in the workspace's own turn: two jobs never refresh one token twice, and other
-        workspaces' jobs do not wait for it.
+        workspace reinstalls or uninstalls, Slack refuses the token (`forget_client`), or no job has asked
+        for it for `CLIENT_IDLE_SECONDS`. The lookup, and a refresh, happen in the workspace's own turn: two
+        jobs never refresh one token twice, and other workspaces' jobs do not wait for it.
         """
         token_for_team = self.token_for_team
         if token_for_team is None:
@@ -239,20 +165,11 @@ class Services:
             found = token_for_team(team_id)
             client = make_client(self.settings, found.token if found else None)
             if found is not None:  # a workspace not (yet) installed is looked up again next time
+                now = self.clock.now().timestamp()
                 with self._lock:
-                    self._clients[team_id] = (client, found.refresh_after)
+                    self._clients[team_id] = _CachedClient(client, found.refresh_after, now)
+                    self._sweep_idle_clients(now)
             return client
-
-    def _current_client(self, team_id: str) -> WebClient | None:
-        with self._lock:
-            cached = self._clients.get(team_id)
-        if cached is None:
-            return None
-        client, refresh_after = cached
-        # the wall clock, not `self.clock`: token expiry times are stamped with it (bot/slack/tokens.py)
-        if refresh_after is not None and time.time() >= refresh_after:
-            return None
-        return client
 
     def forget_client(self, team_id: str) -> None:
         """Drop a workspace's cached client (after a reinstall, an uninstall, or a token Slack stopped
@@ -260,22 +177,84 @@ class Services:
         with self._lock:
             self._clients.pop(team_id, None)
 
-    def schedules_changed(self) -> None:
-        """Plans came or went other than one at a time (a workspace left or came back): re-sync the jobs."""
-        if self.on_plan_change is not None:
-            self.on_plan_change(None)  # type: ignore[operator]
+    def cached_clients(self) -> int:
+        """How many workspaces' clients are kept (for tests: the cache holds only active workspaces)."""
+        with self._lock:
+            return len(self._clients)
+
+    def _current_client(self, team_id: str) -> WebClient | None:
+        with self._lock:
+            cached = self._clients.get(team_id)
+            if cached is None:
+                return None
+            # the wall clock, not `self.clock`: token expiry times are stamped with it (bot/slack/tokens.py)
+            if cached.refresh_after is not None and time.time() >= cached.refresh_after:
+                return None
+            cached.used_at = self.clock.now().timestamp()
+            return cached.client
+
+    def _sweep_idle_clients(self, now: float) -> None:
+        """Drop the clients no job asked for in `CLIENT_IDLE_SECONDS` (under `_lock`; at most once a minute)."""
+        if now - self._swept_at < CLIENT_SWEEP_SECONDS:
+            return
+        self._swept_at = now
+        for team_id in [t for t, c in self._clients.items() if now - c.used_at >= CLIENT_IDLE_SECONDS]:
+            del self._clients[team_id]
 
 
-def _yield_to_acknowledgements() -> None:
-    """Lower this worker thread's CPU priority (Linux schedules threads individually), so that under load
-    the threads acknowledging requests run first and the work after them catches up in the gaps."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):  # not Linux, or not allowed: same priority, still correct
-        pass
+class Services(Context):
+    """A `Context` with its `Runtime`: what listeners, flows and the scheduler are handed."""
 
+    # set by `bot.app.create_app`: the one quiz runner (bot/flows/quizzes.py), and the timers to run as the
+    # clock moves (quiz reveals, poll closing; `bot.scheduler.clock_timers`), which the scheduler runs each
+    # second and the console after each tick
+    quizzes: QuizRunner
 
-def _log_failure(future: Future) -> None:
-    exc = future.exception()
-    if exc is not None:
-        log.error("work after an acknowledgement failed", exc_info=exc)
+    def __init__(self, settings: Settings, store: Store, packs: dict[str, Pack], *, clock: Clock | None = None,
+                 client: WebClient | None = None, token_for_team: TokenLookup | None = None,
+                 on_plan_change: PlanChangeHook | None = None, pacer: ChannelPacer | None = None,
+                 block_refusals: BlockRefusals | None = None, journal_dir: Path | None = None,
+                 acks: AckFirst | None = None, live: LiveUpdates | None = None):
+        super().__init__(settings, store, packs, clock=SystemClock() if clock is None else clock, client=client,
+                         token_for_team=token_for_team, on_plan_change=on_plan_change,
+                         pacer=ChannelPacer() if pacer is None else pacer,
+                         block_refusals=BlockRefusals() if block_refusals is None else block_refusals)
+        self.runtime = Runtime(store, journal_dir=journal_dir, acks=acks, live=live)
+        self.timers: list[Callable[[], object]] = []
+
+    # -- the runtime, forwarded ----------------------------------------------------------------------
+    @property
+    def live(self) -> LiveUpdates:
+        return self.runtime.live
+
+    @property
+    def clicks(self) -> Clicks:
+        return self.runtime.clicks
+
+    @property
+    def acks(self) -> AckFirst:
+        return self.runtime.acks
+
+    @property
+    def background(self) -> ThreadPoolExecutor:
+        return self.runtime.background
+
+    def after_ack(self, work: Callable[..., object], *args: object,
+                  delivery: tuple[str, str] | None = None) -> None:
+        """`Runtime.after_ack`: run `work(*args)` once the requests lull, once per `delivery`."""
+        self.runtime.after_ack(work, *args, delivery=delivery)
+
+    def follow_up(self, work: Callable[[], object]) -> Future[object]:
+        return self.runtime.follow_up(work)
+
+    def open_view(self, client: WebClient, trigger_id: str, view: dict[str, object]) -> Future[object]:
+        return self.runtime.open_view(client, trigger_id, view)
+
+    def settle(self) -> None:
+        self.runtime.settle()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        self.runtime.wait_idle(timeout)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        self.runtime.stop(timeout)

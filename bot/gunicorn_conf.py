@@ -35,7 +35,7 @@ accesslog = None
 
 def on_starting(server: Arbiter) -> None:
     from bot.config import ConfigError, load_settings
-    from bot.runtime import check
+    from bot.startup import check
 
     try:
         settings = load_settings()

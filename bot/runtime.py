@@ -1,98 +1,182 @@
-"""Start-up shared by every way of running the bot: check settings, token, database and packs, then build.
+"""The runtime: the threads and pools the app's work runs on, after the acknowledgement and beside it.
 
-Everything that can be wrong with a deployment is found here, before a port is opened, and reported as
-one `ConfigError` line naming what to fix.
+`bot.context.Context` holds what the code needs to know (settings, store, packs, clock, clients) and
+starts nothing; this module owns every thread the context's users hand work to, so one place says how
+many run and why (README, *Performance*):
+
+- the after-ack pool (`AFTER_ACK_THREADS`): receipts, tally redraws, posts, Home publishes, the live
+  updates' `chat.update`s (`bot.slack.live_updates`, which once had four draw threads of their own).
+  Mostly waiting on Slack; its threads run at a lower CPU priority, so under load the request threads
+  acknowledging clicks go first.
+- the open-view pool (`OPEN_VIEW_THREADS`): `views.open` must reach Slack within 3 s of the click (its
+  trigger expires), so it never queues behind paced posts, and runs at normal priority.
+- the AckFirst dispatcher (one thread, `bot.ingest.ack_first`): holds follow-up work until the
+  requests lull.
+- the live updates' timer (one thread): hands out coalesced redraws as their interval passes. It looks
+  ten times a second, which a one-second scheduler tick could not do without stretching the 1.1 s
+  interval to 2 s.
+- the click journal (`bot.ingest.clicks`) has no thread: it settles on the after-ack pool.
+
+Pools make their threads as work comes, up to their size. The scheduler's threads are the scheduler's
+(`bot.scheduler`), the request threads gunicorn's (`bot.gunicorn_conf`).
+
+`bot.context.Services` joins a context and its runtime into the one object listeners, flows and the
+scheduler are handed; this module knows nothing of them, only of the store (claiming deliveries) and
+the acknowledgement path.
 """
 
 from __future__ import annotations
 
-import gc
+import collections
 import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from pathlib import Path
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk import WebClient
 
-from bot.app import build_services, create_app
-from bot.config import ConfigError, Settings
-from bot.scheduler import DigestScheduler
-from bot.context import Services, make_client
-from questions import PackError, load_packs
-from store import StoreError, open_store
+from bot.ingest.ack_first import AckFirst
+from bot.ingest.clicks import Clicks
+from bot.slack.live_updates import LiveUpdates
+from store import Store, deliveries
 
 log = logging.getLogger(__name__)
 
-REJECTED_TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"}
+# Work after acknowledgements, and live redraws: mostly waiting on Slack (a receipt, a chat.update), so a
+# few more threads than cores; more only queue for the interpreter lock beside the request threads.
+AFTER_ACK_THREADS = 8
+# views.open within 3 s of a click: modals are rare next to votes, but a class opening one together must
+# not wait behind each other for long.
+OPEN_VIEW_THREADS = 4
 
 
-def verify_bot_token(settings: Settings) -> dict:
-    """auth.test with the bot token; a token Slack rejects becomes a ConfigError naming SLACK_BOT_TOKEN."""
+class Runtime:
+    def __init__(self, store: Store, *, journal_dir: Path | None = None, acks: AckFirst | None = None,
+                 live: LiveUpdates | None = None):
+        """`acks` and `live` may be given (tests drive live updates by hand, `LiveUpdates(background=False)`);
+        by default live redraws run on the after-ack pool."""
+        self.store = store
+        # Work that follows an acknowledgement runs here, not on the request threads: a slow Web API call
+        # must never keep the next request from being acknowledged.
+        self.background = ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack",
+                                             initializer=_yield_to_acknowledgements)
+        self.urgent = ThreadPoolExecutor(max_workers=OPEN_VIEW_THREADS, thread_name_prefix="open-view")
+        # the requests being handled: work after acknowledgements waits for a gap in them
+        self.acks = acks if acks is not None else AckFirst()
+        # coalesced chat.update of live messages (poll tallies, quiz answer counts)
+        self.live = live if live is not None else LiveUpdates(run=self._draw)
+        # where votes and quiz answers are journaled before the acknowledgement; without a directory, clicks
+        # are written at once
+        self.clicks = Clicks(store, after_lull=self.after_ack, follow_up=self.follow_up, directory=journal_dir)
+        self._in_flight: set[Future[object]] = set()
+        self._held: collections.deque[None] = collections.deque()  # after_ack work waiting for a lull
+        self._lock = threading.Lock()
+
+    def after_ack(self, work: Callable[..., object], *args: object,
+                  delivery: tuple[str, str] | None = None) -> None:
+        """Run `work(*args)` after the acknowledgement, once the requests lull (bot/ingest/ack_first.py); failures are
+        logged, never lost silently. `wait_idle` waits for it.
+
+        With a `delivery` (see bot.slack.deliveries), the delivery is claimed in the database first, off
+        the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
+
+        On the acknowledgement path this only notes the work (an append to a deque, atomic under the
+        interpreter lock); its future is made by the dispatcher once the lull comes.
+        """
+        until = self.acks.deadline()  # however it is held back, it starts by then
+        self._held.append(None)
+
+        def start() -> None:  # after the lull (bot/ingest/ack_first.py): on the pool
+            try:
+                started = self.background.submit(self._run_once, until, delivery, work, *args)
+            except RuntimeError:  # the pool has been shut down (the process is stopping)
+                log.warning("work after an acknowledgement dropped: the process is stopping")
+            else:
+                self._track(started)
+            finally:
+                self._held.pop()  # after it is in flight, so `wait_idle` never sees a gap between the two
+
+        self.acks.defer(start)
+
+    def follow_up(self, work: Callable[[], object]) -> Future[object]:
+        """Run `work()` on the after-ack pool now (its caller has already waited for the lull)."""
+        return self._track(self.background.submit(work))
+
+    def open_view(self, client: WebClient, trigger_id: str, view: dict[str, object]) -> Future[object]:
+        """Open a modal right after the acknowledgement, on the urgent pool (trigger ids expire in 3 s)."""
+        return self._track(self.urgent.submit(client.views_open, trigger_id=trigger_id, view=view))
+
+    def settle(self) -> None:
+        """Apply every acknowledged click still in the journal: before reading responses to act on them."""
+        self.clicks.settle()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Block until all after-ack work (and work it submitted) has finished: for tests and graceful stops."""
+        deadline = time.monotonic() + timeout
+        while True:
+            held = len(self._held)  # before the futures: `start` adds its future first and pops second
+            with self._lock:
+                pending = list(self._in_flight)
+            if not pending and not held:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(pending) + held} pieces of after-ack work still to run")
+            if pending:
+                wait(pending, timeout=remaining)
+            else:  # only work held for a lull (a few tens of milliseconds): look again shortly
+                time.sleep(min(remaining, 0.005))
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """On a graceful stop (the caller has stopped new requests and timers): queued Slack work finishes,
+        journaled clicks are applied, live redraws stop once the ones under way are done."""
+        deadline = time.monotonic() + timeout
+        try:
+            self.wait_idle(timeout)
+        except TimeoutError:
+            log.warning("stopping with Slack work still queued; stored state is complete, messages may lag")
+        self.clicks.close()
+        self.live.stop()
+        try:  # the receipts and redraws of the clicks just applied, and draws under way
+            self.wait_idle(max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            log.warning("stopping with receipts or redraws still under way")
+
+    def _draw(self, draw: Callable[[], None]) -> Future[object]:
+        """Where live updates run their redraws: the after-ack pool (RuntimeError once it is shut down)."""
+        return self.follow_up(draw)
+
+    def _track(self, future: Future[object]) -> Future[object]:
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _run_once(self, until: float, delivery: tuple[str, str] | None, work: Callable[..., object],
+                  *args: object) -> object:
+        # A lull the dispatcher saw may have been a blip inside a burst: if the requests are back, wait
+        # again, but never past the deadline set when the work was held.
+        self.acks.wait_for_gap(until)
+        if delivery is not None and not deliveries.claim(self.store, *delivery):
+            log.info("delivery %s seen before: its work is not done again", delivery[1])
+            return None
+        return work(*args)
+
+    def _finished(self, future: Future[object]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
+        exc = future.exception()
+        if exc is not None:
+            log.error("work after an acknowledgement failed", exc_info=exc)
+
+
+def _yield_to_acknowledgements() -> None:
+    """Lower this worker thread's CPU priority (Linux schedules threads individually), so that under load
+    the threads acknowledging requests run first and the work after them catches up in the gaps."""
     try:
-        return make_client(settings, settings.bot_token).auth_test().data  # type: ignore[return-value]
-    except SlackApiError as exc:
-        code = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-        if code in REJECTED_TOKEN_ERRORS:
-            raise ConfigError(f"SLACK_BOT_TOKEN was rejected by Slack ({code}): copy the Bot User OAuth Token again") from None
-        raise ConfigError(f"SLACK_BOT_TOKEN could not be checked: Slack answered {code or exc.response.status_code}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({type(exc).__name__})") from None
-
-
-def check(settings: Settings) -> None:
-    """Everything `prepare` checks (token, database, packs), without building services or threads."""
-    if settings.bot_token:
-        verify_bot_token(settings)
-    try:
-        open_store(settings.database_path).close()
-        load_packs(settings.content_dir)
-    except StoreError as exc:
-        raise ConfigError(f"DATABASE_PATH: {exc}") from None
-    except PackError as exc:
-        raise ConfigError(_pack_problem(exc)) from None
-
-
-def _pack_problem(exc: PackError) -> str:
-    first = exc.problems[0]
-    more = f" (and {len(exc.problems) - 1} more; run `python -m bot validate`)" if len(exc.problems) > 1 else ""
-    return f"CONTENT_DIR: a content pack does not load: {first}{more}"
-
-
-def prepare(settings: Settings, *, check_token: bool = True, **overrides) -> Services:
-    if check_token and settings.bot_token:
-        verify_bot_token(settings)
-    try:
-        return build_services(settings, **overrides)
-    except StoreError as exc:
-        raise ConfigError(f"DATABASE_PATH: {exc}") from None
-    except PackError as exc:
-        raise ConfigError(_pack_problem(exc)) from None
-
-
-def start(services: Services, *, scheduler: bool = True, freeze: bool = False):
-    """The Bolt app, with the digest scheduler running beside it (returned so callers can stop it).
-
-    `freeze` (serving processes only, see `freeze_startup_heap`) freezes the heap once everything is
-    built and before the scheduler's threads start, so no job's temporaries are frozen with it."""
-    app = create_app(services)
-    digest_scheduler = None
-    if scheduler:
-        digest_scheduler = DigestScheduler(services)
-        services.on_plan_change = digest_scheduler.sync
-    if freeze:
-        freeze_startup_heap()
-    if digest_scheduler is not None:
-        digest_scheduler.start()
-    return app, digest_scheduler
-
-
-def freeze_startup_heap() -> None:
-    """Take what start-up built (modules, packs, the Bolt app: about 70,000 objects) out of the cyclic
-    garbage collector's walks, for a serving process once it is ready.
-
-    They live as long as the process. Left in, every full collection walks them all, 35–50 ms with every
-    thread stopped, and a full collection is set off by allocations, which a burst of requests makes:
-    measured in the benchmark, the pauses landed inside bursts and cost `/digest next` about a tenth of
-    its throughput. Frozen, a full collection walks the objects made since, in 6–9 ms. Only the serving
-    entry points ask for it (`start(..., freeze=True)`); tests build and drop apps by the hundred and must
-    not freeze them.
-    """
-    gc.collect()
-    gc.freeze()
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):  # not Linux, or not allowed: same priority, still correct
+        pass

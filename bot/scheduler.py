@@ -27,7 +27,7 @@ from bot.domain.digest import due_slot, plan_items, trigger_for
 from bot.flows import lifecycle
 from bot.flows import polls as poll_flow
 from bot.flows.digests import PostOutcome, deliver
-from bot.slack.keyed_locks import KeyedLocks
+from bot.slack.keyed_locks import KeyedLock, KeyedLocks
 from bot.slack.posting import ChannelPacer
 from store import Store, deliveries, plans
 
@@ -80,8 +80,8 @@ def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan
         return None if slot is None or is_finished(services, plan) else slot
 
     outcomes: list[PostOutcome] = []
-    held: dict[plans.PlanKey, threading.Lock] = {}
-    busy: list[tuple[plans.PlanKey, threading.Lock]] = []
+    held: dict[plans.PlanKey, KeyedLock] = {}
+    busy: list[tuple[plans.PlanKey, KeyedLock]] = []
     try:
         for plan in candidates:
             if slot_due(now, plan) is None:
@@ -113,7 +113,7 @@ def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan
     return outcomes
 
 
-def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plans.PlanKey, threading.Lock],
+def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plans.PlanKey, KeyedLock],
                        slot_for: Callable[[plans.Plan], str | None],
                        posting: concurrent.futures.Executor | None) -> list[PostOutcome]:
     """Claim the plans whose turns are held, post the claimed ones (on `posting`, if given), and let go of
@@ -189,7 +189,7 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
     return outcomes + [post.result() for post in posts]
 
 
-def _hand_back(store: Store, turns: dict[plans.PlanKey, threading.Lock], unsent: list[plans.Claim],
+def _hand_back(store: Store, turns: dict[plans.PlanKey, KeyedLock], unsent: list[plans.Claim],
                unclaimed: list[plans.PlanKey]) -> None:
     """A run cut short: give back the claims not sent (best effort; one not given back counts as taken,
     never posted twice) and let go of every turn still held."""

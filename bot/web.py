@@ -19,7 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config import ConfigError, configure_logging, load_settings
 from bot.ingest.ack_first import AckFirst
-from bot.runtime import prepare, start
+from bot.startup import prepare, start
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo

@@ -33,8 +33,8 @@ from bot.console.render import Clickable, render_blocks
 from bot.console.standin import Event, StandIn
 from bot.domain.clock import ManualClock
 from bot.domain.text import is_number
-from bot.runtime import prepare
 from bot.scheduler import DigestScheduler
+from bot.startup import prepare
 from bot.web import wsgi_app_for
 
 TEAM, CHANNEL, USER = "T0CONSOLE", "C0CONSOLE", "U0YOU"

@@ -2,15 +2,17 @@
 
 `chat.update` is Tier 3 (about 50 a minute per workspace), so a burst of votes must not become a burst of
 updates. The interval is 1.1 s rather than 1 s so that network jitter can never put two updates of one
-message inside the same second at Slack's end. The first change to a quiet message is drawn at once; changes that arrive within the interval
-mark the message dirty and are drawn together when the interval has passed. Each update reads the state
-at the moment it is drawn, so the final state is always what the channel ends up seeing.
+message inside the same second at Slack's end. The first change to a quiet message is drawn at once; changes
+that arrive within the interval mark the message dirty and are drawn together when the interval has passed.
+Each update reads the state at the moment it is drawn, so the final state is always what the channel ends up
+seeing.
 
 `Coalescer` (bot/slack/coalesce.py) is the pure rule, time passed in; `LiveUpdates` runs it: on a daemon thread in
 the app, or by `flush(now)` calls in tests and the console. In the app `changed()` never draws on the
-caller's thread (draws go to four threads of their own), so a listener can report a change before it
-acknowledges at the cost of a dictionary write. `exclusive(key)` lets the code that replaces a
-live message for good (a quiz reveal) wait for a draw in flight, so a late count can never land on top of it.
+caller's thread (draws go to the after-ack pool, `bot.runtime`; on their own, to four threads of their
+own), so a listener can report a change before it acknowledges at the cost of a dictionary write.
+`exclusive(key)` lets the code that replaces a live message for good (a quiz reveal) wait for a draw in
+flight, so a late count can never land on top of it.
 
 A draw that fails (Slack refuses the `chat.update`, or does not answer) is not left for "the next change",
 which may never come: the message is marked dirty again and redrawn after a backoff, out of the same
@@ -29,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.coalesce import Coalescer
-from bot.slack.keyed_locks import KeyedLocks
+from bot.slack.keyed_locks import KeyedLock, KeyedLocks
 from bot.slack.posting import error_code
 
 log = logging.getLogger(__name__)
@@ -53,14 +55,19 @@ class LiveUpdates:
     def __init__(self, interval: float = 1.1, monotonic: Callable[[], float] = time.monotonic,
                  run: Callable[[Callable[[], None]], object] | None = None, background: bool = True,
                  per_workspace_per_minute: float | None = UPDATES_PER_WORKSPACE_PER_MINUTE):
+        """Draws go to `run(draw)` (the app's after-ack pool; it raises RuntimeError once shut down), else to
+        draw threads of its own when `background`, else run on the thread that calls `flush`. With
+        `background`, a timer thread hands out the draws that come due."""
         self.coalescer = Coalescer(interval, per_minute=per_workspace_per_minute)
         self._monotonic = monotonic
         self._draw: dict[Hashable, Callable[[], None]] = {}  # only keys the coalescer knows: dropped with them
         self._draws_lock = threading.Lock()  # a key's draw is set and offered, or dropped, as one step
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-draw") if background else None
-        self._run = run or (self._pool.submit if self._pool is not None else (lambda fn: fn()))
+        self._pool = (ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-draw")
+                      if background and run is None else None)
+        self._run: Callable[[Callable[[], None]], object] = (
+            run or (self._pool.submit if self._pool is not None else _draw_here))
         self._stop = threading.Event()
-        self._locks = KeyedLocks(threading.RLock)
+        self._locks = KeyedLocks(threading.RLock)  # a key's lock lasts while a draw or a reveal holds it
         if background:
             threading.Thread(target=self._loop, name="live-updates", daemon=True).start()
 
@@ -93,7 +100,7 @@ class LiveUpdates:
                 pass
         self.coalescer.done(key)  # shutting down: the state is stored, and the next change redraws it
 
-    def exclusive(self, key: Hashable) -> threading.RLock:
+    def exclusive(self, key: Hashable) -> KeyedLock:
         """The lock every draw of `key` holds: `with live.exclusive(key):` waits for a draw in flight and
         keeps the next one out, so a final version drawn inside it is the last thing Slack receives."""
         return self._locks(key)
@@ -131,13 +138,19 @@ class LiveUpdates:
     def sizes(self) -> dict[str, int]:
         """How many messages each map holds (the coalescer's, and the draws): nothing grows for ever."""
         with self._draws_lock:
-            return {**self.coalescer.sizes(), "draws": len(self._draw)}
+            draws = len(self._draw)
+        return {**self.coalescer.sizes(), "draws": draws, "locks": len(self._locks)}
 
     def stop(self) -> None:
-        """No more draws are queued; the ones in flight finish."""
+        """No more draws are queued; the ones in flight finish (waited for here on draw threads of its own;
+        on a `run` given to it, by whoever owns that, `bot.runtime.Runtime.stop`)."""
         self._stop.set()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+
+
+def _draw_here(draw: Callable[[], None]) -> None:
+    draw()
 
 
 def _retry_after(exc: SlackApiError) -> float:

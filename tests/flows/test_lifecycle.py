@@ -376,7 +376,7 @@ def test_a_cached_token_is_refreshed_once_it_falls_due(make_app, stub):
     install(app, stub, TEAM, "xoxe.xoxb-first", refresh_token="xoxe-1-first", expires_in=43200)
     assert services.client_for(TEAM).token == "xoxe.xoxb-first"
     # the cached client's refresh time passes (as 10 hours would): the stored token is a minute from expiry
-    services._clients[TEAM] = (services._clients[TEAM][0], time.time() - 1)
+    services._clients[TEAM].refresh_after = time.time() - 1
     installed_hours_ago(services, 12)
     store = services.store
     store.write_one("UPDATE slack_bots SET bot_token_expires_at = ? WHERE team_id = ?", [int(time.time()) + 60, TEAM])

@@ -125,7 +125,7 @@ class SteppedMonotonic:
 
 def test_a_digest_acknowledged_during_another_request_posts_once_that_request_is_done(services, stub):
     gate_clock = SteppedMonotonic()
-    services.acks = AckFirst(quiet=0.02, max_wait=30.0, monotonic=gate_clock)  # the lull, never the fallback
+    services.runtime.acks = AckFirst(quiet=0.02, max_wait=30.0, monotonic=gate_clock)  # the lull, never the fallback
     http_app = HttpApp(services, stub)
     list_arrived, list_may_finish = threading.Event(), threading.Event()
     at_the_gate, gate_opened = threading.Event(), []  # per opening: (found a lull, the slow request was let go)

@@ -83,3 +83,23 @@ def test_stop_waits_for_a_draw_under_way(live):
     stopper.join()
     assert draw.finished.is_set()
     assert order == ["draw released", "stop returned"]
+
+
+def test_a_thousand_messages_drawn_and_idle_leave_nothing_behind():
+    """Every per-message map (the draws, the locks, the coalescer's) empties once each message is idle."""
+    now = [0.0]
+    live = LiveUpdates(interval=1.1, monotonic=lambda: now[0], background=False)
+    drawn: list[object] = []
+    for _burst in range(3):  # three changes to each message, in ten workspaces: drawn, queued, queued
+        for n in range(1000):
+            key = ("poll", n)
+            live.changed(key, lambda key=key: drawn.append(key), f"T{n % 10}")
+    with live.exclusive(("poll", 3)):  # a closing edit takes the message's lock
+        assert live.sizes()["locks"] == 1
+    while live.coalescer.pending():
+        now[0] += 1.0
+        live.flush()
+    now[0] += 60.0
+    live.flush()
+    assert set(drawn) == {("poll", n) for n in range(1000)}
+    assert {name: size for name, size in live.sizes().items() if size} == {}
