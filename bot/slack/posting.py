@@ -49,13 +49,21 @@ TOKEN_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "
 
 
 class ChannelPacer:
+    """About one post per second per channel. Only channels with a slot still ahead are remembered: a
+    channel whose slot has passed is free anyway, so the map holds at most the channels posted to in the
+    last interval (pruned once it doubles), not every channel ever posted to."""
+
     def __init__(self, interval: float = 1.0, monotonic: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
         self.interval = interval
         self._monotonic = monotonic
         self._sleep = sleep
         self._next_free: dict[str, float] = {}
+        self._prune_at = 1024
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._next_free)
 
     def wait_turn(self, channel: str) -> None:
         """Block until this channel may receive another post, and book that slot."""
@@ -63,6 +71,9 @@ class ChannelPacer:
             now = self._monotonic()
             start = max(now, self._next_free.get(channel, now))
             self._next_free[channel] = start + self.interval
+            if len(self._next_free) >= self._prune_at:
+                self._next_free = {c: t for c, t in self._next_free.items() if t > now}
+                self._prune_at = max(1024, 2 * len(self._next_free))
         if start > now:
             self._sleep(start - now)
 
