@@ -1,7 +1,7 @@
 """HTTP mode: the WSGI application gunicorn serves (Procfile `web:`).
 
 `/slack/events` goes to Bolt's WSGI adapter; `/healthz` answers 200 for load balancers and for
-measuring cold start.
+measuring cold start. A body over `MAX_BODY_BYTES` is refused with 413 before it is read.
 """
 
 from __future__ import annotations
@@ -19,6 +19,41 @@ from bot.config import ConfigError, configure_logging, load_settings
 from bot.runtime import prepare, start
 
 log = logging.getLogger(__name__)
+
+# The largest request Slack sends us is an interaction from a modal: it carries the whole view (at most 100
+# blocks, https://docs.slack.dev/reference/block-kit/blocks) and its state. 100 input blocks, each with a
+# 2,000-character label and a plain_text_input filled to its 3,000 characters
+# (https://docs.slack.dev/reference/block-kit/blocks/input-block, .../block-elements/plain-text-input-element),
+# form-encoded, come to about 0.6 MB (tests/test_hostile_requests.py builds it); our own modals hold one input
+# of at most 1,000 characters. 1 MiB takes all of that, and refuses a 100 MB body before a byte of it is read.
+MAX_BODY_BYTES = 1 << 20
+
+
+class _TooLarge(Exception):
+    """The body is over MAX_BODY_BYTES (or says it is)."""
+
+
+class _BadLength(Exception):
+    """Content-Length is not a number of bytes."""
+
+
+def read_body(environ: dict) -> bytes:
+    """The request body, read only if it fits: Content-Length is checked before reading; a body of unknown
+    length (chunked, on a server that ends the input for us: `wsgi.input_terminated`) is read up to the cap."""
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if declared.strip():
+        if not declared.strip().isdigit():
+            raise _BadLength(declared)
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            raise _TooLarge()
+        return environ["wsgi.input"].read(length) if length else b""
+    if environ.get("wsgi.input_terminated") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raw = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+        if len(raw) > MAX_BODY_BYTES:
+            raise _TooLarge()
+        return raw
+    return b""  # no length and no chunking: HTTP/1.1 says the body is empty
 
 
 # Fields that, when present, Bolt indexes into without checking their type.
@@ -64,9 +99,16 @@ def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst):
             return [b"ok"]
         raw = b""
         if environ.get("REQUEST_METHOD") == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            raw = environ["wsgi.input"].read(length) if length else b""
+            try:
+                raw = read_body(environ)
+            except _TooLarge:
+                start_response("413 Content Too Large", [("Content-Type", "text/plain")])
+                return [b"request body too large"]
+            except _BadLength:
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"bad Content-Length"]
             environ["wsgi.input"] = io.BytesIO(raw)
+            environ["CONTENT_LENGTH"] = str(len(raw))  # what Bolt's adapter reads
         seen: list = []
 
         def capture(status, headers, exc_info=None):
