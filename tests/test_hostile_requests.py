@@ -10,6 +10,7 @@ import re
 import select
 import signal
 import socket
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,3 +132,78 @@ def test_a_body_one_byte_over_the_limit_is_refused_in_process(http_app):
     assert http_app.post("payload=" + "z" * (MAX_BODY_BYTES - 7)).status == 413
     assert http_app.post("payload=" + "z" * (MAX_BODY_BYTES - 8)).status != 413
     assert http_app.post("x", headers={"Content-Length": "lots"}).status in (400,)
+
+
+# -- logs: no request body, no response_url, one line per event, no scheduler chatter ---------------------------
+FORGED = "\n2026-01-01 00:00:00,000 CRITICAL bot.store: forged line"
+RECORD_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+: ")
+
+
+def raw_post(port: int, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers,
+                                     method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def web_log(proc) -> str:
+    proc.log.seek(0)
+    return proc.log.read().decode("utf-8", "replace")
+
+
+def test_refused_requests_leave_no_body_in_the_log_and_no_traceback(web, stub):
+    proc, port = web
+    secret_url = stub.response_url()  # a live response_url: whoever reads the log could post as the app
+    body = slash_command_body("/digest", f"help{FORGED}", user_id="U1", channel_id="C1", team_id=TEAM,
+                              response_url=secret_url)
+    signed = sign(body, SIGNING_SECRET)
+    statuses = {
+        "unsigned": raw_post(port, body.encode(), {"Content-Type": "application/x-www-form-urlencoded"}),
+        "wrong secret": raw_post(port, body.encode(), sign(body, "not-the-secret")),
+        "changed body": raw_post(port, body.encode() + b"x", signed),
+        "400 s old": raw_post(port, body.encode(), sign(body, SIGNING_SECRET, timestamp=int(time.time()) - 400)),
+        "json with a newline": raw_post(port, f'{{"type":"event_callback","x":"{secret_url}"}}{FORGED}'.encode(),
+                                        {"Content-Type": "application/json"}),
+    }
+    for timestamp in ("soon", "", "1e9", "١٧٠٠٠٠٠٠٠٠".encode().decode("latin-1"), "9" * 40, "-5", " 1700000000"):
+        statuses[f"timestamp {timestamp!r}"] = raw_post(port, body.encode(), {**signed,
+                                                                             "X-Slack-Request-Timestamp": timestamp})
+    assert signed_post(port, slash_command_body("/digest", "help", user_id="U1", channel_id="C1", team_id=TEAM)) == 200
+    time.sleep(2.5)  # two seconds of the scheduler's every-second timers
+    log = web_log(proc)
+    print(f"\n{len(log.splitlines())} log lines:\n{log}")
+    assert {k: v for k, v in statuses.items() if v != 401} == {}
+    assert secret_url not in log and "127.0.0.1:" not in log.replace(f"127.0.0.1:{port}", "")
+    assert "forged line" not in log and "help" not in log.lower().replace("/healthz", "")
+    assert "Traceback" not in log
+    assert "Running job" not in log and "executed successfully" not in log
+    app_lines = [line for line in log.splitlines() if not line.startswith("[")]  # gunicorn's own lines: [time] [pid]
+    assert all(RECORD_START.match(line) or line.startswith("  | ") for line in app_lines), app_lines
+    assert any("without a valid Slack signature" in line for line in app_lines)  # the log does say what happened
+
+
+def test_a_log_record_is_one_line_whatever_its_message_holds(capsys):
+    import logging
+
+    from bot.config import LOG_FORMAT, OneLinePerEvent
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLinePerEvent(LOG_FORMAT))
+    log = logging.getLogger("tests.hostile.one_line")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning("user wrote %r and %s", "x", f"text{FORGED}\r\u2028\x1b[2J")
+        try:
+            raise ValueError(f"bad value{FORGED}")
+        except ValueError:
+            log.exception("failed")
+    finally:
+        log.removeHandler(handler)
+    lines = capsys.readouterr().err.splitlines()
+    assert [bool(RECORD_START.match(line)) for line in lines].count(True) == 2, lines
+    assert all(RECORD_START.match(line) or line.startswith("  | ") for line in lines), lines
+    assert "\\n2026-01-01 00:00:00,000 CRITICAL" in lines[0] and "\\x1b" in lines[0]
