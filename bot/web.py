@@ -13,7 +13,9 @@ import logging
 import sys
 from urllib.parse import parse_qs
 
+from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.ingest.ack_first import AckFirst
@@ -72,7 +74,7 @@ def well_formed(raw: bytes, content_type: str) -> bool:
         if "json" in content_type:
             data = json.loads(text)
         else:
-            payload = parse_qs(text).get("payload")
+            payload = parse_qs(text, keep_blank_values=True).get("payload")
             if payload is None:
                 return True  # a slash command: plain form fields
             data = json.loads(payload[0])
@@ -83,6 +85,101 @@ def well_formed(raw: bytes, content_type: str) -> bool:
     if not all(isinstance(data[k], t) for k, t in _SHAPES.items() if k in data):
         return False
     return all(isinstance(a, dict) for a in data.get("actions", []))
+
+
+# -- what the listeners read of a payload, checked on the body Bolt parsed, before any listener runs -----------
+# Slack's payload references: https://docs.slack.dev/reference/interaction-payloads/block_actions-payload,
+# https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload,
+# https://docs.slack.dev/reference/events/app_home_opened
+_INTERACTIONS = ("block_actions", "view_submission", "view_closed", "shortcut", "message_action")
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _has_id(value: object) -> bool:
+    return isinstance(value, dict) and _is_str(value.get("id"))
+
+
+def _optional(body: dict, key: str, check) -> bool:  # type: ignore[no-untyped-def]
+    return key not in body or body[key] is None or check(body[key])
+
+
+def _view_problem(view: object) -> str | None:
+    if not isinstance(view, dict):
+        return "view is not an object"
+    if not all(_optional(view, k, _is_str) for k in ("id", "hash", "callback_id", "private_metadata")):
+        return "a view field is not a string"
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict) or not all(isinstance(block, dict) for block in values.values()):
+        return "view.state.values is not an object of blocks"
+    for block in values.values():
+        for element in block.values():
+            if not isinstance(element, dict) or not _optional(element, "value", _is_str):
+                return "an input's state is not an object with a string value"
+    return None
+
+
+def shape_problem(body: object) -> str | None:
+    """What makes a parsed body unfit for the listeners (each indexes into it as Slack shapes it), or None.
+
+    A few dictionary lookups per request, on the body Bolt has already parsed: no second parse.
+    """
+    if not isinstance(body, dict):
+        return "not an object"
+    kind = body.get("type")
+    if "command" in body:
+        return None if all(_is_str(body.get(k)) for k in ("command", "user_id", "channel_id")) else \
+            "a slash command without its user or channel"
+    if not _is_str(kind):
+        return "no type"
+    if kind == "event_callback":
+        event = body.get("event")
+        if not isinstance(event, dict) or not _is_str(event.get("type")):
+            return "event is not an object with a type"
+        if event["type"] == "app_home_opened" and not (_is_str(event.get("user")) and _optional(event, "view", dict)):
+            return "app_home_opened without a user"
+        return None
+    if kind not in _INTERACTIONS:
+        return None  # url_verification and the like: Bolt answers them
+    if not _has_id(body.get("user")):
+        return "no user id"
+    if not (_optional(body, "team", _has_id) and _optional(body, "channel", _has_id)
+            and _optional(body, "container", lambda c: isinstance(c, dict))
+            and _optional(body, "message", lambda m: isinstance(m, dict))
+            and all(_optional(body, k, _is_str) for k in ("trigger_id", "response_url"))):
+        return "team, channel, container, message, trigger_id or response_url of the wrong type"
+    if kind != "view_closed" and kind != "message_action" and not _is_str(body.get("trigger_id")):
+        return "no trigger_id"
+    if "view" in body or kind == "view_submission":
+        problem = _view_problem(body.get("view"))
+        if problem:
+            return problem
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "no actions"
+        for action in actions:
+            if not isinstance(action, dict) or not _is_str(action.get("action_id")):
+                return "an action without an action_id"
+            if not all(_optional(action, k, _is_str) for k in ("block_id", "value")):
+                return "an action's block_id or value is not a string"
+    return None
+
+
+class CheckedRequestHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, refusing a payload the listeners could not read (400) before dispatching it."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        raw = request.get_body()
+        bolt_request = BoltRequest(body=raw, query=request.query_string, headers=request.get_headers())
+        problem = shape_problem(bolt_request.body) if raw else None
+        if problem is not None:
+            log.info("malformed request refused: %s", problem)
+            return BoltResponse(status=400, body="malformed request")
+        return self.app.dispatch(bolt_request)
 
 
 def signed_by_slack(verifier: SignatureVerifier, raw: bytes, environ: dict) -> bool:
@@ -117,6 +214,8 @@ def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst, signing_secr
     `signing_secret` defaults to the one the Bolt app was built with.
     """
     verifier = SignatureVerifier(signing_secret or bolt_handler.app._signing_secret)
+    if not isinstance(bolt_handler, CheckedRequestHandler):
+        bolt_handler = CheckedRequestHandler(bolt_handler.app, bolt_handler.path)
 
     def application(environ, start_response):
         if environ.get("PATH_INFO") == "/healthz":
