@@ -138,3 +138,29 @@ def test_a_signed_malformed_payload_gets_a_4xx_or_a_reply_and_no_traceback(http_
     assert response.status < 500 and response.status != 0, (response.status, response.body)
     assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
     assert http_app.command("/digest", "help").status == 200  # and it goes on serving
+
+
+# -- a replayed submission has one effect ---------------------------------------------------------------------
+def test_the_same_comment_submission_five_times_stores_and_posts_one_comment(http_app, stub, services, open_poll):
+    body = form(view_submission_payload("poll.comment_view", {"comment": {"comment_text": "said once"}},
+                                        user_id="U1", team_id=TEAM, private_metadata=str(open_poll.id),
+                                        view_id="VREPLAY01"))
+    threads_before = len([c for c in stub.calls("chat.postMessage") if c.params.get("thread_ts")])
+    statuses = [http_app.post(body).status for _ in range(5)]
+    services.wait_idle()
+    assert statuses == [200] * 5
+    assert [c["text"] for c in polls.comments(services.store, TEAM, open_poll.id)] == ["said once"]
+    thread_posts = [c for c in stub.calls("chat.postMessage") if c.params.get("thread_ts")]
+    assert len(thread_posts) - threads_before == 1
+
+
+def test_a_corrected_submission_of_the_same_form_is_stored(http_app, services, open_poll):
+    """A submission refused in the form (too long) claims nothing: the fixed one from the same modal counts."""
+    def submit(text: str):
+        return http_app.submit_view("poll.comment_view", {"comment": {"comment_text": text}}, user_id="U1",
+                                    private_metadata=str(open_poll.id), view_id="VFIXED01")
+
+    assert submit("x" * 5000).json()["response_action"] == "errors"
+    assert submit("shorter now").status == 200
+    assert submit("from the same form again").status == 200  # same view id and hash: a copy, not stored
+    assert [c["text"] for c in polls.comments(services.store, TEAM, open_poll.id)] == ["shorter now"]
