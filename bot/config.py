@@ -11,6 +11,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -171,7 +172,7 @@ class OneLinePerEvent(logging.Formatter):
         record.message = one_line(record.message)
         return super().formatMessage(record)
 
-    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]
+    def formatException(self, ei: Any) -> str:
         return _continuation(super().formatException(ei))
 
     def formatStack(self, stack_info: str) -> str:

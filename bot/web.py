@@ -11,6 +11,8 @@ import io
 import json
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt import BoltRequest, BoltResponse
@@ -102,7 +104,7 @@ def _has_id(value: object) -> bool:
     return isinstance(value, dict) and _is_str(value.get("id"))
 
 
-def _optional(body: dict, key: str, check) -> bool:  # type: ignore[no-untyped-def]
+def _optional(body: dict, key: str, check: Callable[[Any], bool]) -> bool:
     return key not in body or body[key] is None or check(body[key])
 
 
@@ -139,8 +141,8 @@ def shape_problem(body: object) -> str | None:
         event = body.get("event")
         if not isinstance(event, dict) or not _is_str(event.get("type")):
             return "event is not an object with a type"
-        if event["type"] == "app_home_opened" and not (_is_str(event.get("user")) and _optional(event, "view", dict)):
-            return "app_home_opened without a user"
+        if event["type"] == "app_home_opened" and not (_is_str(event.get("user")) and _optional(event, "view", lambda v: isinstance(v, dict))):
+            return "app_home_opened without a user, or with a view that is not an object"
         return None
     if kind not in _INTERACTIONS:
         return None  # url_verification and the like: Bolt answers them
@@ -203,13 +205,14 @@ def _ssl_check(raw: bytes) -> bool:
 
 
 def wsgi_app_for(bolt_handler: SlackRequestHandler, acks: AckFirst, signing_secret: str | None = None):
-    """The WSGI app: /healthz, and Bolt at /slack/events with malformed bodies answered 400, not 500.
+    """The WSGI app: /healthz, and Bolt at /slack/events; 413 for a body over the limit, 401 for one Slack did
+    not sign, 400 for a malformed one, never a 500 for what a request holds.
 
     `acks` counts the requests being handled, so the work after acknowledgements waits for a gap.
 
-    Bolt parses a body before checking it, and a body of the wrong shape makes it answer 500 (or raise).
-    Checking every body up front would cost each request a second parse, so the shape is only checked
-    when Bolt failed: the common path pays nothing.
+    A body that parses is checked for the shape the listeners read on the body Bolt parsed
+    (`CheckedRequestHandler`), so the common path parses once. A body Bolt cannot parse at all makes it
+    answer 500 (or raise); only then is it parsed again here (`well_formed`) to tell that from a bug.
 
     `signing_secret` defaults to the one the Bolt app was built with.
     """

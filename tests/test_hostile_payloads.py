@@ -118,6 +118,9 @@ SHAPES: dict[str, Callable[[], str]] = {
                                                 "event_id": "Ev2"}),
     "home opened without user": lambda: json.dumps({"type": "event_callback", "team_id": TEAM, "event_id": "Ev3",
                                                     "event": {"type": "app_home_opened", "tab": "home"}}),
+    "home opened with a view that is a string": lambda: json.dumps({
+        "type": "event_callback", "team_id": TEAM, "event_id": "Ev4",
+        "event": {"type": "app_home_opened", "tab": "home", "user": "U1", "view": "x"}}),
 }
 
 
