@@ -1,5 +1,5 @@
 """Command line: `python -m bot run | serve [--socket|--http] | validate [PACK...] | console | manifest [--http URL]
-| pack new SOURCE | pack check [PACK...]`.
+| pack new SOURCE | pack check [PACK...] | export | backup DEST | restore SRC | forget --team T | --user U`.
 
 Exit status 2, with one line on stderr, for anything the operator must fix (settings, token, database,
 packs); never a traceback for those.
@@ -43,6 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--out", type=Path, help="file to write (default: ./<id>.yaml)")
     check = pack_sub.add_parser("check", help="review packs for unasked figures, loose tolerances, giveaways, damage")
     check.add_argument("packs", nargs="*", type=Path)
+    backup = sub.add_parser("backup", help="a consistent copy of the database (and its click journals), while serving")
+    backup.add_argument("dest", type=Path)
+    backup.add_argument("--force", action="store_true", help="replace DEST if it exists")
+    restore = sub.add_parser("restore", help="put a backup in place as DATABASE_PATH (the app stopped)")
+    restore.add_argument("source", type=Path)
+    restore.add_argument("--force", action="store_true", help="move an existing database aside instead of refusing")
+    forget = sub.add_parser("forget", help="delete a workspace's or a person's votes, answers, comments and scores")
+    forget.add_argument("--team", help="the workspace (alone: everything it left; with --user: that person in it)")
+    forget.add_argument("--user", help="the person's Slack user id")
+    forget.add_argument("--export", type=Path, metavar="FILE", help="write what will be deleted to FILE (JSON) first")
     args = parser.parse_args(argv)
 
     try:
@@ -56,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings.log_level)
         if args.command == "export":
             return export_responses(settings, args)
+        if args.command in ("backup", "restore"):
+            return backup_or_restore(settings, args)
+        if args.command == "forget":
+            return forget_data(settings, args)
         if args.command == "console" or (args.command == "run" and not settings.has_slack_tokens):
             from bot.console import run_console
 
@@ -163,6 +177,55 @@ def export_responses(settings: Settings, args: argparse.Namespace) -> int:
         print(f"wrote {len(records)} rows to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from store.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            copied = backup(settings.database_path, args.dest, force=args.force)
+        else:
+            copied = restore(args.source, settings.database_path, force=args.force)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    journals = f" and {len(copied.journals)} click journal(s)" if copied.journals else ""
+    print(f"{args.command}: wrote {copied.database}{journals}"
+          + ("; the next start applies the journals' clicks" if args.command == "restore" and journals else ""),
+          file=sys.stderr)
+    return 0
+
+
+def forget_data(settings: Settings, args: argparse.Namespace) -> int:
+    """`--team T`: everything the workspace left (store.teams.forget_team); `--user U` (optionally in `--team T`):
+    the person's votes, clicks, comments and quiz answers (store.privacy), anonymous polls included."""
+    import json
+
+    from store import open_store, privacy, teams
+    from store.backup import live_journals
+
+    if not (args.team or args.user):
+        print("error: forget needs --team T, --user U, or both", file=sys.stderr)
+        return 2
+    if args.export:
+        if args.user:
+            exported: object = privacy.rows_of_user(open_store(settings.database_path), args.user, args.team)
+        else:
+            from bot.flows.export import rows
+            from bot.startup import prepare
+
+            exported = rows(prepare(settings, check_token=False, journal_dir=None), team_id=args.team)
+        args.export.write_text(json.dumps(exported, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        print(f"wrote what is to be deleted to {args.export}", file=sys.stderr)
+    store = open_store(settings.database_path)
+    deleted = (privacy.forget_user(store, args.user, args.team) if args.user else teams.forget_team(store, args.team))
+    print("deleted " + (", ".join(f"{n} {table}" for table, n in deleted.items() if n) or "nothing"),
+          file=sys.stderr)
+    if live_journals(settings.database_path):
+        print("note: the app is running; a click it acknowledged in the last seconds and has not written yet may "
+              "still land: run forget again in a minute", file=sys.stderr)
     return 0
 
 

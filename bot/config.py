@@ -11,6 +11,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -144,5 +145,48 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
     )
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Loggers that say too much at INFO: APScheduler's executor and scheduler log two lines for every run of every
+# job ("Running job", "executed successfully"), that is, every second; Bolt's RequestVerification logs the
+# whole body of a request that fails verification (bot/web.py refuses those before Bolt sees them, so this
+# only guards a request whose 5 minutes run out between the two checks).
+QUIET_LOGGERS = ("apscheduler.executors", "apscheduler.scheduler", "slack_bolt.RequestVerification")
+
+# Characters that end a line in a file, a terminal or a log viewer, and terminal escapes: escaped in every
+# message, so no text from outside (a request body, a Slack error) can start a line that looks like a record.
+_LINE_BREAKING = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0a, 0x20), 0x7f, 0x85]}
+_LINE_BREAKING |= {0x0a: "\\n", 0x0d: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def one_line(text: str) -> str:
+    """`text` with CR, LF and the other line-breaking or control characters escaped."""
+    return text.translate(_LINE_BREAKING)
+
+
+class OneLinePerEvent(logging.Formatter):
+    """Each record is one line starting with its timestamp. A traceback follows on lines that start with
+    "  | ", so a line that starts with a timestamp is always a record of its own, never forged text."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return _continuation(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _continuation(super().formatStack(stack_info))
+
+
+def _continuation(text: str) -> str:
+    return "\n".join("  | " + one_line(line) for line in text.splitlines())
+
+
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLinePerEvent(LOG_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])
+    for name in QUIET_LOGGERS:
+        if logging.getLogger(name).getEffectiveLevel() < logging.WARNING:
+            logging.getLogger(name).setLevel(logging.WARNING)

@@ -202,6 +202,8 @@ class HttpApp:
         return self.action(button["action_id"], value, block_id=block_id, **kw)
 
     def submit_view(self, callback_id: str, values: dict, *, user_id: str = "U0USER", **kw) -> Response:
+        # each submission from a modal of its own, as in Slack
+        kw.setdefault("view_id", f"V{uuid.uuid4().hex[:10].upper()}")
         return self.post(view_submission_body(callback_id, values, user_id=user_id, team_id=TEAM, **kw))
 
 

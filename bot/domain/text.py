@@ -24,5 +24,6 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
 
 
 def is_number(text: str) -> bool:
-    """ASCII digits only: `str.isdigit` also accepts '²' and other digits `int()` refuses."""
-    return bool(text) and text.isascii() and text.isdigit()
+    """ASCII digits only (`str.isdigit` also accepts '²' and other digits `int()` refuses), and at most 18 of
+    them: a number that fits SQLite's 64-bit integers (a longer id in a payload would make SQLite raise)."""
+    return bool(text) and len(text) <= 18 and text.isascii() and text.isdigit()

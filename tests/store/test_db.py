@@ -204,11 +204,13 @@ def test_no_sql_and_no_connection_outside_store():
 
 
 def test_store_modules_reach_the_database_only_through_the_store():
-    """Only store/db.py holds the connection; store/installations.py hands slack_sdk its own (see there).
-    Migrations are given sqlite-utils' `db` by `Store.migrate`, under the write lock."""
+    """Only store/db.py holds the connection; store/installations.py hands slack_sdk its own (see there), and
+    store/backup.py copies a file with SQLite's backup API on connections of its own (a read-only source and
+    a new file, never the live database's writer). Migrations are given sqlite-utils' `db` by
+    `Store.migrate`, under the write lock."""
     found = []
     for path in python_files("store"):
-        if path.name in ("db.py", "installations.py"):
+        if path.name in ("db.py", "installations.py", "backup.py"):
             continue
         tree = ast.parse(path.read_text(), str(path))
         migrations = {f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name[:1] == "m"

@@ -1,4 +1,5 @@
-"""The poll comment form's submission: stored before the acknowledgement, shown in the thread after it."""
+"""The poll comment form's submission: stored before the acknowledgement, shown in the thread after it; the
+same submission delivered again is only acknowledged (`bot.slack.deliveries.submission_of`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from bot.context import Services
 from bot.domain.text import is_number
 from bot.flows import polls as poll_flow
 from bot.slack import ids
-from store import polls
+from bot.slack.deliveries import submission_of
+from store import deliveries, polls
 
 
 def register(app: App, services: Services) -> None:
@@ -32,7 +34,15 @@ def register(app: App, services: Services) -> None:
         if post is None or post.is_closed(services.clock.now().timestamp()):
             ack(response_action="errors", errors={ids.POLL_COMMENT_BLOCK: "This poll has closed."})
             return
-        comment_id = poll_flow.record_comment(services, team_id=team_id, post=post, user_id=user_id, text=text)
+        submission = submission_of(body, context)
+        with services.store.write():  # the claim and the comment commit together, or neither does
+            if submission is not None and not deliveries.claim(services.store, *submission):
+                comment_id = None  # a copy of a submission already stored (and being shown)
+            else:
+                comment_id = poll_flow.record_comment(services, team_id=team_id, post=post, user_id=user_id,
+                                                      text=text)
         ack()
+        if comment_id is None:
+            return
         services.after_ack(lambda: poll_flow.show_comment(services, team_id=team_id, post_id=post.id,
                                                           comment_id=comment_id, user_id=user_id, text=text))
