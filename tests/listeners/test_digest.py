@@ -3,6 +3,8 @@
 import json
 import time
 
+import pytest
+
 from store import plans
 from tests.conftest import TEAM
 from tests.support.schemas import assert_valid_blocks, assert_valid_message, assert_valid_modal
@@ -137,3 +139,13 @@ def test_lang_switches_the_channel_to_chinese(http_app, stub, services):
     post = stub.wait_for("chat.postMessage")[0]
     text = all_text(post_blocks(post))
     assert "引言" in text and "閱讀全文" in text
+
+
+@pytest.mark.parametrize("text", ["show payload", "payload", "show payload=1"])
+def test_a_command_whose_text_says_payload_is_still_a_command(http_app, text):
+    """Bolt reads any form body containing "payload" as an interaction (and then as empty, answered 404);
+    the endpoint reads it as the slash command it is."""
+    response = http_app.command("/digest", text)
+    assert response.status == 200
+    reply = response.json()
+    assert reply["response_type"] == "ephemeral" and "/digest" in json.dumps(reply)
