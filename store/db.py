@@ -29,10 +29,11 @@ SQLite's busy handler.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +43,9 @@ from sqlite_utils.migrations import Migrations
 BUSY_TIMEOUT_MS = 15_000
 # Rows kept by `settled_row`: the polls and quiz questions clicked lately. A row let go is only read again.
 SETTLED_ROWS_KEPT = 4096
+# The tables acknowledged clicks land in: a vote or a quiz answer may wait in the click journal after its
+# "ok", and is applied before any read of these (`Store.before_reading_responses`).
+RESPONSE_TABLES = re.compile(r"\b(?:votes|vote_log|quiz_answers)\b")
 
 Params = Sequence[Any]
 Row = dict[str, Any]
@@ -77,6 +81,8 @@ class Store:
         self._settled: OrderedDict[tuple[str, tuple[Any, ...]], Row] = OrderedDict()  # see settled_row
         self._settled_kept = settled_rows_kept
         self._settled_lock = threading.Lock()
+        # set by the click journal (bot/ingest/clicks.py): applies what it holds; see `_before_read`
+        self.before_reading_responses: Callable[[], object] | None = None
 
     # -- connections ----------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -101,9 +107,20 @@ class Store:
         return conn
 
     # -- reads ----------------------------------------------------------------------------------
+    def _before_read(self, conn: sqlite3.Connection, sql: str) -> None:
+        """The one place where acknowledged clicks still held elsewhere (the click journal,
+        bot/ingest/clicks.py) are applied before anyone reads them: a read of a table clicks land in runs
+        `before_reading_responses` first, so no reader can forget to. Not inside a write transaction: that
+        is the journal's own applying (or another writer), which must not wait for itself."""
+        hook = self.before_reading_responses
+        if hook is not None and not conn.in_transaction and RESPONSE_TABLES.search(sql):
+            hook()
+
     def rows(self, sql: str, params: Params = ()) -> list[Row]:
         """Rows as dicts, straight from sqlite3 (sqlite-utils' per-query guard costs more than the read)."""
-        cursor = self._conn().execute(sql, params)
+        conn = self._conn()
+        self._before_read(conn, sql)
+        cursor = conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -113,7 +130,9 @@ class Store:
 
     def value(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row, or None (a count, a setting)."""
-        found = self._conn().execute(sql, params).fetchone()
+        conn = self._conn()
+        self._before_read(conn, sql)
+        found = conn.execute(sql, params).fetchone()
         return None if found is None else found[0]
 
     def settled_row(self, sql: str, params: Params = ()) -> Row | None:

@@ -62,34 +62,23 @@ def m002_database_identity(db: Database) -> None:
     db.execute("INSERT INTO journal_database (id) VALUES (?)", [secrets.token_hex(6)])
 
 
-@migrations()
-def m003_unnamed_journals_only_for_a_database_from_before(db: Database) -> None:
-    """Journals written before they carried an id (`<time>-<pid>-<random>`) may belong to this database
-    only if it held polls or quizzes when the id was drawn, that is, it was there before the upgrade.
-    A database made afresh never takes them."""
-    db.execute("ALTER TABLE journal_database ADD COLUMN takes_unnamed INTEGER NOT NULL DEFAULT 0")
-    db.execute("UPDATE journal_database SET takes_unnamed = "
-               "EXISTS (SELECT 1 FROM poll_posts) OR EXISTS (SELECT 1 FROM quizzes)")
-
-
 @dataclass(frozen=True)
 class DatabaseId:
     id: str
-    takes_unnamed: bool
 
 
 def database_id(store: Store) -> DatabaseId:
-    row = store.row("SELECT id, takes_unnamed FROM journal_database")
+    row = store.row("SELECT id FROM journal_database")
     if row is None:
         raise StoreError(f"database {store.path} has no journal id (journal_database is empty)")
-    return DatabaseId(row["id"], bool(row["takes_unnamed"]))
+    return DatabaseId(row["id"])
 
 
 def belongs_to(path: Path, database: DatabaseId) -> bool:
-    """Whether a journal file was written for `database`: its name ends with the database's id, or it is
-    from before names carried one and the database is too (see m003)."""
+    """Whether a journal file was written for `database`: its name ends with the database's id. A journal
+    whose name carries no id (as written before ids, never released) belongs to no database."""
     parts = path.stem.split("-")
-    return (len(parts) == 4 and parts[3] == database.id) or (len(parts) == 3 and database.takes_unnamed)
+    return len(parts) == 4 and parts[3] == database.id
 
 
 class Journal:

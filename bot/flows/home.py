@@ -63,7 +63,6 @@ def poll_cards(services: Services, team_id: str, visible: set[str]) -> list[Poll
 def gather(services: Services, team_id: str, user_id: str, viewer_tz: str | None, is_admin: bool,
            visible: set[str]) -> HomeData:
     """What one viewer may see: only channels they are in (`visible`), so private channels stay private."""
-    services.settle()  # votes and answers acknowledged a moment ago count
     return HomeData(
         is_admin=is_admin,
         plans=plan_cards(services, team_id, viewer_tz, visible),

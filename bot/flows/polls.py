@@ -233,9 +233,9 @@ def close(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> bool
     """Close once (a timer and a command may race), redraw the poll, post the final results."""
     if not polls.mark_closed(services.store, post.id, services.clock.now().timestamp()):
         return False
-    # every vote acknowledged before the close counts: those still journaled are applied now, and as
-    # each is checked against the moment it was made, one journaled during this close counts too
-    services.settle()
+    # every vote acknowledged before the close counts: the reads below apply those still journaled
+    # (Store.before_reading_responses), each checked against the moment it was made, so one journaled
+    # during this close counts too
     closed = polls.get_post(services.store, post.team_id, post.id)
     if closed is None:  # the workspace's data went meanwhile (uninstalled): nothing left to show
         return True
@@ -293,7 +293,6 @@ def close_due(services: Services, pacer: ChannelPacer) -> int:
 # ------------------------------------------------------------------ what /discuss sets going
 
 def discuss_results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand) -> dict[str, Any]:
-    services.settle()  # votes acknowledged a moment ago count
     pack = channel_pack(services, team_id, channel_id)
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
     replies = []

@@ -243,9 +243,8 @@ class QuizRunner:
         with self.services.live.exclusive(live_key(quiz.id, position)):
             if not quizzes.reveal(self.services.store, quiz.id, position, now):
                 return False
-            # every answer given before the reveal is in it: those still journaled are applied now, each
-            # checked against the moment it was given (so one journaled during the reveal counts too)
-            self.services.settle()
+            # every answer given before the reveal is in it: the reveal's reads apply those still journaled
+            # (Store.before_reading_responses), each checked against the moment it was given
             self._draw_reveal(quiz, position)
         return True
 
@@ -279,7 +278,6 @@ class QuizRunner:
         now = self.now() if now is None else now
         if not quizzes.finish(self.services.store, quiz.id, state, now):
             return False
-        self.services.settle()  # answers given before the stop count (they are checked against their moment)
         for position in quizzes.unrevealed_positions(self.services.store, quiz.id):
             self._reveal(quiz, position, now)
         finished = quizzes.get(self.services.store, quiz.team_id, quiz.id)

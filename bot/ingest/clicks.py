@@ -6,10 +6,12 @@ thread is the costliest part of the acknowledgement (store/journal.py says why).
 requests lull (bot/ingest/ack_first.py), `settle()` applies everything held, in order, in one transaction, and
 then hands each click's follow-up (a receipt, a tally redraw) to the after-ack pool.
 
-Each click is judged by the moment it was made, not the moment it is applied. Closing a poll, revealing
-a question and stopping a quiz close first and then call `settle()`, so a click made before the close
-counts however late it is applied; results, scores, Home and export call `settle()` before reading.
-Only this process's journal is settled so: another process's clicks arrive when it settles them.
+Each click is judged by the moment it was made, not the moment it is applied. Nobody calls `settle()` to
+read: the store runs it before any read of votes or answers (`Store.before_reading_responses`, outside
+write transactions), so results, scores, Home and export always see every acknowledged click, and a poll
+closed, a question revealed or a quiz stopped (each closes first, then reads) counts a click made before
+the close however late it is applied. Only this process's journal is settled so: another process's clicks
+arrive when it settles them.
 
 Each kind has an applier, registered by the feature that owns it: `on("vote", apply)`. An applier gets
 the click's fields, writes through the store inside the batch's transaction (no Slack calls there), and
@@ -63,6 +65,8 @@ class Clicks:
         self.journal: Journal | None = None
         self.database = journal.database_id(store) if directory is not None else None
         if directory is not None:
+            # every read of votes or answers applies what is journaled first: no reader can forget it
+            store.before_reading_responses = self.settle
             try:
                 self.journal = Journal(directory, database=self.database.id)
             except OSError as exc:

@@ -11,10 +11,9 @@ import pickle
 import sqlite3
 
 import pytest
-from sqlite_utils import Database
 
 from bot.ingest.clicks import PROTOCOL, Clicks, journal_directory
-from store import MIGRATION_SETS, Store, journal, open_store, polls
+from store import journal, open_store
 from store.journal import MAX_PAYLOAD, SLOT, Journal, orphans
 
 
@@ -414,36 +413,4 @@ def test_a_rotated_journal_still_carries_the_database_id(store, directory):
         h.clicks.record("vote", f"U{n}", str(n))
     names = [j.name for j in [*h.clicks._older, h.clicks.journal]]
     assert len(names) == 2 and all(name.endswith(f"-{h.clicks.database.id}.journal") for name in names)
-    h.clicks.close()
-
-
-def test_a_journal_named_before_ids_goes_only_to_a_database_from_before(tmp_path):
-    """Upgraded, a database that already held polls applies the old-style journal its dead process left;
-    a database made afresh (no polls when its id was drawn) leaves such a file alone."""
-    def dead_old_style_journal(directory):
-        legacy = Journal(directory)  # no id in its name: as journals were written before
-        legacy.append(pickle.dumps(("vote", "U1", "yes"), PROTOCOL))
-        legacy.close()
-        return legacy.path
-
-    before = tmp_path / "before.db"
-    old = Store(before).migrate(*MIGRATION_SETS[:-1])
-    with contextlib.closing(old.open_connection()) as conn:
-        journal.migrations.apply(Database(conn), stop_before="m002_database_identity")
-    polls.create_post(old, team_id="T1", channel_id="C1", pack_id="sample", poll_id="p1", number=1, language="en",
-                      anonymous=False, results_hidden=False, closes_at=None, posted_by="U0")
-    old.close()
-    legacy = dead_old_style_journal(journal_directory(before))
-    upgraded = open_store(before)
-    upgraded.write_one("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
-    h = Harness(upgraded, journal_directory(before))
-    assert h.clicks.recover() == 1 and taken(upgraded) == [("U1", "yes")] and not legacy.exists()
-    h.clicks.close()
-
-    fresh_path = tmp_path / "fresh.db"
-    fresh = open_store(fresh_path)
-    fresh.write_one("CREATE TABLE taken (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, who TEXT, pick TEXT)")
-    legacy = dead_old_style_journal(journal_directory(fresh_path))
-    h = Harness(fresh, journal_directory(fresh_path))
-    assert h.clicks.recover() == 0 and taken(fresh) == [] and legacy.exists()
     h.clicks.close()

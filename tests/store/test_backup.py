@@ -132,7 +132,8 @@ def test_a_backup_carries_the_votes_only_the_journal_holds(http_app, stub, servi
     with services.acks.handling():  # the burst goes on: nothing is applied meanwhile
         for n in range(5):
             assert http_app.click(button["value"], user_id=f"UJ{n}", channel_id="C0CHAN").status == 200
-        assert services.store.rows("SELECT user_id FROM votes") == []  # acknowledged, in the journal only
+        with sqlite3.connect(services.settings.database_path) as conn:  # the file as it is: no journal applied
+            assert conn.execute("SELECT user_id FROM votes").fetchall() == []  # acknowledged, in the journal only
         backup(services.settings.database_path, tmp_path / "copy.db")
     stored, from_journal = restored_votes(stub, tmp_path / "copy.db", tmp_path / "restored" / "bot.db")
     assert stored == {f"UJ{n}" for n in range(5)} and from_journal == 5

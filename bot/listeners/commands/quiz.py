@@ -33,7 +33,6 @@ def register(app: App, services: Services) -> None:
             ack(quiz_help())
             return
         if parsed.action == "scores":
-            services.settle()  # answers acknowledged a moment ago count
             ack(scores_reply(quizzes.channel_leaderboard(services.store, team_id, channel_id)))
             return
         if parsed.action == "start":
