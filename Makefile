@@ -19,8 +19,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check --quiet
 	$(BIN)/mypy
 
+# two workers, one per core of the project's machines (pytest-xdist); the slow suite runs on its own
 test: lint
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]  # exit 5: no slow tests collected
