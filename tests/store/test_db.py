@@ -13,6 +13,7 @@ import pytest
 
 from store import deliveries, journal, open_store, plans, polls, quizzes, teams, unconfirmed_posts
 from store.db import SETTLED_ROWS_KEPT, Store
+from tests.store.holding import another_thread_holding_a_transaction
 
 TEAM = "T1"
 THREADS = 8
@@ -114,25 +115,12 @@ def test_concurrent_writers_through_every_write_path_lose_nothing_and_never_see_
 
 def test_a_write_waits_for_a_transaction_of_another_thread_instead_of_failing(no_wait_store):
     store = no_wait_store
-    inside, finish = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with store.write():
-            store.write_one("INSERT INTO deliveries (team_id, delivery_key, received_at) VALUES ('T', 'first', 1)")
-            inside.set()
-            finish.wait(5)
-        store.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    inside.wait(5)
     claimed: list[bool] = []
     writer = threading.Thread(target=lambda: claimed.append(deliveries.claim(store, "T", "second", now=2.0)))
-    writer.start()
-    writer.join(0.2)
-    assert writer.is_alive() and claimed == []  # queued on the write lock, not failed by SQLite
-    finish.set()
-    holder.join()
+    with another_thread_holding_a_transaction(store):
+        writer.start()
+        writer.join(0.2)
+        assert writer.is_alive() and claimed == []  # queued on the write lock, not failed by SQLite
     writer.join(5)
     assert claimed == [True]
     assert store.row("SELECT COUNT(*) AS n FROM deliveries")["n"] == 2

@@ -14,6 +14,7 @@ from slack_sdk.oauth.installation_store import Installation
 
 from store import installations, open_store
 from store.db import Store, StoreError
+from tests.store.holding import another_thread_holding_a_transaction
 
 TEAM = "T1"
 
@@ -76,18 +77,6 @@ def test_a_save_queues_behind_another_threads_transaction_instead_of_failing(tmp
     store = store_with(tmp_path, busy_timeout_ms=0)  # SQLite would refuse at once: only the lock can order them
     installs = installations.installation_store(store, "client")
     installs.init()
-    inside, finish = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with store.write():
-            store.write_one("INSERT INTO deliveries (team_id, delivery_key, received_at) VALUES ('T', 'k', 1)")
-            inside.set()
-            finish.wait(5)
-        store.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    inside.wait(5)
     failures: list[BaseException] = []
 
     def save() -> None:
@@ -97,11 +86,10 @@ def test_a_save_queues_behind_another_threads_transaction_instead_of_failing(tmp
             failures.append(exc)
 
     saver = threading.Thread(target=save)
-    saver.start()
-    saver.join(0.2)
-    assert saver.is_alive() and failures == []
-    finish.set()
-    holder.join()
+    with another_thread_holding_a_transaction(store):
+        saver.start()
+        saver.join(0.2)
+        assert saver.is_alive() and failures == []
     saver.join(5)
     assert failures == []
     found = installs.find_installation(enterprise_id=None, team_id=TEAM)
