@@ -139,9 +139,11 @@ def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> Post
 
 def _tell_owner(services: Services, plan: plans.Plan, code: str) -> None:
     """A direct message to whoever set the plan up; best effort, never raises."""
+    what_to_do = ("An admin needs to reinstall the app (its access to this workspace stopped working)"
+                  if code in TOKEN_ERRORS else "Invite me back (or unarchive the channel)")
     text = (
         f":pause_button: I paused the reading plan for <#{plan.channel_id}>: Slack answered `{escape(code)}` when I "
-        "tried to post there. Invite me back (or unarchive the channel), then `/digest resume` in it."
+        f"tried to post there. {what_to_do}, then `/digest resume` in it."
     )
     try:
         services.client_for(plan.team_id).chat_postMessage(channel=plan.created_by, text=text)

@@ -316,6 +316,7 @@ def test_a_dead_token_pauses_the_plan_and_the_workspace_is_looked_up_again(make_
     refused, told = stub.calls("chat.postMessage")
     assert refused.token == "xoxb-team-one"
     assert (told.params["channel"], told.token) == ("UOWNER", "xoxb-reinstalled")  # looked up again
+    assert "reinstall the app" in told.params["text"] and "Invite me" not in told.params["text"]
 
 
 # ----------------------------------------------------------------------------------- token rotation
