@@ -91,6 +91,8 @@ def _parse_options(words: list[str]) -> PollOptions | CommandError:
         elif word in ("hidden", "hide-results"):
             hidden = True
         elif word == "closes":
+            if closes_in is not None or closes_at is not None:
+                return CommandError("Give one closing time: `closes 18:00` or `closes in 2h`.", USAGE["post"])
             rest = words[i + 1:i + 3]
             if rest[:1] == ["in"] and len(rest) == 2 and (delta := _duration(rest[1])) is not None:
                 closes_in, i = delta, i + 2

@@ -39,6 +39,8 @@ def test_valid_forms(text, expected):
     ("1 loudly", "I don't know the option"),
     ("closes", "`closes` needs a time"),
     ("closes in forever", "`closes` needs a time"),
+    ("1 closes in 2h closes 18:00", "one closing time"),
+    ("1 closes 18:00 closes 19:00", "one closing time"),
     ("<!channel>", "&lt;!channel&gt;"),
 ])
 def test_bad_forms(text, says):
@@ -80,7 +82,8 @@ def test_any_text_is_a_poll_command_within_the_limits_or_an_error_with_the_form_
     assert result.number is None or 1 <= result.number <= POLLS
     assert result.action != "close" or result.number is not None  # closing names the poll it closes
     options = result.options
-    closes = closing_time(options, NOW, "Europe/London")  # a duration, when both are given
+    assert options.closes_in is None or options.closes_at_local is None  # one closing time, never two
+    closes = closing_time(options, NOW, "Europe/London")
     if options.closes_in is not None:  # a duration: at least a minute, at most 999 days
         assert NOW + dt.timedelta(minutes=1) <= closes <= NOW + dt.timedelta(days=999)
     elif options.closes_at_local is not None:  # a time of day: the next one, within a day
