@@ -74,7 +74,7 @@ class Console:
         app = create_app(self.services)
         self.server = make_server("127.0.0.1", 0, wsgi_app_for(SlackRequestHandler(app), self.services.acks),
                                   server_class=_Server, handler_class=_Quiet)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
         self.clickables: list[Clickable] = []
         self.open_view: OpenView | None = None
