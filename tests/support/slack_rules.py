@@ -24,7 +24,7 @@ Nothing a refused call carries is posted or stored.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,38 +165,40 @@ def blocks_problems(blocks: Any, surface: str, at: str) -> list[Problem]:
 # --------------------------------------------------------------------------- the rules
 
 
+def _repeats(items: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, str, str]]:
+    """(where, value, where first) for each string value met again among `(where, value)` pairs."""
+    seen: dict[str, str] = {}
+    for where, value in items:
+        if not isinstance(value, str):
+            continue
+        if value in seen:
+            yield where, value, seen[value]
+        else:
+            seen[value] = where
+
+
 def _duplicate_block_ids(blocks: list[Any], at: str) -> Iterator[Problem]:
     """https://docs.slack.dev/reference/block-kit/blocks (block_id): "block_id should be unique for each
     message and each iteration of a message"; Slack refuses a second one in one payload."""
-    seen: dict[str, int] = {}
-    for i, block in enumerate(blocks):
-        block_id = block.get("block_id") if isinstance(block, dict) else None
-        if not isinstance(block_id, str):
-            continue
-        if block_id in seen:
-            yield Problem("invalid_blocks", f"{at}/{i}/block_id",
-                          f"duplicate block_id {block_id!r} (first at {at}/{seen[block_id]})")
-        else:
-            seen[block_id] = i
+    ids = ((f"{at}/{i}", block.get("block_id") if isinstance(block, dict) else None) for i, block in enumerate(blocks))
+    for where, block_id, first in _repeats(ids):
+        yield Problem("invalid_blocks", f"{where}/block_id", f"duplicate block_id {block_id!r} (first at {first})")
 
 
 def _duplicate_action_ids(block: dict[str, Any], where: str) -> Iterator[Problem]:
     """https://docs.slack.dev/reference/block-kit/block-elements/button-element (action_id): "Should be
     unique among all other action_ids in the containing block". A bolt-python maintainer: "please set a
     unique action_id for each interactive block element" (slackapi/bolt-python#988)."""
-    seen: dict[str, str] = {}
-    for key in ("elements", "accessory", "element"):
-        value = block.get(key)
-        entries = [(f"{key}/{i}", e) for i, e in enumerate(value)] if isinstance(value, list) else [(key, value)]
-        for rel, element in entries:
-            action_id = element.get("action_id") if isinstance(element, dict) else None
-            if not isinstance(action_id, str):
-                continue
-            if action_id in seen:
-                yield Problem("invalid_blocks", f"{where}/{rel}/action_id",
-                              f"duplicate action_id {action_id!r} in one block (first at {where}/{seen[action_id]})")
-            else:
-                seen[action_id] = rel
+    def elements() -> Iterator[tuple[str, Any]]:
+        for key in ("elements", "accessory", "element"):
+            value = block.get(key)
+            entries = [(f"{key}/{i}", e) for i, e in enumerate(value)] if isinstance(value, list) else [(key, value)]
+            for rel, element in entries:
+                yield f"{where}/{rel}", element.get("action_id") if isinstance(element, dict) else None
+
+    for at, action_id, first in _repeats(elements()):
+        yield Problem("invalid_blocks", f"{at}/action_id",
+                      f"duplicate action_id {action_id!r} in one block (first at {first})")
 
 
 def _one_table(blocks: list[Any], at: str) -> Iterator[Problem]:
