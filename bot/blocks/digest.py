@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from bot.blocks import actions, button, context, divider, header, modal, section, split_text
 from bot.domain.digest import USAGE, describe_days
-from bot.domain.i18n import pick, t
+from bot.domain.i18n import pick, t, word_list
 from bot.domain.text import escape
 from bot.slack import ids
 from questions.schema import Pack, Section
@@ -25,11 +25,15 @@ def position_line(pack: Pack, sec: Section, language: str) -> str:
     return t(language, "section_of", number=sec.number, total=total)
 
 
-def format_when(moment: dt.datetime, now: dt.datetime) -> str:
-    """`Tue 09:30` within the coming week, `Tue 6 Jan 09:30` beyond it; `moment` is already local."""
+def format_when(moment: dt.datetime, now: dt.datetime, language: str = "en") -> str:
+    """`Tue 09:30` within the coming week, `Tue 6 Jan 09:30` beyond it (`週二 09:30`, `1月6日(週二) 09:30`);
+    `moment` is already local. Names from the catalogue, not the process's locale."""
+    weekday = word_list(language, "weekday_names")[moment.weekday()]
+    time = moment.strftime("%H:%M")
     if moment - now < dt.timedelta(days=6):
-        return moment.strftime("%a %H:%M")
-    return moment.strftime("%a %-d %b %H:%M")
+        return t(language, "when_soon", weekday=weekday, time=time)
+    return t(language, "when_later", weekday=weekday, day=moment.day,
+             month=word_list(language, "month_names")[moment.month - 1], time=time)
 
 
 def quick_check_button(section_id: str, language: str) -> dict[str, Any]:
@@ -77,15 +81,15 @@ def full_text_view(pack: Pack, sec: Section, language: str) -> dict[str, Any]:
 
 
 # -- replies to /digest -----------------------------------------------------------------------------
-def help_reply(plan_summary: str) -> dict[str, Any]:
+def help_reply(plan_summary: str, language: str = "en") -> dict[str, Any]:
     usage = "\n".join(f"• `{escape(u)}`" for u in USAGE.values())
     blocks = [
-        section("*Reading the article together, one section at a time.*"),
-        section(f"*This channel:* {plan_summary}"),
+        section(t(language, "digest_help_title")),
+        section(t(language, "digest_help_channel", summary=plan_summary)),
         section(usage),
-        context("Only you can see this. Changing the schedule is for workspace admins and the plan's owner."),
+        context(t(language, "digest_help_footer")),
     ]
-    return {"response_type": "ephemeral", "text": "How to use /digest", "blocks": blocks}
+    return {"response_type": "ephemeral", "text": t(language, "digest_help_text"), "blocks": blocks}
 
 
 class ShownPlan(Protocol):
@@ -107,20 +111,25 @@ class ShownPlan(Protocol):
     def next_index(self) -> int: ...
 
 
-def plan_summary(plan: ShownPlan | None, pack: Pack | None, item_count: int, next_post: str | None) -> str:
+def plan_summary(plan: ShownPlan | None, pack: Pack | None, item_count: int, next_post: str | None,
+                 language: str | None = None) -> str:
+    """The channel's plan in a line, in `language` (default: the plan's own)."""
+    language = language or (plan.language if plan else "en")
     if plan is None:
-        return "no reading plan yet. Start one with `/digest schedule weekdays 09:30`."
+        return t(language, "plan_none")
     title = escape(pick(pack.pack.title, plan.language)) if pack else plan.pack_id
-    progress = f"{min(plan.next_index, item_count)} of {item_count} posts done"
+    progress = t(language, "plan_progress", done=min(plan.next_index, item_count), total=item_count)
+    days = describe_days(plan.days, language)
     if plan.next_index >= item_count:
-        state = "finished (use `/digest restart` to read it again)"
+        state = t(language, "plan_finished")
     elif not plan.days:
-        state = "no schedule yet (post with `/digest next`, or set one with `/digest schedule`)"
+        state = t(language, "plan_unscheduled")
     elif plan.paused:
-        state = f"paused ({describe_days(plan.days)} at {plan.post_time} {plan.timezone})"
+        state = t(language, "plan_paused", days=days, time=plan.post_time, timezone=plan.timezone)
     else:
-        state = f"{describe_days(plan.days)} at {plan.post_time} {plan.timezone}; next: {next_post}"
-    return f"_{title}_ · {progress} · {state} · language {plan.language}"
+        state = t(language, "plan_scheduled", days=days, time=plan.post_time, timezone=plan.timezone,
+                  next=next_post)
+    return t(language, "plan_summary", title=title, progress=progress, state=state, tag=plan.language)
 
 
 def contents_reply(pack: Pack, language: str, posted: set[str], next_ref: str | None) -> dict[str, Any]:
@@ -133,14 +142,12 @@ def contents_reply(pack: Pack, language: str, posted: set[str], next_ref: str | 
         lines.append(f"{mark} {escape(section_heading(sec, language))}")
     blocks = [header(pick(pack.pack.title, language))]
     blocks += [section(chunk) for chunk in split_text("\n".join(lines), 2900)]
-    blocks.append(context(":white_check_mark: posted · :arrow_right: next · `/digest show N` to read one"))
-    return {"response_type": "ephemeral", "text": "Table of contents", "blocks": blocks}
+    blocks.append(context(t(language, "digest_contents_legend")))
+    return {"response_type": "ephemeral", "text": t(language, "digest_contents_text"), "blocks": blocks}
 
 
-def schedule_confirmation(language_days: str, post_time: str, timezone: str, next_post: str,
-                          who: str) -> dict[str, Any]:
-    text = (
-        f":calendar: <@{who}> set this channel's reading plan: *{describe_days(language_days)}* at "
-        f"*{post_time}* ({timezone}). Next post: *{next_post}*."
-    )
+def schedule_confirmation(days: str, post_time: str, timezone: str, next_post: str,
+                          who: str, language: str = "en") -> dict[str, Any]:
+    text = t(language, "plan_schedule_set", who=who, days=describe_days(days, language), time=post_time,
+             timezone=timezone, next=next_post)
     return {"text": text, "blocks": [section(text)]}

@@ -36,8 +36,10 @@ class HomeData:
     polls: list[PollCard] = field(default_factory=list)
     my_score: tuple[int, int] | None = None  # (points, rank in the workspace)
     leaderboard: list[dict[str, Any]] = field(default_factory=list)  # user_id, score, correct
+    language: str = "en"  # the bot's own words on this Home (bot/flows/home.py home_language)
 
 
+APP_NAME = "Article Circle"  # a name: the same in every language
 MAX_PLANS = 15
 MAX_POLLS = 5
 
@@ -48,47 +50,50 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [header("Article Circle"),
-                                    section("Reading an article together: digests, quizzes, polls.")]
-    blocks += [divider(), header("Reading plans")]
+    lang = data.language
+    blocks: list[dict[str, Any]] = [header(APP_NAME), section(t(lang, "home_tagline"))]
+    blocks += [divider(), header(t(lang, "home_plans"))]
     if not data.plans:
-        blocks.append(section("No channel is reading yet. In a channel, try `/digest schedule weekdays 09:30`."))
+        blocks.append(section(t(lang, "home_no_plans")))
     for card in data.plans[:MAX_PLANS]:
+        progress = t(lang, "home_progress", done=card.done, total=card.total)
         text = (f"*<#{card.channel_id}>* · _{escape(card.title)}_\n{progress_bar(card.done, card.total)} "
-                f"{card.done} of {card.total} · {card.state}")
+                f"{progress} · {card.state}")
         blocks.append(section(text))
-        buttons = [button("Start a quiz", ids.HOME_START_QUIZ, value=card.channel_id)]
+        buttons = [button(t(lang, "home_start_quiz"), ids.HOME_START_QUIZ, value=card.channel_id)]
         if data.is_admin and card.done < card.total:
             # the position travels with the click: a double click posts one section, not two
-            buttons.append(button("Post next", ids.HOME_POST_NEXT, value=f"{card.channel_id}|{card.done}"))
+            buttons.append(button(t(lang, "home_post_next"), ids.HOME_POST_NEXT,
+                                  value=f"{card.channel_id}|{card.done}"))
         blocks.append(actions(*buttons, block_id=f"home|{card.channel_id}"))
     if len(data.plans) > MAX_PLANS:
-        blocks.append(context(f"…and {len(data.plans) - MAX_PLANS} more channels."))
+        blocks.append(context(t(lang, "home_more_channels", count=len(data.plans) - MAX_PLANS)))
 
-    blocks += [divider(), header("Open polls")]
+    blocks += [divider(), header(t(lang, "home_polls"))]
     if not data.polls:
-        blocks.append(section("No open polls. `/discuss` in a channel posts the article's closing questions."))
+        blocks.append(section(t(lang, "home_no_polls")))
     for poll in data.polls[:MAX_POLLS]:
-        blocks.append(section(f"*<#{poll.channel_id}>* · Poll {poll.number}: {escape(poll.question)}\n"
-                              f"{poll.tally_text}"))
+        heading = t(lang, "poll_heading", number=poll.number, question=escape(poll.question))
+        blocks.append(section(f"*<#{poll.channel_id}>* · {heading}\n{poll.tally_text}"))
     if len(data.polls) > MAX_POLLS:
-        blocks.append(context(f"…and {len(data.polls) - MAX_POLLS} more open polls."))
+        blocks.append(context(t(lang, "home_more_polls", count=len(data.polls) - MAX_POLLS)))
 
-    blocks += [divider(), header("Quiz scores")]
+    blocks += [divider(), header(t(lang, "home_scores"))]
     if data.my_score:
         points, rank = data.my_score
-        blocks.append(section(f"You: *{points}* points, rank *#{rank}* in this workspace."))
+        blocks.append(section(t(lang, "home_my_score", points=points, rank=rank)))
     else:
-        blocks.append(section("You haven't played yet: `/quiz` in a channel, or *Start a quiz* above."))
+        blocks.append(section(t(lang, "home_not_played")))
     if data.leaderboard:
-        lines = [f"{rank}. <@{row['user_id']}> · {row['score']} points · {row['correct']} right"
+        lines = [t(lang, "home_leader_row", rank=rank, user=row["user_id"], points=row["score"],
+                   correct=row["correct"])
                  for rank, row in enumerate(data.leaderboard[:10], 1)]
-        blocks.append(section("*Leaderboard*\n" + "\n".join(lines)))
+        blocks.append(section(f"*{t(lang, 'home_leaderboard')}*\n" + "\n".join(lines)))
     return {"type": "home", "blocks": blocks[:VIEW_BLOCK_LIMIT]}
 
 
 def home_busy_view(language: str = "en") -> dict[str, Any]:
     """Home when Slack could not say which channels the viewer is in (e.g. a 429) and none are remembered:
     a plain notice, rather than a Home that looks as if nothing were happening in any of them."""
-    return {"type": "home", "blocks": [header("Article Circle"), section(t(language, "home_busy")),
+    return {"type": "home", "blocks": [header(APP_NAME), section(t(language, "home_busy")),
                                        context(t(language, "home_busy_why"))]}

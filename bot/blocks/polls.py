@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from bot.blocks import actions, button, context, divider, header, modal, section
-from bot.domain.i18n import pick, t
+from bot.domain.i18n import pick, t, word_list
 from bot.domain.polls import Tally
 from bot.domain.text import escape, truncate
 from bot.slack import ids
@@ -138,26 +138,23 @@ def results_reply(pack: Pack, poll: Poll, number: int, language: str, counts: Ta
     if hidden:
         text = t(language, "poll_hidden_reply", number=number, count=counts.voters)
         return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
-    blocks = [section(f"*Poll {number}: {escape(pick(poll.question, language))}*"),
+    heading = t(language, "poll_heading", number=number, question=escape(pick(poll.question, language)))
+    blocks = [section(f"*{heading}*"),
               section(text_bars(poll, language, counts)), context(t(language, "poll_voted_plain", count=counts.voters))]
     return {"response_type": "ephemeral", "text": t(language, "poll_results_of", number=number),
             "blocks": blocks}
 
 
-def format_close(moment: dt.datetime) -> str:
-    return moment.strftime("%a %H:%M (%Z)")
+def format_close(moment: dt.datetime, language: str = "en") -> str:
+    """`Tue 18:00 (CET)`: `moment` is already local; names from the catalogue, not the process's locale."""
+    return t(language, "poll_close_when", weekday=word_list(language, "weekday_names")[moment.weekday()],
+             time=moment.strftime("%H:%M"), zone=moment.strftime("%Z"))
 
 
-DISCUSS_HELP = """*Team polls on the article's closing questions.*
-• `/discuss` posts all three polls; `/discuss 2` posts one. Add `anonymous`, `hidden` (results shown only at
-  close) and `closes 18:00` or `closes in 2h`, e.g. `/discuss 1 anonymous closes in 1d`.
-• `/discuss results [N]` shows the tally to you; `/discuss close N` closes a poll (its poster or an admin);
-  `/discuss export` (admins) sends you every vote, comment and quiz answer as a CSV file.
-• One vote per person: clicking another option moves your vote; clicking your own option again keeps it.
-• *Add a comment* opens a form; comments appear in the poll's thread (unsigned on anonymous polls).
-• Anonymous polls never show or export names; the bot keeps your Slack id only to count one vote each."""
+DISCUSS_HELP = t("en", "discuss_help")  # the English text; every language's is `t(language, "discuss_help")`
 
 
-def discuss_help() -> dict[str, Any]:
+def discuss_help(language: str = "en") -> dict[str, Any]:
     """`/discuss help`, only to the caller."""
-    return {"response_type": "ephemeral", "text": "How to use /discuss", "blocks": [section(DISCUSS_HELP)]}
+    return {"response_type": "ephemeral", "text": t(language, "discuss_help_text"),
+            "blocks": [section(t(language, "discuss_help"))]}

@@ -81,16 +81,18 @@ def numeric_modal(question: QuizQuestion, quiz_id: int, position: int, language:
         {"type": "input", "block_id": ids.QUIZ_NUMERIC_BLOCK,
          "label": {"type": "plain_text", "text": truncate(t(language, "quiz_estimate_label", unit=unit), 2000)},
          "element": {"type": "plain_text_input", "action_id": ids.QUIZ_NUMERIC_INPUT, "max_length": 30,
-                     "placeholder": {"type": "plain_text", "text": "e.g. 1.4"}}},
+                     "placeholder": {"type": "plain_text", "text": t(language, "quiz_placeholder")}}},
     ]
     return modal(t(language, "quiz_estimate_title"), blocks, callback_id=ids.QUIZ_NUMERIC_VIEW,
                  submit=t(language, "quiz_lock_in"), close=t(language, "quiz_cancel"),
                  private_metadata=f"{quiz_id}|{position}")
 
 
-def leaderboard_table(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def leaderboard_table(rows: list[dict[str, Any]], language: str = "en") -> dict[str, Any]:
     """Slack's table block: rank, player, points, right answers."""
-    header_row = [{"type": "raw_text", "text": t} for t in ("#", "Player", "Points", "Right")]
+    header_row = [{"type": "raw_text", "text": text}
+                  for text in ("#", *(t(language, key) for key in ("quiz_col_player", "quiz_col_points",
+                                                                  "quiz_col_right")))]
     body = []
     for rank, row in enumerate(rows[:20], 1):
         body.append([
@@ -120,7 +122,7 @@ def results_message(pack: Pack, reread: list[str], rows: list[dict[str, Any]], l
     title = t(language, RESULT_HEADERS.get(state, "quiz_finished"))
     blocks: list[dict[str, Any]] = [header(title)]
     if table and rows:
-        blocks.append(leaderboard_table(rows))
+        blocks.append(leaderboard_table(rows, language))
     else:
         blocks.append(section(leaderboard_text(rows, language)))
     if reread:
@@ -134,25 +136,16 @@ def results_message(pack: Pack, reread: list[str], rows: list[dict[str, Any]], l
     return {"text": f"{title}{winner}", "blocks": blocks}
 
 
-def scores_reply(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    text = leaderboard_text(rows) if rows else "No quiz has been played in this channel yet. `/quiz` starts one."
-    return {"response_type": "ephemeral", "text": "Quiz leaderboard",
-            "blocks": [header("Leaderboard: this channel, all time"), section(text)]}
+def scores_reply(rows: list[dict[str, Any]], language: str = "en") -> dict[str, Any]:
+    text = leaderboard_text(rows, language) if rows else t(language, "quiz_scores_empty")
+    return {"response_type": "ephemeral", "text": t(language, "quiz_scores_text"),
+            "blocks": [header(t(language, "quiz_scores_title")), section(text)]}
 
 
-QUIZ_HELP = """*Quick quizzes on the article's key figures.*
-• `/quiz` asks 5 questions across the sections; `/quiz 3` asks 3 (1–10); `/quiz section 4` one from section 4.
-  Add `timer 30` for 30 seconds a question (10–300, default 45), e.g. `/quiz 5 timer 30`.
-• Click an option, or *Answer* to type an estimate. Only you see "locked in" with your answer.
-  *Your first answer is final:* it can't be changed, so the live "N answered" count gives nothing away.
-• When the timer ends the question shows the answer, who got it right and the fastest; then the next one.
-  At the end: the quiz's leaderboard and the sections worth rereading.
-• `/quiz scores` shows this channel's all-time leaderboard; `/quiz stop` ends a quiz (its host or an admin).
-*Scoring:* speed = 1 − seconds taken ÷ timer. A right choice scores 100 × (1 + speed ÷ 2), so 100–150.
-An estimate within the tolerance scores (50 + 50 × closeness) × (1 + speed ÷ 2), closeness = 1 − error ÷
-tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong answers score 0."""
+QUIZ_HELP = t("en", "quiz_help")  # the English text; every language's is `t(language, "quiz_help")`
 
 
-def quiz_help() -> dict[str, Any]:
+def quiz_help(language: str = "en") -> dict[str, Any]:
     """`/quiz help`: how it works and how it scores, only to the caller."""
-    return {"response_type": "ephemeral", "text": "How to use /quiz", "blocks": [section(QUIZ_HELP)]}
+    return {"response_type": "ephemeral", "text": t(language, "quiz_help_text"),
+            "blocks": [section(t(language, "quiz_help"))]}

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.domain.i18n import known, t, word_list
 from bot.domain.text import escape
 from questions.schema import Pack, Section
 
@@ -45,10 +46,21 @@ class DigestCommand:
 
 @dataclass(frozen=True)
 class CommandError:
-    """What was wrong, and the form that would have been right."""
+    """What was wrong (a catalogue key and its values, user input among them already clipped and escaped),
+    and the form that would have been right. Told in the channel's language by `says`; text that is not a
+    key is shown as it is, so a reply never fails for want of a word."""
 
-    message: str
+    key: str
     usage: str
+    values: dict[str, object] = field(default_factory=dict)
+
+    def says(self, language: str) -> str:
+        return t(language, self.key, **self.values) if known(self.key) else self.key
+
+    @property
+    def message(self) -> str:
+        """What was wrong, in English."""
+        return self.says("en")
 
 
 def parse_digest(text: str) -> DigestCommand | CommandError:
@@ -58,39 +70,36 @@ def parse_digest(text: str) -> DigestCommand | CommandError:
     verb, args = words[0].lower(), words[1:]
     if verb in ("next", "list", "pause", "resume", "restart"):
         if args:
-            return CommandError(f"`{verb}` takes nothing after it.", USAGE[verb])
+            return CommandError("cmd_takes_nothing", USAGE[verb], {"verb": verb})
         return DigestCommand(verb)
     if verb == "show":
         if len(args) != 1:
-            return CommandError("Say which section to show, e.g. `/digest show 3`.", USAGE["show"])
+            return CommandError("cmd_show_which", USAGE["show"])
         return DigestCommand("show", section=args[0].lower())
     if verb == "lang":
         if len(args) != 1:
-            return CommandError("Say which language, e.g. `/digest lang en`.", USAGE["lang"])
+            return CommandError("cmd_lang_which", USAGE["lang"])
         return DigestCommand("lang", language=args[0])
     if verb == "schedule":
         return _parse_schedule(args)
-    return CommandError(f"I don't know `{_clip(words[0])}`.", "\n".join(USAGE.values()))
+    return CommandError("cmd_unknown", "\n".join(USAGE.values()), {"word": _clip(words[0])})
 
 
 def _parse_schedule(args: list[str]) -> DigestCommand | CommandError:
     usage = USAGE["schedule"]
     if len(args) not in (2, 3):
-        return CommandError("A schedule needs days and a time, e.g. `/digest schedule weekdays 09:30`.", usage)
+        return CommandError("cmd_schedule_needs", usage)
     days = parse_days(args[0])
     if isinstance(days, CommandError):
         return days
     post_time = parse_clock_time(args[1])
     if post_time is None:
-        return CommandError(f"`{_clip(args[1])}` is not a time; use 24-hour HH:MM such as 09:30.", usage)
+        return CommandError("cmd_not_a_time", usage, {"text": _clip(args[1])})
     timezone = None
     if len(args) == 3:
         timezone = parse_timezone(args[2])
         if timezone is None:
-            return CommandError(
-                f"`{_clip(args[2])}` is not an IANA timezone; try one like Europe/London or America/New_York.",
-                usage,
-            )
+            return CommandError("cmd_not_a_timezone", usage, {"text": _clip(args[2])})
     return DigestCommand("schedule", days=days, post_time=post_time, timezone=timezone)
 
 
@@ -101,9 +110,7 @@ def parse_days(text: str) -> tuple[str, ...] | CommandError:
     picked = [d[:3] for d in text.split(",") if d]
     unknown = [d for d in picked if d not in DAYS]
     if not picked or unknown:
-        return CommandError(
-            f"`{_clip(text)}` is not a day list; use daily, weekdays or days like mon,wed,fri.", USAGE["schedule"]
-        )
+        return CommandError("cmd_not_days", USAGE["schedule"], {"text": _clip(text)})
     return tuple(d for d in DAYS if d in picked)  # week order, no repeats
 
 
@@ -217,9 +224,11 @@ def due_slot(days: str, post_time: str, timezone: str, now: dt.datetime,
     return local.date().isoformat()
 
 
-def describe_days(days: str) -> str:
+def describe_days(days: str, language: str = "en") -> str:
+    """`daily`, `weekdays`, `weekends`, or the days themselves (`mon,wed,fri`), in `language`."""
     day_tuple = tuple(days.split(",")) if days else ()
     for name, value in DAY_ALIASES.items():
         if day_tuple == value:
-            return name
-    return ",".join(day_tuple)
+            return t(language, f"days_{name}")
+    names = dict(zip(DAYS, word_list(language, "day_list_names"), strict=True))
+    return t(language, "day_list_join").join(names.get(day, day) for day in day_tuple)

@@ -1,7 +1,13 @@
-"""The few words of the bot's own chrome, in each language a channel can read in.
+"""Every word the bot itself shows a person, in each language a channel can read in: one catalogue.
 
-Article text comes from the content pack; this is only the frame around it (button labels, context
-lines). Unknown languages fall back to English.
+Article text comes from the content pack; this is the frame around it: button labels, context lines,
+acknowledgements, errors, help, receipts, leaderboards, Home, modals. A message follows its channel's
+language (the plan's, else the channel's pack's default: `bot.flows.channel.channel_language`).
+`tests/test_every_language.py` draws every payload in every language and finds no word from another.
+
+Keys are grouped by area, each group under a comment; a feature prefixes its keys (`quiz_`, `home_`...).
+The Chinese tables follow the pack's punctuation (ASCII `,:;()`, with `。、「」`). A language without a
+table falls back to English, a key missing from a table to the English text (the language test finds both).
 """
 
 from __future__ import annotations
@@ -71,6 +77,174 @@ STRINGS: dict[str, dict[str, str]] = {
         # App Home (bot/blocks/home.py)
         "home_busy": ":hourglass_flowing_sand: Slack is busy, open Home again in a minute.",
         "home_busy_why": "Home shows only the channels you are in, and Slack could not list them just now.",
+        # -- from here on, #19's catalogue of the bot's own words, one block per area ------------------
+        # shared replies (bot/blocks/replies.py, bot/slack/posting.py failure_notice)
+        "reply_try": "Try:",
+        "post_fail_not_in_channel": "I can't post in this channel ({code}), so {what} wasn't posted. "
+                                    "Invite me with `/invite`, then try again.",
+        "post_fail_payload": "Slack refused {what} itself ({code}). That is a fault in the app, not in your "
+                             "channel; it has been logged for whoever runs the app.",
+        "post_fail_token": "The app's access to this workspace no longer works ({code}): an admin needs to "
+                           "reinstall it.",
+        "post_fail_other": "Slack didn't take {what} ({code}); try again in a minute.",
+        "post_fail_an_error": "an error",
+        # dates and days (bot/blocks/digest.py format_when, describe_days; bot/blocks/polls.py format_close)
+        "weekday_names": "Mon Tue Wed Thu Fri Sat Sun",
+        "month_names": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+        "when_soon": "{weekday} {time}",
+        "when_later": "{weekday} {day} {month} {time}",
+        "poll_close_when": "{weekday} {time} ({zone})",
+        "days_daily": "daily",
+        "days_weekdays": "weekdays",
+        "days_weekends": "weekends",
+        "day_list_names": "mon tue wed thu fri sat sun",
+        "day_list_join": ",",
+        # command grammar errors (bot/domain/digest.py, quiz.py, polls.py)
+        "cmd_takes_nothing": "`{verb}` takes nothing after it.",
+        "cmd_unknown": "I don't know `{word}`.",
+        "cmd_show_which": "Say which section to show, e.g. `/digest show 3`.",
+        "cmd_lang_which": "Say which language, e.g. `/digest lang en`.",
+        "cmd_schedule_needs": "A schedule needs days and a time, e.g. `/digest schedule weekdays 09:30`.",
+        "cmd_not_a_time": "`{text}` is not a time; use 24-hour HH:MM such as 09:30.",
+        "cmd_not_a_timezone": "`{text}` is not an IANA timezone; try one like Europe/London or America/New_York.",
+        "cmd_not_days": "`{text}` is not a day list; use daily, weekdays or days like mon,wed,fri.",
+        "quiz_cmd_timer": "The timer is a number of seconds from {low} to {high}.",
+        "quiz_cmd_section_which": "Say which section, e.g. `/quiz section 3`.",
+        "quiz_cmd_unknown": "I don't understand `{text}`; a quiz has 1 to {most} questions.",
+        "discuss_cmd_close_which": "Say which poll to close, e.g. `/discuss close 2`.",
+        "discuss_cmd_results_one": "`results` takes at most one poll number.",
+        "discuss_cmd_not_a_poll": "`{word}` is not a poll number; this article has polls 1–{count}.",
+        "discuss_cmd_one_closing": "Give one closing time: `closes 18:00` or `closes in 2h`.",
+        "discuss_cmd_closes_needs": "`closes` needs a time like `closes 18:00` or `closes in 2h`.",
+        "discuss_cmd_unknown_option": "I don't know the option `{word}`.",
+        # /digest's replies (bot/blocks/digest.py, bot/flows/plans.py, bot/flows/digests.py)
+        "digest_help_title": "*Reading the article together, one section at a time.*",
+        "digest_help_channel": "*This channel:* {summary}",
+        "digest_help_footer": "Only you can see this. Changing the schedule is for workspace admins and the plan's "
+                              "owner.",
+        "digest_help_text": "How to use /digest",
+        "digest_contents_text": "Table of contents",
+        "digest_contents_legend": ":white_check_mark: posted · :arrow_right: next · `/digest show N` to read one",
+        "digest_no_section": "There is no section `{ref}`: this article has sections {first}–{last}, plus `intro` "
+                             "and `conclusion`.",
+        "plan_none": "no reading plan yet. Start one with `/digest schedule weekdays 09:30`.",
+        "plan_progress": "{done} of {total} posts done",
+        "plan_finished": "finished (use `/digest restart` to read it again)",
+        "plan_unscheduled": "no schedule yet (post with `/digest next`, or set one with `/digest schedule`)",
+        "plan_paused": "paused ({days} at {time} {timezone})",
+        "plan_scheduled": "{days} at {time} {timezone}; next: {next}",
+        "plan_summary": "_{title}_ · {progress} · {state} · language {tag}",
+        "plan_schedule_set": ":calendar: <@{who}> set this channel's reading plan: *{days}* at *{time}* "
+                             "({timezone}). Next post: *{next}*.",
+        "plan_not_yours": "Sorry, only workspace admins and <@{owner}>, who set up this channel's plan, can change "
+                          "it. `/digest show N` and `/digest list` are open to everyone.",
+        "plan_missing": "This channel has no reading plan yet. Start one with `/digest schedule weekdays 09:30`.",
+        "plan_posted": "Posted part {number} of {total}.",
+        "plan_all_posted": "Every section has been posted. `/digest restart` starts the article again.",
+        "plan_cant_post": "I can't post here (Slack says `{error}`). Invite me to this channel, then try again.",
+        "plan_post_taken": "That post is already on its way.",
+        "plan_post_unconfirmed": "Slack's answer was lost and I couldn't check the channel for the post; nothing "
+                                 "was skipped. `/digest next` again looks for it before posting it a second time.",
+        "plan_post_refused": "Slack didn't take the post (`{error}`); nothing was skipped. Try again in a minute.",
+        "plan_schedule_not_posted": "{message} (I couldn't post in the channel: invite me so the posts can "
+                                    "arrive.)",
+        "plan_saved": "Saved. Next post: {next}.",
+        "plan_paused_reply": "Paused. `/digest resume` picks up where we left off.",
+        "plan_nothing_to_resume": "There is no schedule to resume yet: set one with `/digest schedule weekdays "
+                                  "09:30`.",
+        "plan_resumed": "Resumed. Next post: {next}.",
+        "plan_restarted": "Back to the start: the next post is the introduction again.",
+        "plan_lang_unknown": "This article is available in {languages}; `{requested}` isn't one.",
+        "plan_lang_set": "From now on this channel reads in `{tag}`.",
+        "plan_paused_dm": ":pause_button: I paused the reading plan for <#{channel}>: Slack answered `{error}` when "
+                          "I tried to post there. {what_to_do}, then `/digest resume` in it.",
+        "plan_paused_reinstall": "An admin needs to reinstall the app (its access to this workspace stopped "
+                                 "working)",
+        "plan_paused_invite": "Invite me back (or unarchive the channel)",
+        # /quiz's replies (bot/blocks/quiz.py, bot/flows/quizzes.py, bot/listeners/views/quiz.py)
+        "quiz_col_player": "Player",
+        "quiz_col_points": "Points",
+        "quiz_col_right": "Right",
+        "quiz_scores_empty": "No quiz has been played in this channel yet. `/quiz` starts one.",
+        "quiz_scores_text": "Quiz leaderboard",
+        "quiz_scores_title": "Leaderboard: this channel, all time",
+        "quiz_placeholder": "e.g. 1.4",
+        "quiz_type_a_number": "Type a number, like 1.4 or 800.",
+        "quiz_already_running_join": "A quiz is already running in this channel. Join in, or `/quiz stop` it first.",
+        "quiz_already_running": "A quiz is already running in this channel.",
+        "quiz_no_section_questions": "There are no quiz questions for section `{ref}`; sections with questions: "
+                                     "{numbers}.",
+        "quiz_none_running": "No quiz is running in this channel.",
+        "quiz_stop_not_yours": "Sorry, only <@{host}>, who started this quiz, or an admin can stop it.",
+        "quiz_stopped_reply": "Quiz stopped; the results so far are in the channel.",
+        "quiz_on": "Quiz on: {count} questions, {timer}s each.",
+        "quiz_on_one": "Quiz on: 1 question, {timer}s each.",
+        "quiz_no_questions": "This article has no quiz questions yet.",
+        "quiz_first_question": "the first question",
+        "quiz_help_text": "How to use /quiz",
+        "quiz_help": """*Quick quizzes on the article's key figures.*
+• `/quiz` asks 5 questions across the sections; `/quiz 3` asks 3 (1–10); `/quiz section 4` one from section 4.
+  Add `timer 30` for 30 seconds a question (10–300, default 45), e.g. `/quiz 5 timer 30`.
+• Click an option, or *Answer* to type an estimate. Only you see "locked in" with your answer.
+  *Your first answer is final:* it can't be changed, so the live "N answered" count gives nothing away.
+• When the timer ends the question shows the answer, who got it right and the fastest; then the next one.
+  At the end: the quiz's leaderboard and the sections worth rereading.
+• `/quiz scores` shows this channel's all-time leaderboard; `/quiz stop` ends a quiz (its host or an admin).
+*Scoring:* speed = 1 − seconds taken ÷ timer. A right choice scores 100 × (1 + speed ÷ 2), so 100–150.
+An estimate within the tolerance scores (50 + 50 × closeness) × (1 + speed ÷ 2), closeness = 1 − error ÷
+tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong answers score 0.""",
+        # /discuss's replies (bot/blocks/polls.py, bot/flows/polls.py, bot/listeners/views/polls.py)
+        "poll_heading": "Poll {number}: {question}",
+        "poll_comment_length": "Write between 1 and {most} characters.",
+        "poll_comment_closed": "This poll has closed.",
+        "discuss_results_text": "Poll results",
+        "discuss_none_posted": "No poll has been posted in this channel yet. `/discuss` posts them.",
+        "discuss_not_posted": "Poll {number} hasn't been posted in this channel.",
+        "discuss_close_not_yours": "Sorry, only <@{poster}>, who posted it, or an admin can close poll {number}.",
+        "discuss_already_closed": "Poll {number} was already closed.",
+        "discuss_closed": "Poll {number} is closed; the results are in the channel.",
+        "discuss_export_admins": "Sorry, exporting the team's answers is for workspace admins.",
+        "discuss_poll_n": "poll {number}",
+        "discuss_post_unconfirmed": "Slack's answer to poll {number} was lost and I couldn't check the channel. "
+                                    "`/discuss {number}` again looks for it before posting it a second time.",
+        "discuss_posted_one": "Posted poll {numbers}.",
+        "discuss_posted_many": "Posted polls {numbers}.",
+        "discuss_help_text": "How to use /discuss",
+        "discuss_help": """*Team polls on the article's closing questions.*
+• `/discuss` posts all three polls; `/discuss 2` posts one. Add `anonymous`, `hidden` (results shown only at
+  close) and `closes 18:00` or `closes in 2h`, e.g. `/discuss 1 anonymous closes in 1d`.
+• `/discuss results [N]` shows the tally to you; `/discuss close N` closes a poll (its poster or an admin);
+  `/discuss export` (admins) sends you every vote, comment and quiz answer as a CSV file.
+• One vote per person: clicking another option moves your vote; clicking your own option again keeps it.
+• *Add a comment* opens a form; comments appear in the poll's thread (unsigned on anonymous polls).
+• Anonymous polls never show or export names; the bot keeps your Slack id only to count one vote each.""",
+        # export (bot/flows/export.py)
+        "export_title": "Team responses ({count} rows)",
+        "export_comment": "Votes, comments and quiz answers, one row each.",
+        "export_failed": "I couldn't send the file (`{error}`). `python -m bot export` works on the server.",
+        "export_sent": "Sent {count} rows to your direct messages.",
+        # App Home (bot/blocks/home.py, bot/flows/home.py)
+        "home_tagline": "Reading an article together: digests, quizzes, polls.",
+        "home_plans": "Reading plans",
+        "home_no_plans": "No channel is reading yet. In a channel, try `/digest schedule weekdays 09:30`.",
+        "home_progress": "{done} of {total}",
+        "home_start_quiz": "Start a quiz",
+        "home_post_next": "Post next",
+        "home_more_channels": "…and {count} more channels.",
+        "home_polls": "Open polls",
+        "home_no_polls": "No open polls. `/discuss` in a channel posts the article's closing questions.",
+        "home_more_polls": "…and {count} more open polls.",
+        "home_scores": "Quiz scores",
+        "home_my_score": "You: *{points}* points, rank *#{rank}* in this workspace.",
+        "home_not_played": "You haven't played yet: `/quiz` in a channel, or *Start a quiz* above.",
+        "home_leaderboard": "Leaderboard",
+        "home_leader_row": "{rank}. <@{user}> · {points} points · {correct} right",
+        "home_state_finished": "finished",
+        "home_state_unscheduled": "no schedule",
+        "home_state_paused": "paused",
+        "home_state_next_yours": "next: {when} (your time)",
+        "home_state_next_zone": "next: {when} ({zone})",
+        "home_poll_hidden": "Results are hidden until it closes.",
     },
     "zh-Hant": {
         "read_full": "閱讀全文",
@@ -134,6 +308,167 @@ STRINGS: dict[str, dict[str, str]] = {
         "quiz_gone": "這題已經不再開放作答。",
         "home_busy": ":hourglass_flowing_sand: Slack 正忙,請過一分鐘再打開首頁。",
         "home_busy_why": "首頁只顯示你所在的頻道,而 Slack 此刻無法列出這些頻道。",
+        # -- #19's catalogue, the same blocks as in "en" -------------------------------------------------
+        # shared replies
+        "reply_try": "試試:",
+        "post_fail_not_in_channel": "我無法在這個頻道發文({code}),所以「{what}」沒有發出。"
+                                    "請用 `/invite` 邀請我,再試一次。",
+        "post_fail_payload": "Slack 拒收了「{what}」本身({code})。這是應用程式的問題,不是你的頻道的問題;已記錄下來,"
+                             "交給負責運作這個應用程式的人。",
+        "post_fail_token": "這個應用程式對本工作區的存取權已失效({code}):需要由管理員重新安裝。",
+        "post_fail_other": "Slack 沒有接受「{what}」({code});請過一分鐘再試。",
+        "post_fail_an_error": "錯誤",
+        # dates and days
+        "weekday_names": "週一 週二 週三 週四 週五 週六 週日",
+        "month_names": "1月 2月 3月 4月 5月 6月 7月 8月 9月 10月 11月 12月",
+        "when_soon": "{weekday} {time}",
+        "when_later": "{month}{day}日({weekday}) {time}",
+        "poll_close_when": "{weekday} {time}({zone})",
+        "days_daily": "每天",
+        "days_weekdays": "週一至週五",
+        "days_weekends": "週末",
+        "day_list_names": "週一 週二 週三 週四 週五 週六 週日",
+        "day_list_join": "、",
+        # command grammar errors
+        "cmd_takes_nothing": "`{verb}` 後面不接任何內容。",
+        "cmd_unknown": "我不認得 `{word}`。",
+        "cmd_show_which": "請說明要看哪一節,例如 `/digest show 3`。",
+        "cmd_lang_which": "請說明語言,例如 `/digest lang en`。",
+        "cmd_schedule_needs": "排程需要日子和時間,例如 `/digest schedule weekdays 09:30`。",
+        "cmd_not_a_time": "`{text}` 不是時間;請用 24 小時制的 `HH:MM`,例如 09:30。",
+        "cmd_not_a_timezone": "`{text}` 不是 IANA 時區;請用像 `Asia/Taipei` 或 `Asia/Shanghai` 這樣的時區。",
+        "cmd_not_days": "`{text}` 不是日子清單;請用 `daily`、`weekdays`,或像 `mon,wed,fri` 這樣的日子。",
+        "quiz_cmd_timer": "計時是 {low} 到 {high} 之間的秒數。",
+        "quiz_cmd_section_which": "請說明哪一節,例如 `/quiz section 3`。",
+        "quiz_cmd_unknown": "我看不懂 `{text}`;一次小測驗有 1 到 {most} 題。",
+        "discuss_cmd_close_which": "請說明要結束哪個投票,例如 `/discuss close 2`。",
+        "discuss_cmd_results_one": "`results` 後面最多只接一個投票編號。",
+        "discuss_cmd_not_a_poll": "`{word}` 不是投票編號;這篇文章的投票是 1–{count}。",
+        "discuss_cmd_one_closing": "請只給一個截止時間:`closes 18:00` 或 `closes in 2h`。",
+        "discuss_cmd_closes_needs": "`closes` 後面要接時間,例如 `closes 18:00` 或 `closes in 2h`。",
+        "discuss_cmd_unknown_option": "我不認得 `{word}` 這個選項。",
+        # /digest's replies
+        "digest_help_title": "*一起讀這篇文章,一次一節。*",
+        "digest_help_channel": "*本頻道:*{summary}",
+        "digest_help_footer": "只有你看得到這則訊息。只有工作區管理員和閱讀計畫的建立者可以更改排程。",
+        "digest_help_text": "如何使用 /digest",
+        "digest_contents_text": "目錄",
+        "digest_contents_legend": ":white_check_mark: 已發布 · :arrow_right: 下一篇 · 用 `/digest show N` 閱讀其中一節",
+        "digest_no_section": "沒有 `{ref}` 這一節:這篇文章有第 {first}–{last} 節,另有 `intro` 和 `conclusion`。",
+        "plan_none": "還沒有閱讀計畫。用 `/digest schedule weekdays 09:30` 開始。",
+        "plan_progress": "已發布 {done}/{total} 篇",
+        "plan_finished": "已讀完(用 `/digest restart` 可以再讀一遍)",
+        "plan_unscheduled": "尚未排程(用 `/digest next` 發布,或用 `/digest schedule` 設定排程)",
+        "plan_paused": "已暫停({days} {time},{timezone})",
+        "plan_scheduled": "{days} {time}({timezone});下一篇:{next}",
+        "plan_summary": "_{title}_ · {progress} · {state} · 語言 `{tag}`",
+        "plan_schedule_set": ":calendar: <@{who}> 設定了本頻道的閱讀計畫:*{days}* *{time}*({timezone})。"
+                             "下一篇:*{next}*。",
+        "plan_not_yours": "抱歉,只有工作區管理員和設定本頻道閱讀計畫的 <@{owner}> 可以更改。"
+                          "`/digest show N` 和 `/digest list` 人人都能用。",
+        "plan_missing": "本頻道還沒有閱讀計畫。用 `/digest schedule weekdays 09:30` 開始。",
+        "plan_posted": "已發布第 {number} 篇,共 {total} 篇。",
+        "plan_all_posted": "每一節都已發布。`/digest restart` 可以從頭再讀一遍。",
+        "plan_cant_post": "我無法在這裡發文(Slack 回覆 `{error}`)。請先邀請我加入本頻道,再試一次。",
+        "plan_post_taken": "這篇已經在發送中。",
+        "plan_post_unconfirmed": "Slack 的回覆遺失了,我也無法在頻道裡確認這篇是否已發出;沒有任何一篇被跳過。"
+                                 "再用一次 `/digest next`,我會先找找看,找不到才重發。",
+        "plan_post_refused": "Slack 沒有接受這篇(`{error}`);沒有任何一篇被跳過。請過一分鐘再試。",
+        "plan_schedule_not_posted": "{message}(我無法在頻道裡發文:請邀請我加入,文章才能送達。)",
+        "plan_saved": "已儲存。下一篇:{next}。",
+        "plan_paused_reply": "已暫停。`/digest resume` 會從上次停下的地方繼續。",
+        "plan_nothing_to_resume": "還沒有可以恢復的排程:請用 `/digest schedule weekdays 09:30` 設定。",
+        "plan_resumed": "已恢復。下一篇:{next}。",
+        "plan_restarted": "回到開頭:下一篇又是引言。",
+        "plan_lang_unknown": "這篇文章提供的語言有 {languages};沒有 `{requested}`。",
+        "plan_lang_set": "從現在起,本頻道以 `{tag}` 閱讀。",
+        "plan_paused_dm": ":pause_button: 我暫停了 <#{channel}> 的閱讀計畫:我在那裡發文時,Slack 回覆 `{error}`。"
+                          "{what_to_do},然後在該頻道用 `/digest resume`。",
+        "plan_paused_reinstall": "需要由管理員重新安裝這個應用程式(它對本工作區的存取權已失效)",
+        "plan_paused_invite": "請重新邀請我(或將頻道取消封存)",
+        # /quiz's replies
+        "quiz_col_player": "玩家",
+        "quiz_col_points": "分數",
+        "quiz_col_right": "答對",
+        "quiz_scores_empty": "本頻道還沒有玩過小測驗。用 `/quiz` 開始一場。",
+        "quiz_scores_text": "小測驗排行榜",
+        "quiz_scores_title": "排行榜:本頻道歷來成績",
+        "quiz_placeholder": "例如 1.4",
+        "quiz_type_a_number": "請輸入數字,例如 1.4 或 800。",
+        "quiz_already_running_join": "本頻道已經有一場小測驗在進行。一起參加,或先用 `/quiz stop` 結束它。",
+        "quiz_already_running": "本頻道已經有一場小測驗在進行。",
+        "quiz_no_section_questions": "第 `{ref}` 節沒有小測驗題目;有題目的章節:{numbers}。",
+        "quiz_none_running": "本頻道目前沒有進行中的小測驗。",
+        "quiz_stop_not_yours": "抱歉,只有發起這場小測驗的 <@{host}> 或管理員可以結束它。",
+        "quiz_stopped_reply": "小測驗已停止;目前的結果已發在頻道裡。",
+        "quiz_on": "小測驗開始:共 {count} 題,每題 {timer} 秒。",
+        "quiz_on_one": "小測驗開始:共 1 題,限時 {timer} 秒。",
+        "quiz_no_questions": "這篇文章還沒有小測驗題目。",
+        "quiz_first_question": "第一題",
+        "quiz_help_text": "如何使用 /quiz",
+        "quiz_help": """*根據文章關鍵數字出題的快速小測驗。*
+• `/quiz` 從各節出 5 題;`/quiz 3` 出 3 題(1–10);`/quiz section 4` 從第 4 節出一題。
+  加上 `timer 30` 可讓每題限時 30 秒(10–300,預設 45),例如 `/quiz 5 timer 30`。
+• 點選一個選項,或點 *作答* 輸入估計值。只有你看得到「已鎖定」和你的答案。
+  *第一次作答即為最終答案:* 答案不能更改,所以即時的「已有 N 人作答」不會洩漏任何線索。
+• 計時結束時,題目會顯示答案、答對的人和最快答對的人;接著出下一題。
+  最後公布這場小測驗的排行榜,以及值得重讀的章節。
+• `/quiz scores` 顯示本頻道的歷來排行榜;`/quiz stop` 結束小測驗(發起人或管理員)。
+*計分:* 速度 = 1 − 作答秒數 ÷ 計時。選對得 100 × (1 + 速度 ÷ 2) 分,即 100–150 分。
+估計值在容許誤差內得 (50 + 50 × 接近度) × (1 + 速度 ÷ 2) 分,接近度 = 1 − 誤差 ÷ 容許誤差:
+完全正確且立即作答得 150 分,剛好在容許誤差邊緣得 50–75 分。答錯得 0 分。""",
+        # /discuss's replies
+        "poll_heading": "投票 {number}:{question}",
+        "poll_comment_length": "請寫 1 到 {most} 個字。",
+        "poll_comment_closed": "這個投票已結束。",
+        "discuss_results_text": "投票結果",
+        "discuss_none_posted": "本頻道還沒有發布過投票。用 `/discuss` 發布。",
+        "discuss_not_posted": "投票 {number} 還沒有在本頻道發布。",
+        "discuss_close_not_yours": "抱歉,只有發布投票 {number} 的 <@{poster}> 或管理員可以結束它。",
+        "discuss_already_closed": "投票 {number} 早已結束。",
+        "discuss_closed": "投票 {number} 已結束;結果已發在頻道裡。",
+        "discuss_export_admins": "抱歉,只有工作區管理員可以匯出團隊的回答。",
+        "discuss_poll_n": "投票 {number}",
+        "discuss_post_unconfirmed": "Slack 對投票 {number} 的回覆遺失了,我也無法在頻道裡確認。"
+                                    "再用一次 `/discuss {number}`,我會先找找看,找不到才重發。",
+        "discuss_posted_one": "已發布投票 {numbers}。",
+        "discuss_posted_many": "已發布投票 {numbers}。",
+        "discuss_help_text": "如何使用 /discuss",
+        "discuss_help": """*針對文章結尾問題的團隊投票。*
+• `/discuss` 發布全部三個投票;`/discuss 2` 只發布一個。可以加上 `anonymous`、`hidden`(結束時才公布結果)
+  以及 `closes 18:00` 或 `closes in 2h`,例如 `/discuss 1 anonymous closes in 1d`。
+• `/discuss results [N]` 只讓你看到目前的票數;`/discuss close N` 結束一個投票(發布者或管理員);
+  `/discuss export`(管理員)把每一票、每則留言和每個小測驗答案做成檔案傳給你。
+• 每人一票:點選其他選項會改投;再點一次自己選的選項則維持原票。
+• *留言* 會開啟表單;留言會出現在投票的討論串中(匿名投票不署名)。
+• 匿名投票任何地方都不會顯示或匯出姓名;機器人只保留你的 Slack ID,用來確保每人只投一票。""",
+        # export
+        "export_title": "團隊回應({count} 筆)",
+        "export_comment": "投票、留言和小測驗答案,每筆一列。",
+        "export_failed": "我無法傳送檔案(`{error}`)。在伺服器上可以用 `python -m bot export`。",
+        "export_sent": "已把 {count} 筆資料傳到你的私訊。",
+        # App Home
+        "home_tagline": "一起讀一篇文章:摘要、小測驗、投票。",
+        "home_plans": "閱讀計畫",
+        "home_no_plans": "還沒有頻道在閱讀。在頻道裡試試 `/digest schedule weekdays 09:30`。",
+        "home_progress": "{done}/{total}",
+        "home_start_quiz": "開始小測驗",
+        "home_post_next": "發布下一篇",
+        "home_more_channels": "…還有 {count} 個頻道。",
+        "home_polls": "進行中的投票",
+        "home_no_polls": "沒有進行中的投票。在頻道裡用 `/discuss` 發布文章的結尾問題。",
+        "home_more_polls": "…還有 {count} 個進行中的投票。",
+        "home_scores": "小測驗分數",
+        "home_my_score": "你:*{points}* 分,在本工作區排名第 *{rank}*。",
+        "home_not_played": "你還沒玩過:在頻道裡用 `/quiz`,或點上方的 *開始小測驗*。",
+        "home_leaderboard": "排行榜",
+        "home_leader_row": "{rank}. <@{user}> · {points} 分 · 答對 {correct} 題",
+        "home_state_finished": "已讀完",
+        "home_state_unscheduled": "未排程",
+        "home_state_paused": "已暫停",
+        "home_state_next_yours": "下一篇:{when}(你的時間)",
+        "home_state_next_zone": "下一篇:{when}({zone})",
+        "home_poll_hidden": "結束前不公開結果。",
     },
 }
 
@@ -141,6 +476,16 @@ STRINGS: dict[str, dict[str, str]] = {
 def t(language: str, key: str, **values: object) -> str:
     table = STRINGS.get(language) or STRINGS.get(language.split("-")[0]) or STRINGS["en"]
     return (table.get(key) or STRINGS["en"][key]).format(**values)
+
+
+def known(key: str) -> bool:
+    """Whether `key` is in the catalogue (text that is not a key is shown as it is: see CommandError)."""
+    return key in STRINGS["en"]
+
+
+def word_list(language: str, key: str) -> list[str]:
+    """A space-separated entry as its words: weekday and month names, in order."""
+    return t(language, key).split()
 
 
 def pick(localized: dict[str, str], language: str, fallback: str = "en") -> str:

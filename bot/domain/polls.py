@@ -46,14 +46,14 @@ def parse_discuss(text: str, poll_count: int) -> DiscussCommand | CommandError:
     if words and words[0] in ("help", "?"):
         return DiscussCommand("help")
     if words and words[0] == "export":
-        return DiscussCommand("export") if len(words) == 1 else CommandError("`export` takes nothing after it.",
-                                                                            USAGE["export"])
+        return DiscussCommand("export") if len(words) == 1 else CommandError("cmd_takes_nothing", USAGE["export"],
+                                                                            {"verb": "export"})
     if words and words[0] in ("results", "close"):
         verb, rest = words[0], words[1:]
         if verb == "close" and len(rest) != 1:
-            return CommandError("Say which poll to close, e.g. `/discuss close 2`.", USAGE["close"])
+            return CommandError("discuss_cmd_close_which", USAGE["close"])
         if len(rest) > 1:
-            return CommandError("`results` takes at most one poll number.", USAGE["results"])
+            return CommandError("discuss_cmd_results_one", USAGE["results"])
         chosen = _poll_number(rest[0], poll_count) if rest else None
         if isinstance(chosen, CommandError):
             return chosen
@@ -75,8 +75,8 @@ def parse_discuss(text: str, poll_count: int) -> DiscussCommand | CommandError:
 def _poll_number(word: str, poll_count: int) -> int | CommandError:
     if is_number(word) and 1 <= int(word) <= poll_count:
         return int(word)
-    return CommandError(f"`{escape(word[:20])}` is not a poll number; this article has polls 1–{poll_count}.",
-                        "\n".join(USAGE.values()))
+    return CommandError("discuss_cmd_not_a_poll", "\n".join(USAGE.values()),
+                        {"word": escape(word[:20]), "count": poll_count})
 
 
 def _parse_options(words: list[str]) -> PollOptions | CommandError:
@@ -92,16 +92,16 @@ def _parse_options(words: list[str]) -> PollOptions | CommandError:
             hidden = True
         elif word == "closes":
             if closes_in is not None or closes_at is not None:
-                return CommandError("Give one closing time: `closes 18:00` or `closes in 2h`.", USAGE["post"])
+                return CommandError("discuss_cmd_one_closing", USAGE["post"])
             rest = words[i + 1:i + 3]
             if rest[:1] == ["in"] and len(rest) == 2 and (delta := _duration(rest[1])) is not None:
                 closes_in, i = delta, i + 2
             elif rest and (clock := parse_clock_time(rest[0])) is not None:
                 closes_at, i = clock, i + 1
             else:
-                return CommandError("`closes` needs a time like `closes 18:00` or `closes in 2h`.", USAGE["post"])
+                return CommandError("discuss_cmd_closes_needs", USAGE["post"])
         else:
-            return CommandError(f"I don't know the option `{escape(word[:20])}`.", USAGE["post"])
+            return CommandError("discuss_cmd_unknown_option", USAGE["post"], {"word": escape(word[:20])})
         i += 1
     return PollOptions(anonymous, hidden, closes_in, closes_at)
 

@@ -48,30 +48,30 @@ def parse_quiz(text: str) -> QuizCommand | CommandError:
     if words[:1] in (["help"], ["?"]):
         return QuizCommand("help")
     if words[:1] in (["scores"], ["leaderboard"]):
-        return QuizCommand("scores") if len(words) == 1 else CommandError("`scores` takes nothing after it.",
-                                                                          USAGE["scores"])
+        return QuizCommand("scores") if len(words) == 1 else CommandError("cmd_takes_nothing", USAGE["scores"],
+                                                                          {"verb": "scores"})
     if words[:1] == ["stop"]:
-        return QuizCommand("stop") if len(words) == 1 else CommandError("`stop` takes nothing after it.",
-                                                                        USAGE["stop"])
+        return QuizCommand("stop") if len(words) == 1 else CommandError("cmd_takes_nothing", USAGE["stop"],
+                                                                        {"verb": "stop"})
     timer = DEFAULT_TIMER
     if "timer" in words:
         at = words.index("timer")
         value = words[at + 1] if at + 1 < len(words) else ""
         if not is_number(value) or not TIMER_RANGE[0] <= int(value) <= TIMER_RANGE[1]:
-            return CommandError(f"The timer is a number of seconds from {TIMER_RANGE[0]} to {TIMER_RANGE[1]}.",
-                                USAGE["start"])
+            return CommandError("quiz_cmd_timer", USAGE["start"],
+                                {"low": TIMER_RANGE[0], "high": TIMER_RANGE[1]})
         timer = int(value)
         words = words[:at] + words[at + 2:]
     if words[:1] == ["section"]:
         if len(words) != 2:
-            return CommandError("Say which section, e.g. `/quiz section 3`.", USAGE["section"])
+            return CommandError("quiz_cmd_section_which", USAGE["section"])
         return QuizCommand("start", count=1, section=words[1], timer=timer)
     if not words:
         return QuizCommand("start", timer=timer)
     if len(words) == 1 and is_number(words[0]) and 1 <= int(words[0]) <= MAX_QUESTIONS:
         return QuizCommand("start", count=int(words[0]), timer=timer)
-    return CommandError(f"I don't understand `{escape(' '.join(words)[:40])}`; a quiz has 1 to {MAX_QUESTIONS} "
-                        "questions.", "\n".join(USAGE.values()))
+    return CommandError("quiz_cmd_unknown", "\n".join(USAGE.values()),
+                        {"text": escape(" ".join(words)[:40]), "most": MAX_QUESTIONS})
 
 
 def choose_questions(pack: Pack, count: int, seed: int, section_id: str | None = None,

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.digest import digest_message, format_when, quick_check_button
 from bot.context import Services
 from bot.domain.digest import next_post_at, plan_items
+from bot.domain.i18n import t
 from bot.domain.polls import PollOptions
 from bot.domain.text import escape
 from bot.flows import polls as poll_flow
@@ -43,7 +44,7 @@ def next_post_label(plan: plans.Plan, services: Services) -> str | None:
     upcoming = next_post_at(plan.days, plan.post_time, plan.timezone, now)
     if upcoming is None:
         return None
-    return format_when(upcoming, now.astimezone(ZoneInfo(plan.timezone)))
+    return format_when(upcoming, now.astimezone(ZoneInfo(plan.timezone)), plan.language)
 
 
 # Section digests already drawn, by (pack, section, language, next-post label). At 09:00 a thousand
@@ -139,12 +140,8 @@ def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> Post
 
 def _tell_owner(services: Services, plan: plans.Plan, code: str) -> None:
     """A direct message to whoever set the plan up; best effort, never raises."""
-    what_to_do = ("An admin needs to reinstall the app (its access to this workspace stopped working)"
-                  if code in TOKEN_ERRORS else "Invite me back (or unarchive the channel)")
-    text = (
-        f":pause_button: I paused the reading plan for <#{plan.channel_id}>: Slack answered `{escape(code)}` when I "
-        f"tried to post there. {what_to_do}, then `/digest resume` in it."
-    )
+    what_to_do = t(plan.language, "plan_paused_reinstall" if code in TOKEN_ERRORS else "plan_paused_invite")
+    text = t(plan.language, "plan_paused_dm", channel=plan.channel_id, error=escape(code), what_to_do=what_to_do)
     try:
         services.client_for(plan.team_id).chat_postMessage(channel=plan.created_by, text=text)
     except Exception as exc:  # noqa: BLE001 - telling is a courtesy; the pause already happened

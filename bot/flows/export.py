@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.replies import notice
 from bot.context import Services
-from bot.domain.i18n import pick
+from bot.domain.i18n import pick, t
 from bot.domain.text import is_number
 from bot.slack.posting import error_code
 from store import exports
@@ -85,16 +85,19 @@ def to_json(records: list[dict[str, Any]]) -> str:
     return json.dumps(records, ensure_ascii=False, indent=2)
 
 
-def send_export(services: Services, client: WebClient, team_id: str, user_id: str) -> dict[str, Any]:
-    """`/discuss export`: the workspace's responses as a CSV file in the requester's direct messages."""
+def send_export(services: Services, client: WebClient, team_id: str, user_id: str,
+                language: str = "en") -> dict[str, Any]:
+    """`/discuss export`: the workspace's responses as a CSV file in the requester's direct messages. The
+    file's title and note are in `language` (the channel's it was asked in); its columns are field names,
+    the same in every language, for whatever reads the file."""
     records = rows(services, team_id=team_id)
     stamp = services.clock.now().strftime("%Y%m%d-%H%M")
     try:
         dm = client.conversations_open(users=user_id)["channel"]["id"]
         client.files_upload_v2(channel=dm, content=to_csv(records), filename=f"responses-{stamp}.csv",
-                               title=f"Team responses ({len(records)} rows)",
-                               initial_comment="Votes, comments and quiz answers, one row each.")
+                               title=t(language, "export_title", count=len(records)),
+                               initial_comment=t(language, "export_comment"))
     except SlackApiError as exc:
         log.warning("export upload failed: %s", error_code(exc))
-        return notice(f"I couldn't send the file (`{error_code(exc)}`). `python -m bot export` works on the server.")
-    return notice(f"Sent {len(records)} rows to your direct messages.")
+        return notice(t(language, "export_failed", error=error_code(exc)))
+    return notice(t(language, "export_sent", count=len(records)))

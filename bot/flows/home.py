@@ -3,6 +3,7 @@ and Home's *Post next*."""
 
 from __future__ import annotations
 
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -12,14 +13,23 @@ from bot.blocks.home import HomeData, PlanCard, PollCard, home_busy_view, home_v
 from bot.blocks.polls import text_bars
 from bot.context import Services
 from bot.domain.digest import next_post_at, plan_items
-from bot.domain.i18n import pick
+from bot.domain.i18n import pick, t
 from bot.domain.polls import tally
 from bot.flows.digests import post_next
 from bot.slack.permissions import look_up, may_manage
 from store import plans, polls, quizzes
 
 
-def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible: set[str]) -> list[PlanCard]:
+def home_language(services: Services, team_id: str, visible: set[str]) -> str:
+    """Home shows many channels: it speaks the language most of the viewer's channels read in, else the
+    language a new plan would read in (the default pack's)."""
+    counts = Counter(plan.language for plan in plans.all_plans(services.store, team_id)
+                     if plan.channel_id in visible)
+    return counts.most_common(1)[0][0] if counts else services.pack().pack.default_language
+
+
+def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible: set[str],
+               language: str = "en") -> list[PlanCard]:
     now = services.clock.now()
     cards = []
     for plan in plans.all_plans(services.store, team_id):
@@ -29,22 +39,23 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible:
         total = len(plan_items(pack))
         done = min(plan.next_index, total)
         if done >= total:
-            state = "finished"
+            state = t(language, "home_state_finished")
         elif not plan.days:
-            state = "no schedule"
+            state = t(language, "home_state_unscheduled")
         elif plan.paused:
-            state = "paused"
+            state = t(language, "home_state_paused")
         elif (upcoming := next_post_at(plan.days, plan.post_time, plan.timezone, now)) is None:
-            state = "no schedule"
+            state = t(language, "home_state_unscheduled")
         else:
             zone = ZoneInfo(viewer_tz or plan.timezone)
-            state = f"next: {format_when(upcoming.astimezone(zone), now.astimezone(zone))}"
-            state += " (your time)" if viewer_tz else f" ({plan.timezone})"
+            when = format_when(upcoming.astimezone(zone), now.astimezone(zone), language)
+            state = (t(language, "home_state_next_yours", when=when) if viewer_tz
+                     else t(language, "home_state_next_zone", when=when, zone=plan.timezone))
         cards.append(PlanCard(plan.channel_id, pick(pack.pack.title, plan.language), done, total, state))
     return cards
 
 
-def poll_cards(services: Services, team_id: str, visible: set[str]) -> list[PollCard]:
+def poll_cards(services: Services, team_id: str, visible: set[str], language: str = "en") -> list[PollCard]:
     cards = []
     now = services.clock.now().timestamp()
     for post in polls.open_posts(services.store, team_id):
@@ -53,7 +64,7 @@ def poll_cards(services: Services, team_id: str, visible: set[str]) -> list[Poll
         pack = services.pack(post.pack_id)
         poll = pack.poll(post.poll_id)
         counts = tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
-        shown = ("Results are hidden until it closes." if post.results_hidden
+        shown = (t(language, "home_poll_hidden") if post.results_hidden
                  else text_bars(poll, post.language, counts))
         cards.append(PollCard(post.channel_id, post.number, pick(poll.question, post.language), shown,
                               counts.voters))
@@ -63,12 +74,14 @@ def poll_cards(services: Services, team_id: str, visible: set[str]) -> list[Poll
 def gather(services: Services, team_id: str, user_id: str, viewer_tz: str | None, is_admin: bool,
            visible: set[str]) -> HomeData:
     """What one viewer may see: only channels they are in (`visible`), so private channels stay private."""
+    language = home_language(services, team_id, visible)
     return HomeData(
         is_admin=is_admin,
-        plans=plan_cards(services, team_id, viewer_tz, visible),
-        polls=poll_cards(services, team_id, visible),
+        plans=plan_cards(services, team_id, viewer_tz, visible, language),
+        polls=poll_cards(services, team_id, visible, language),
         my_score=quizzes.user_rank(services.store, team_id, user_id),
         leaderboard=quizzes.workspace_leaderboard(services.store, team_id, channels=visible),
+        language=language,
     )
 
 
@@ -76,7 +89,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     """Draw and publish the viewer's Home; a busy notice when Slack could not say which channels are theirs."""
     visible = services.memberships.of(client, team_id, user_id)
     if visible is None:  # Slack could not say which channels are theirs, and no recent answer is kept
-        client.views_publish(user_id=user_id, view=home_busy_view())
+        client.views_publish(user_id=user_id, view=home_busy_view(services.pack().pack.default_language))
         return
     caller = look_up(client, user_id)
     is_admin = caller.is_workspace_admin or user_id in services.settings.admin_user_ids

@@ -13,6 +13,7 @@ from bot.blocks.digest import contents_reply, digest_message, help_reply, plan_s
 from bot.blocks.replies import error_reply, notice
 from bot.context import Services
 from bot.domain.digest import DigestCommand, find_section, pick_language, plan_items
+from bot.domain.i18n import t
 from bot.domain.text import escape
 from bot.flows.digests import next_post_label, post_next
 from bot.slack.permissions import look_up, may_manage
@@ -35,9 +36,9 @@ def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id
         if sec is None:
             numbers = [str(s.number) for s in pack.sections if s.number is not None]
             return error_reply(
-                f"There is no section `{escape((cmd.section or '')[:20])}`: this article has sections "
-                f"{numbers[0]}–{numbers[-1]}, plus `intro` and `conclusion`.",
-                "/digest show N",
+                t(language, "digest_no_section", ref=escape((cmd.section or "")[:20]), first=numbers[0],
+                  last=numbers[-1]),
+                "/digest show N", language,
             )
         return {"response_type": "ephemeral", **digest_message(pack, sec, language)}
     if cmd.action == "list":
@@ -49,7 +50,7 @@ def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id
             next_ref = items[plan.next_index].ref if plan.next_index < len(items) else None
         return contents_reply(pack, language, posted_refs, next_ref)
     next_label = next_post_label(plan, services) if plan else None
-    return help_reply(plan_summary(plan, pack, len(items), next_label))
+    return help_reply(plan_summary(plan, pack, len(items), next_label, language), language)
 
 
 def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd: DigestCommand, team_id: str,
@@ -58,14 +59,12 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
     store = services.store
     caller = look_up(client, user_id)
     plan = plans.get(store, team_id, channel_id)
+    said = plan.language if plan else services.pack().pack.default_language  # the language replies are in
     if plan is not None and not may_manage(caller, plan.created_by, services.settings.admin_user_ids):
-        return notice(
-            f"Sorry, only workspace admins and <@{plan.created_by}>, who set up this channel's plan, can change it. "
-            "`/digest show N` and `/digest list` are open to everyone."
-        )
+        return notice(t(said, "plan_not_yours", owner=plan.created_by))
     if plan is None:
         if cmd.action in ("pause", "resume", "restart"):
-            return notice("This channel has no reading plan yet. Start one with `/digest schedule weekdays 09:30`.")
+            return notice(t(said, "plan_missing"))
         pack = services.pack()
         plan = plans.ensure(
             store, team_id, channel_id, pack_id=pack.pack.id, language=pack.pack.default_language, days="",
@@ -78,19 +77,16 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
         outcome = post_next(services, pacer, team_id, channel_id, slot=f"now:{command.get('trigger_id') or now}")
         if outcome.status == "posted":
             assert outcome.item_index is not None  # a post is always of an item
-            return notice(f"Posted part {outcome.item_index + 1} of {len(plan_items(pack))}.")
+            return notice(t(said, "plan_posted", number=outcome.item_index + 1, total=len(plan_items(pack))))
         if outcome.status == "finished":
-            return notice("Every section has been posted. `/digest restart` starts the article again.")
+            return notice(t(said, "plan_all_posted"))
         if outcome.status == "stopped":
-            return notice(
-                f"I can't post here (Slack says `{outcome.error}`). Invite me to this channel, then try again."
-            )
+            return notice(t(said, "plan_cant_post", error=outcome.error))
         if outcome.status == "taken":
-            return notice("That post is already on its way.")
+            return notice(t(said, "plan_post_taken"))
         if outcome.error == "PostNotConfirmed":
-            return notice("Slack's answer was lost and I couldn't check the channel for the post; nothing was "
-                          "skipped. `/digest next` again looks for it before posting it a second time.")
-        return notice(f"Slack didn't take the post (`{outcome.error}`); nothing was skipped. Try again in a minute.")
+            return notice(t(said, "plan_post_unconfirmed"))
+        return notice(t(said, "plan_post_refused", error=outcome.error))
 
     if cmd.action == "schedule":
         timezone = cmd.timezone or caller.timezone or services.settings.default_tz
@@ -100,34 +96,34 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
         )
         services.plan_changed(updated)
         label = next_post_label(updated, services) or "—"
-        message = schedule_confirmation(updated.days, updated.post_time, updated.timezone, label, user_id)
+        message = schedule_confirmation(updated.days, updated.post_time, updated.timezone, label, user_id, said)
         try:
             services.client_for(team_id).chat_postMessage(channel=channel_id, **message)
         except Exception as exc:  # noqa: BLE001 - the plan is saved; the confirmation is a courtesy
             log.info("schedule confirmation not posted in %s: %s", channel_id, type(exc).__name__)
-            return notice(message["text"] + " (I couldn't post in the channel: invite me so the posts can arrive.)")
-        return notice(f"Saved. Next post: {label}.")
+            return notice(t(said, "plan_schedule_not_posted", message=message["text"]))
+        return notice(t(said, "plan_saved", next=label))
 
     if cmd.action == "pause":
         services.plan_changed(plans.set_paused(store, team_id, channel_id, True))
-        return notice("Paused. `/digest resume` picks up where we left off.")
+        return notice(t(said, "plan_paused_reply"))
     if cmd.action == "resume":
         if not plan.days:
-            return notice("There is no schedule to resume yet: set one with `/digest schedule weekdays 09:30`.")
+            return notice(t(said, "plan_nothing_to_resume"))
         updated = plans.set_paused(store, team_id, channel_id, False, now=now.timestamp())
         services.plan_changed(updated)
-        return notice(f"Resumed. Next post: {next_post_label(updated, services)}.")
+        return notice(t(said, "plan_resumed", next=next_post_label(updated, services)))
     if cmd.action == "restart":
         updated = plans.restart(store, team_id, channel_id)
         services.plan_changed(updated)
-        return notice("Back to the start: the next post is the introduction again.")
+        return notice(t(said, "plan_restarted"))
     # lang
     language = pick_language(cmd.language or "", pack.pack.languages)
     if language is None:
         return error_reply(
-            f"This article is available in {', '.join(pack.pack.languages)}; "
-            f"`{escape((cmd.language or '')[:20])}` isn't one.",
-            "/digest lang zh|en",
+            t(said, "plan_lang_unknown", languages=", ".join(f"`{lang}`" for lang in pack.pack.languages),
+              requested=escape((cmd.language or "")[:20])),
+            "/digest lang zh|en", said,
         )
     plans.set_language(store, team_id, channel_id, language)
-    return notice(f"From now on this channel reads in `{language}`.")
+    return notice(t(language, "plan_lang_set", tag=language))  # said in the language now chosen

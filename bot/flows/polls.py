@@ -23,6 +23,7 @@ from bot.context import Services
 from bot.domain.i18n import pick, t
 from bot.domain.polls import DiscussCommand, PollOptions, Tally, closing_time, tally
 from bot.domain.text import escape
+from bot.flows.channel import channel_language
 from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
 from bot.slack.permissions import look_up, may_manage
@@ -50,7 +51,7 @@ def render(services: Services, post: polls.PollPost, charts: bool = True) -> dic
     now = services.clock.now().timestamp()
     closes = None
     if post.closes_at is not None:
-        closes = format_close(_local(services, post, post.closes_at))
+        closes = format_close(_local(services, post, post.closes_at), post.language)
     return poll_message(pack, poll, post.number, post.id, post.language, counts_for(services, post),
                         anonymous=post.anonymous, results_hidden=post.results_hidden, closes=closes,
                         closed=post.is_closed(now), charts=charts)
@@ -305,34 +306,35 @@ def discuss_results(services: Services, team_id: str, channel_id: str, cmd: Disc
         counts = tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
         replies.append(results_reply(pack, poll, number, post.language, counts,
                                      hidden=post.results_hidden and not post.is_closed(now)))
+    language = channel_language(services, team_id, channel_id)
     if not replies:
-        return notice("No poll has been posted in this channel yet. `/discuss` posts them.")
+        return notice(t(language, "discuss_none_posted"))
     blocks = [b for r in replies for b in r["blocks"]]
-    return {"response_type": "ephemeral", "text": "Poll results", "blocks": blocks[:50]}
+    return {"response_type": "ephemeral", "text": t(language, "discuss_results_text"), "blocks": blocks[:50]}
 
 
 def discuss_command(services: Services, pacer: ChannelPacer, client: WebClient, cmd: DiscussCommand, team_id: str,
         channel_id: str, user_id: str) -> dict[str, Any]:
     """post / close / export, after the ack; returns the caller's ephemeral reply."""
     caller = look_up(client, user_id)
+    plan = plans.get(services.store, team_id, channel_id)
+    pack = channel_pack(services, team_id, channel_id)
+    language = plan.language if plan else pack.pack.default_language
     if cmd.action == "close":
         post = polls.latest_post(services.store, team_id, channel_id, cmd.number or 0)
         if post is None:
-            return notice(f"Poll {cmd.number} hasn't been posted in this channel.")
+            return notice(t(language, "discuss_not_posted", number=cmd.number))
         if not may_manage(caller, post.posted_by, services.settings.admin_user_ids):
-            return notice(f"Sorry, only <@{post.posted_by}>, who posted it, or an admin can close poll {cmd.number}.")
+            return notice(t(language, "discuss_close_not_yours", poster=post.posted_by, number=cmd.number))
         if not close(services, pacer, post):
-            return notice(f"Poll {cmd.number} was already closed.")
-        return notice(f"Poll {cmd.number} is closed; the results are in the channel.")
+            return notice(t(language, "discuss_already_closed", number=cmd.number))
+        return notice(t(language, "discuss_closed", number=cmd.number))
     if cmd.action == "export":
         from bot.flows.export import send_export
 
         if not (caller.is_workspace_admin or user_id in services.settings.admin_user_ids):
-            return notice("Sorry, exporting the team's answers is for workspace admins.")
-        return send_export(services, client, team_id, user_id)
-    plan = plans.get(services.store, team_id, channel_id)
-    pack = channel_pack(services, team_id, channel_id)
-    language = plan.language if plan else pack.pack.default_language
+            return notice(t(language, "discuss_export_admins"))
+        return send_export(services, client, team_id, user_id, language)
     timezone = caller.timezone or (plan.timezone if plan else services.settings.default_tz)
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
     posted = []
@@ -342,9 +344,9 @@ def discuss_command(services: Services, pacer: ChannelPacer, client: WebClient, 
                                    language=language, options=cmd.options, posted_by=user_id, timezone=timezone,
                                    pack_id=pack.pack.id)
         except SlackApiError as exc:
-            return notice(failure_notice(error_code(exc), f"poll {number}"))
+            return notice(failure_notice(error_code(exc), t(language, "discuss_poll_n", number=number), language))
         except PostNotConfirmed:
-            return notice(f"Slack's answer to poll {number} was lost and I couldn't check the channel. "
-                          f"`/discuss {number}` again looks for it before posting it a second time.")
+            return notice(t(language, "discuss_post_unconfirmed", number=number))
         posted.append(str(number))
-    return notice(f"Posted poll{'s' if len(posted) > 1 else ''} {', '.join(posted)}.")
+    return notice(t(language, "discuss_posted_many" if len(posted) > 1 else "discuss_posted_one",
+                    numbers=", ".join(posted)))

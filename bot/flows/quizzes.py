@@ -37,6 +37,7 @@ from bot.domain.quiz import (
     sections_to_reread,
 )
 from bot.domain.text import escape, is_number
+from bot.flows.channel import channel_language
 from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
 from bot.slack.permissions import look_up, may_manage
@@ -315,17 +316,18 @@ def tell(client: WebClient, channel_id: str, user_id: str, reply: dict[str, Any]
 def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> dict[str, Any] | None:
     """Why a quiz can't start (another is running, no such section), as the ack's ephemeral reply; None if
     it can."""
+    plan = plans.get(services.store, team_id, channel_id)
+    language = plan.language if plan else services.pack().pack.default_language
     if quizzes.running(services.store, team_id, channel_id):
-        return notice("A quiz is already running in this channel. Join in, or `/quiz stop` it first.")
+        return notice(t(language, "quiz_already_running_join"))
     if cmd.section is not None:
-        plan = plans.get(services.store, team_id, channel_id)
         pack = services.pack(plan.pack_id if plan else None)
         sec = find_section(pack, cmd.section)
         with_questions = [s for s in pack.sections if any(q.section == s.id for q in pack.quiz)]
         if sec is None or sec not in with_questions:
             numbers = ", ".join(str(s.number or s.id) for s in with_questions)
-            return error_reply(f"There are no quiz questions for section `{escape(cmd.section[:20])}`; "
-                               f"sections with questions: {escape(numbers)}.", USAGE["section"])
+            return error_reply(t(language, "quiz_no_section_questions", ref=escape(cmd.section[:20]),
+                                 numbers=escape(numbers)), USAGE["section"], language)
     return None
 
 
@@ -334,17 +336,17 @@ def quiz_command(services: Services, runner: QuizRunner, client: WebClient, cmd:
     if cmd.action == "stop":
         running = quizzes.running(services.store, team_id, channel_id)
         if not running:
-            return notice("No quiz is running in this channel.")
+            return notice(t(channel_language(services, team_id, channel_id), "quiz_none_running"))
         quiz = running[0]
         if not may_manage(look_up(client, user_id), quiz.host, services.settings.admin_user_ids):
-            return notice(f"Sorry, only <@{quiz.host}>, who started this quiz, or an admin can stop it.")
+            return notice(t(quiz.language, "quiz_stop_not_yours", host=quiz.host))
         runner.finish(quiz, "stopped")
-        return notice("Quiz stopped; the results so far are in the channel.")
+        return notice(t(quiz.language, "quiz_stopped_reply"))
     started = start_quiz(services, runner, cmd, team_id, channel_id, user_id)
     if isinstance(started, dict):
         return started
     count = len(started.question_ids)
-    return notice(f"Quiz on: {count} question{'s' if count > 1 else ''}, {cmd.timer}s each.")
+    return notice(t(started.language, "quiz_on" if count > 1 else "quiz_on_one", count=count, timer=cmd.timer))
 
 
 def start_quiz(services: Services, runner: QuizRunner, cmd: QuizCommand, team_id: str, channel_id: str,
@@ -358,14 +360,14 @@ def start_quiz(services: Services, runner: QuizRunner, cmd: QuizCommand, team_id
     chosen = choose_questions(pack, cmd.count, seed, section.id if section else None,
                               already_asked=quizzes.asked_in_channel(services.store, team_id, channel_id))
     if not chosen:
-        return notice("This article has no quiz questions yet.")
+        return notice(t(language, "quiz_no_questions"))
     try:
         quiz = runner.start(team_id=team_id, channel_id=channel_id, host=user_id, language=language,
                             question_ids=[q.id for q in chosen], timer_s=cmd.timer, pack_id=pack.pack.id)
     except SlackApiError as exc:
-        return notice(failure_notice(error_code(exc), "the first question"))
+        return notice(failure_notice(error_code(exc), t(language, "quiz_first_question"), language))
     if quiz is None:
-        return notice("A quiz is already running in this channel.")
+        return notice(t(language, "quiz_already_running"))
     return quiz
 
 

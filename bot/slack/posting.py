@@ -28,6 +28,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot.domain.i18n import t
 from bot.slack import message_slots
 from bot.slack.message_slots import Slot
 
@@ -338,17 +339,16 @@ def with_block_fallback(refusals: BlockRefusals, team_id: str, send: Callable[[d
             raise
 
 
-def failure_notice(code: str, what: str) -> str:
-    """What the person who asked for a post is told when Slack did not take it: the real cause, in words."""
-    shown = f"`{code}`" if re.fullmatch(r"[a-z0-9_]{1,60}", code) else "an error"
+def failure_notice(code: str, what: str, language: str = "en") -> str:
+    """What the person who asked for a post is told when Slack did not take it: the real cause, in words
+    (`what`, e.g. "poll 3", already in `language`)."""
+    shown = f"`{code}`" if re.fullmatch(r"[a-z0-9_]{1,60}", code) else t(language, "post_fail_an_error")
     if code in ("not_in_channel", "channel_not_found", "is_archived", "method_not_supported_for_channel_type",
                 "restricted_action"):
-        return (f"I can't post in this channel ({shown}), so {what} wasn't posted. "
-                "Invite me with `/invite`, then try again.")
+        return t(language, "post_fail_not_in_channel", code=shown, what=what)
     if code in PAYLOAD_ERRORS:
-        return (f"Slack refused {what} itself ({shown}). That is a fault in the app, not in your channel; "
-                "it has been logged for whoever runs the app.")
+        return t(language, "post_fail_payload", code=shown, what=what)
     if code in ("invalid_auth", "token_revoked", "token_expired", "not_authed", "account_inactive",
                 "team_access_not_granted", "missing_scope"):
-        return f"The app's access to this workspace no longer works ({shown}): an admin needs to reinstall it."
-    return f"Slack didn't take {what} ({shown}); try again in a minute."
+        return t(language, "post_fail_token", code=shown)
+    return t(language, "post_fail_other", code=shown, what=what)

@@ -246,7 +246,7 @@ def test_a_reading_plan_posts_the_polls_and_they_take_votes(http_app, stub, serv
     services.wait_idle()
     assert stub.wait_for_response(name="vote-U1")[-1].params["text"].endswith("改投「不會」。")
     assert_valid_message(payload(stub.calls("chat.update")[-1]))
-    assert "is closed" in reply(http_app, stub, "close 1", user_id="UOWNER")
+    assert "投票 1 已結束" in reply(http_app, stub, "close 1", user_id="UOWNER")  # in the channel's language
 
 
 @pytest.mark.slow

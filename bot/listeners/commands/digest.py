@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.blocks.replies import error_reply
 from bot.context import Services
 from bot.domain.digest import CommandError, parse_digest
+from bot.flows.channel import channel_language
 from bot.flows.plans import PLAN_CHANGING, change_plan, quick_reply
 from bot.slack.deliveries import delivery_of
 
@@ -29,7 +30,8 @@ def register(app: App, services: Services) -> None:
         team_id, channel_id = context.team_id or "", command.get("channel_id", "")
         parsed = parse_digest(command.get("text", ""))
         if isinstance(parsed, CommandError):
-            ack(error_reply(parsed.message, parsed.usage))
+            language = channel_language(services, team_id, channel_id)
+            ack(error_reply(parsed.says(language), parsed.usage, language))
             return
         if parsed.action not in PLAN_CHANGING:
             ack(quick_reply(services, parsed, team_id, channel_id))

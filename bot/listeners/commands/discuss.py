@@ -13,6 +13,7 @@ from bot.blocks.replies import error_reply
 from bot.context import Services
 from bot.domain.digest import CommandError
 from bot.domain.polls import parse_discuss
+from bot.flows.channel import channel_language
 from bot.flows.polls import channel_pack, discuss_command, discuss_results
 from bot.slack.deliveries import delivery_of
 
@@ -27,10 +28,11 @@ def register(app: App, services: Services) -> None:
         pack = channel_pack(services, team_id, channel_id)
         parsed = parse_discuss(command.get("text", ""), len(pack.polls))
         if isinstance(parsed, CommandError):
-            ack(error_reply(parsed.message, parsed.usage))
+            language = channel_language(services, team_id, channel_id)
+            ack(error_reply(parsed.says(language), parsed.usage, language))
             return
         if parsed.action == "help":
-            ack(discuss_help())
+            ack(discuss_help(channel_language(services, team_id, channel_id)))
             return
         if parsed.action == "results":
             ack(discuss_results(services, team_id, channel_id, parsed))

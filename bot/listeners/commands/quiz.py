@@ -13,6 +13,7 @@ from bot.blocks.replies import error_reply
 from bot.context import Services
 from bot.domain.digest import CommandError
 from bot.domain.quiz import parse_quiz
+from bot.flows.channel import channel_language
 from bot.flows.quizzes import quiz_command, start_problem
 from bot.slack.deliveries import delivery_of
 from store import quizzes
@@ -26,14 +27,14 @@ def register(app: App, services: Services) -> None:
                     context: BoltContext) -> None:
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
         parsed = parse_quiz(command.get("text", ""))
-        if isinstance(parsed, CommandError):
-            ack(error_reply(parsed.message, parsed.usage))
-            return
-        if parsed.action == "help":
-            ack(quiz_help())
-            return
-        if parsed.action == "scores":
-            ack(scores_reply(quizzes.channel_leaderboard(services.store, team_id, channel_id)))
+        if isinstance(parsed, CommandError) or parsed.action in ("help", "scores"):
+            language = channel_language(services, team_id, channel_id)
+            if isinstance(parsed, CommandError):
+                ack(error_reply(parsed.says(language), parsed.usage, language))
+            elif parsed.action == "help":
+                ack(quiz_help(language))
+            else:
+                ack(scores_reply(quizzes.channel_leaderboard(services.store, team_id, channel_id), language))
             return
         if parsed.action == "start":
             problem = start_problem(services, team_id, channel_id, parsed)
