@@ -8,6 +8,7 @@ is sent to (a message, a modal, the Home tab). Text a user typed is hostile here
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 from bot.blocks.digest import (
     contents_reply,
     digest_message,
+    format_when,
     full_text_view,
     help_reply,
     plan_summary,
@@ -25,13 +27,21 @@ from bot.blocks.digest import (
     schedule_confirmation,
 )
 from bot.blocks.home import MAX_PLANS, MAX_POLLS, HomeData, PlanCard, PollCard, home_busy_view, home_view
-from bot.blocks.polls import comment_modal, comment_reply, discuss_help, poll_message, results_reply, text_bars
+from bot.blocks.polls import (
+    comment_modal,
+    comment_reply,
+    discuss_help,
+    format_close,
+    poll_message,
+    results_reply,
+    text_bars,
+)
 from bot.blocks.polls import results_message as poll_results
 from bot.blocks.quiz import numeric_modal, question_message, quiz_help, reveal_message, scores_reply
 from bot.blocks.quiz import results_message as quiz_results
 from bot.blocks.replies import error_reply, notice
 from bot.domain.digest import CommandError, parse_digest, plan_items
-from bot.domain.i18n import STRINGS
+from bot.domain.i18n import STRINGS, pick, t
 from bot.domain.polls import parse_discuss, tally
 from bot.domain.quiz import parse_quiz
 from bot.slack.posting import failure_notice
@@ -64,6 +74,19 @@ def many_votes(option_ids: list[str]) -> dict[str, int]:
     return {option: 10_000 * (i + 1) + 7 for i, option in enumerate(option_ids)}
 
 
+def when(language: str, later: bool = False) -> str:
+    """A next-post label as the app draws it in `language` (`Tue 09:30`, `Tue 6 Jan 09:30`)."""
+    moment = dt.datetime(2026, 1, 6, 9, 30)
+    return format_when(moment, moment - dt.timedelta(days=10 if later else 1), language)
+
+
+def closing(language: str) -> str:
+    """A poll's closing time as the app draws it in `language` (`Tue 18:00 (CET)`)."""
+    from zoneinfo import ZoneInfo
+
+    return format_close(dt.datetime(2026, 1, 6, 18, 0, tzinfo=ZoneInfo("Europe/Paris")), language)
+
+
 def plan(pack: Pack, language: str, **changes: Any) -> Plan:
     fields: dict[str, Any] = dict(team_id="T1", channel_id="C1", pack_id=pack.pack.id, language=language,
                                   days="mon,tue,wed,thu,fri", post_time="09:30", timezone="Europe/London",
@@ -75,7 +98,7 @@ def plan(pack: Pack, language: str, **changes: Any) -> Plan:
 # --------------------------------------------------------------------------- what each builder draws
 def digest_messages(pack: Pack, language: str) -> Iterator[Drawn]:
     for sec in pack.sections:
-        for next_post, buttons in itertools.product((None, "Tue 6 Jan 09:30"),
+        for next_post, buttons in itertools.product((None, when(language, later=True)),
                                                     ((), (quick_check_button(sec.id, language),))):
             drawn = digest_message(pack, sec, language, next_post=next_post, extra_buttons=buttons)
             yield f"digest {sec.id} next={next_post} buttons={len(buttons)}", drawn
@@ -87,9 +110,11 @@ def digest_messages(pack: Pack, language: str) -> Iterator[Drawn]:
     plans = {"none": None, "fresh": plan(pack, language, next_index=0), "paused": plan(pack, language, paused=True),
              "unscheduled": plan(pack, language, days=""), "finished": plan(pack, language, next_index=items)}
     for name, state in plans.items():
-        yield f"/digest help plan={name}", help_reply(plan_summary(state, pack, items, "Tue 09:30"))
-    yield "schedule confirmation", schedule_confirmation("mon,wed,fri", "09:30", "America/Argentina/Buenos_Aires",
-                                                         "Wed 6 Jan 09:30", "U1")
+        yield f"/digest help plan={name}", help_reply(plan_summary(state, pack, items, when(language), language),
+                                                      language)
+    for days in ("mon,wed,fri", "mon,tue,wed,thu,fri", "mon,tue,wed,thu,fri,sat,sun"):
+        yield f"schedule confirmation {days}", schedule_confirmation(days, "09:30", "America/Argentina/Buenos_Aires",
+                                                                    when(language, later=True), "U1", language)
 
 
 def poll_messages(pack: Pack, language: str) -> Iterator[Drawn]:
@@ -99,7 +124,7 @@ def poll_messages(pack: Pack, language: str) -> Iterator[Drawn]:
         for votes in ({}, many_votes(option_ids)):
             counts = tally(option_ids, votes)
             for anonymous, hidden, closed, charts, closes in itertools.product(
-                    (False, True), (False, True), (False, True), (False, True), (None, "Tue 18:00 (CET)")):
+                    (False, True), (False, True), (False, True), (False, True), (None, closing(language))):
                 yield (f"poll {number} votes={counts.voters} anonymous={anonymous} hidden={hidden} closed={closed} "
                        f"charts={charts} closes={closes}",
                        poll_message(pack, poll, number, 123456789, language, counts, anonymous=anonymous,
@@ -115,7 +140,7 @@ def poll_messages(pack: Pack, language: str) -> Iterator[Drawn]:
         # `/discuss results` of every poll at once (bot/flows/polls.py `discuss_results`)
         replies = [results_reply(pack, p, n, language, tally([o.id for o in p.options], {}), hidden=False)
                    for n, p in enumerate(pack.polls, 1)]
-        yield "/discuss results (all)", {"response_type": "ephemeral", "text": "Poll results",
+        yield "/discuss results (all)", {"response_type": "ephemeral", "text": t(language, "discuss_results_text"),
                                          "blocks": [b for r in replies for b in r["blocks"]][:50]}
 
 
@@ -154,16 +179,17 @@ def modals(pack: Pack, language: str) -> Iterator[Drawn]:
             yield f"numeric modal {question.id}", numeric_modal(question, 987654, position, language)
 
 
-def replies() -> Iterator[Drawn]:
+def replies(language: str = "en") -> Iterator[Drawn]:
     """Scores, help texts, errors and notices: not per pack."""
-    yield "/quiz scores empty", scores_reply([])
-    yield "/quiz scores full", scores_reply(players(25))
-    yield "/quiz help", quiz_help()
-    yield "/discuss help", discuss_help()
-    for code in ("not_in_channel", "channel_not_found", "invalid_blocks", "ratelimited", "x" * 200):
-        yield f"failure notice {code[:20]}", notice(failure_notice(code, "poll 3"))
+    yield "/quiz scores empty", scores_reply([], language)
+    yield "/quiz scores full", scores_reply(players(25), language)
+    yield "/quiz help", quiz_help(language)
+    yield "/discuss help", discuss_help(language)
+    for code in ("not_in_channel", "channel_not_found", "invalid_blocks", "ratelimited", "invalid_auth", "x" * 200):
+        what = t(language, "discuss_poll_n", number=3)
+        yield f"failure notice {code[:20]}", notice(failure_notice(code, what, language))
     for name, error in command_errors():
-        yield name, error_reply(error.message, error.usage)
+        yield name, error_reply(error.says(language), error.usage, language)
 
 
 BAD_COMMANDS = {
@@ -185,21 +211,29 @@ def command_errors() -> Iterator[tuple[str, CommandError]]:
             yield f"{command} {text[:30]!r}", parsed
 
 
-def homes() -> Iterator[Drawn]:
-    yield "home empty", home_view(HomeData(is_admin=False))
-    yield "home empty admin", home_view(HomeData(is_admin=True))
-    pack = next(iter(PACKS.values()))
+def homes(language: str = "en", pack: Pack | None = None, hostile: bool = True) -> Iterator[Drawn]:
+    """Home empty and overfull, in `language`; titles and questions hostile, or the pack's own."""
+    yield "home empty", home_view(HomeData(is_admin=False, language=language))
+    yield "home empty admin", home_view(HomeData(is_admin=True, language=language))
+    pack = pack or next(iter(PACKS.values()))
     poll = pack.polls[0]
     counts = tally([o.id for o in poll.options], many_votes([o.id for o in poll.options]))
-    plan_cards = [PlanCard(f"C{i:05d}", HOSTILE[:300], done=i % 12, total=11, state="next: Tue 09:30 (your time)")
+    title = HOSTILE[:300] if hostile else pick(pack.pack.title, language)
+    question = HOSTILE[:2000] if hostile else pick(poll.question, language)
+    states = [t(language, "home_state_next_yours", when=when(language)),
+              t(language, "home_state_next_zone", when=when(language, later=True), zone="Asia/Taipei"),
+              t(language, "home_state_paused"), t(language, "home_state_finished")]
+    plan_cards = [PlanCard(f"C{i:05d}", title, done=i % 12, total=11, state=states[i % len(states)])
                   for i in range(MAX_PLANS + 50)]  # more than 100 blocks' worth
-    poll_cards = [PollCard(f"C{i:05d}", i % 3 + 1, HOSTILE[:2000], text_bars(poll, "en", counts), counts.voters)
+    poll_cards = [PollCard(f"C{i:05d}", i % 3 + 1, question,
+                           t(language, "home_poll_hidden") if i % 2 else text_bars(poll, language, counts),
+                           counts.voters)
                   for i in range(MAX_POLLS + 50)]
     for is_admin in (False, True):
         yield f"home full admin={is_admin}", home_view(HomeData(is_admin=is_admin, plans=plan_cards, polls=poll_cards,
-                                                                my_score=(123456, 7), leaderboard=players(25)))
-    for language in STRINGS:
-        yield f"home busy {language}", home_busy_view(language)
+                                                                my_score=(123456, 7), leaderboard=players(25),
+                                                                language=language))
+    yield f"home busy {language}", home_busy_view(language)
 
 
 # --------------------------------------------------------------------------- the checks
@@ -239,12 +273,14 @@ def test_every_modal_of_every_pack_is_one_slack_takes(pack_id: str, language: st
     assert refused_views(iter(drawn), slack_rules.MODAL) == {}
 
 
-def test_every_reply_help_and_error_is_one_slack_takes() -> None:
-    assert refused_messages(replies()) == {}
+@pytest.mark.parametrize("language", STRINGS)
+def test_every_reply_help_and_error_is_one_slack_takes(language: str) -> None:
+    assert refused_messages(replies(language)) == {}
 
 
-def test_every_home_is_one_slack_takes() -> None:
-    assert refused_views(homes(), slack_rules.HOME) == {}
+@pytest.mark.parametrize("language", STRINGS)
+def test_every_home_is_one_slack_takes(language: str) -> None:
+    assert refused_views(homes(language), slack_rules.HOME) == {}
 
 
 def test_a_home_with_more_than_fits_says_how_many_more() -> None:
