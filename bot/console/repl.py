@@ -25,6 +25,8 @@ from socketserver import ThreadingMixIn
 from typing import Any, TextIO
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from rich.console import Console as RichConsole
+from rich.text import Text
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import create_app
@@ -61,6 +63,10 @@ class OpenView:
 class Console:
     def __init__(self, settings: Settings, out: TextIO = sys.stdout, start: dt.datetime | None = None):
         self.out = out
+        # rich draws Slack's formatting: colours on a terminal, plain text (no markers) into a pipe or file;
+        # what the app sent is never read as rich markup, and nothing is highlighted that Slack would not
+        self.screen = RichConsole(file=out, markup=False, emoji=False, highlight=False, soft_wrap=False,
+                                  width=None if out.isatty() else 100)
         self.standin = StandIn(user_tz=settings.default_tz).start()
         self.secret = secrets.token_hex(16)
         self.settings = dataclasses.replace(
@@ -114,7 +120,8 @@ class Console:
         return True
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        self.screen.print(Text(text), soft_wrap=True)
+        self.out.flush()
 
     # -- requests, signed as Slack signs them ------------------------------------------------------
     def post(self, body: str, content_type: str) -> tuple[int, str]:
@@ -253,9 +260,11 @@ class Console:
             self.say(f"\n┌─ {who}")
             lines = render_blocks(payload.get("blocks", []), self.clickables, event.channel, event.ts)
             if not lines and payload.get("text"):
-                lines = ["  " + payload["text"]]
+                lines = render_blocks([{"type": "section", "text": {"type": "mrkdwn", "text": payload["text"]}}],
+                                      self.clickables, event.channel, event.ts)
         for line in lines:
-            self.say(line)
+            self.screen.print(line)
+        self.out.flush()
 
 
 def run_console(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:

@@ -28,14 +28,16 @@ def test_make_run_without_tokens_opens_the_console_and_ends_cleanly_at_end_of_in
     result = run_console(script, tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "== 1. Code red ==" in out                          # show, only to the caller
-    assert "┌─ #C0CONSOLE\n  == Introduction ==" in out       # next, posted in the channel
+    assert "┌─ only you\n  1. Code red" in out                 # show, only to the caller
+    assert "┌─ #C0CONSOLE\n  Introduction" in out             # next, posted in the channel
     assert "┌─ form: Full text" in out                          # the button opened the modal
-    assert "set this channel's reading plan: *daily* at *09:00*" in out
+    # drawn as Slack shows it (rich): bold without its asterisks, emoji for shortcodes
+    assert "📆 @U0YOU set this channel's reading plan: daily at 09:00" in out
+    assert "💬 Is code red healthy?" in out and ":speech_balloon:" not in out
     # fast-forwarding a day delivers the scheduled post, in order, with the next time
     after_tick = out.split(":tick 1d", 1)[1]
-    assert "== 1. Code red ==" in after_tick and "next on" in after_tick
-    assert "I don't know `nonsense`" in out
+    assert "1. Code red" in after_tick and "next on" in after_tick
+    assert "⚠ I don't know nonsense." in out
     assert (tmp_path / "console.db").exists()                   # the embedded SQLite file
 
 
