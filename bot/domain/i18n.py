@@ -6,6 +6,8 @@ lines). Unknown languages fall back to English.
 
 from __future__ import annotations
 
+from questions.scripts import TO_SIMPLIFIED, convert
+
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "read_full": "Read the full section",
@@ -136,6 +138,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "home_busy_why": "首頁只顯示你所在的頻道,而 Slack 此刻無法列出這些頻道。",
     },
 }
+
+
+
+def _derived(table: dict[str, str], conversion: str) -> dict[str, str]:
+    """A language's table made from another's by OpenCC script conversion (keys and `{fields}` untouched)."""
+    return {key: convert(text, conversion) for key, text in table.items()}
+
+
+# zh-Hans is zh-Hant converted (OpenCC tw2s), the same way packs derive it: one text to keep, two scripts.
+STRINGS["zh-Hans"] = _derived(STRINGS["zh-Hant"], TO_SIMPLIFIED)
 
 
 def t(language: str, key: str, **values: object) -> str:
