@@ -117,6 +117,9 @@ class QuizQuestion(Strict):
 
     id: Identifier
     section: Identifier
+    # Where the answer is: the section (the default), or the pack's `source` line (outlet, podcast, host,
+    # guest) for a question about who published the article; `section` then says where the question belongs.
+    cites: Literal["section", "source"] = "section"
     kind: Literal["choice", "numeric"]
     difficulty: Literal["easy", "medium", "hard"] = "medium"
     question: Localized

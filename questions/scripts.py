@@ -9,7 +9,7 @@ left out on purpose: a pack keeps its author's words.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import opencc
@@ -23,7 +23,7 @@ TO_SIMPLIFIED: Conversion = "tw2s"
 TO_TRADITIONAL: Conversion = "s2tw"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(conversion: str) -> opencc.OpenCC:
     return opencc.OpenCC(conversion)
 
