@@ -25,7 +25,7 @@ def _without_question(text: str, question_id: str) -> str:
 # (what the copy gets wrong, the edit, what the check says, a fragment of the line it points at)
 BREAKS = [
     ("a loose tolerance", ("    tolerance: 0.05\n", "    tolerance: 0.2\n"),
-     "tolerance 0.2 is loose: more than 5% of the answer 1.4", "tolerance: 0.2"),
+     "tolerance 0.2 is loose: more than 10% of the answer 1.4", "tolerance: 0.2"),
     ("a tolerance nearer another figure", ("    answer_value: 70.9\n    tolerance: 1\n",
                                            "    answer_value: 70.9\n    tolerance: 2\n"),
      "tolerance 2 reaches halfway to 74.1", "tolerance: 2"),
