@@ -42,10 +42,11 @@ BREAKS = [
     ("mojibake in the title", ("最新訪談:OpenAI 想贏的不是下一次發佈會", "最新訪?wù)OpenAI 想贏的不是下一次發佈會"),
      "mojibake", "訪?wù"),
     ("markup in a comment prompt", ("流程改了嗎?", "流程改了嗎?</p>"), "markup", "</p>"),
-    ("a simplified-only character", ("OpenAI 三個問題:你還怎麼贏?", "OpenAI 三個問題:你還怎么贏?"), "simplified characters 么 in zh-Hant", "怎么贏"),
+    ("a simplified-only character", ("OpenAI 三個問題:你還怎麼贏?", "OpenAI 三個問題:你還怎么贏?"),
+     "simplified characters 么 in zh-Hant", "怎么贏"),
     ("a wrong conversion", ("“排他性的浪漫關係”。", "“排他性的浪漫關系”。"),
      "not standard Traditional (OpenCC): '關系”' (standard: '關係”')", "浪漫關系"),
-    ("a second quote convention", ("    prompt: {zh-Hant: \"把“紅色代碼”當成", "    prompt: {zh-Hant: \"把「紅色代碼」當成"),
+    ("a second quote convention", ('prompt: {zh-Hant: "把“紅色代碼”當成', 'prompt: {zh-Hant: "把「紅色代碼」當成'),
      "quotes 「」 here, while the pack's Chinese texts quote “”", "把「紅色代碼」當成"),
 ]
 

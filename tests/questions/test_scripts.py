@@ -48,7 +48,8 @@ def test_every_zh_hant_text_comes_back_unchanged_from_simplified_and_back(path):
 def test_the_round_trip_finds_what_the_source_article_got_wrong():
     """The converter's mistakes the built-in pack fixed: simplified-only characters and wrong conversions."""
     raw = "怎么贏?發布后,在于處于愿景;關系、聯系、沖擊、復雜、反復、回復、輕松、工具采購、留余地、里"
-    assert standard_traditional(raw) == "怎麼贏?發佈後,在於處於願景;關係、聯繫、衝擊、複雜、反覆、回覆、輕鬆、工具採購、留餘地、裡"
+    assert standard_traditional(raw) == ("怎麼贏?發佈後,在於處於願景;"
+                                         "關係、聯繫、衝擊、複雜、反覆、回覆、輕鬆、工具採購、留餘地、裡")
     assert nonstandard_traditional("這是標準的繁體文字。") == []
 
 
