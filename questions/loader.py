@@ -2,17 +2,23 @@
 
 pydantic tells us *which* field is wrong as a path (`sections.2.digest.0.en`); YAML's composed node tree
 still knows where that path sits in the file, so we walk it to turn the path into a line number.
+
+Languages a pack declares as derived (`pack.derived_languages`, e.g. zh-Hans from zh-Hant by OpenCC `tw2s`)
+are filled in here, before validation, so every text exists in them like in any other language; a text the
+pack writes out in a derived language is kept as written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from questions.schema import Pack
+from questions.schema import Derivation, LanguageTag, Pack
+from questions.scripts import convert
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 
@@ -49,13 +55,50 @@ def load_pack(path: str | Path) -> Pack:
     if not isinstance(data, dict):
         raise PackError([PackProblem(path, 1, "(root)", "a pack is a mapping with pack, sections, quiz, polls")])
     try:
-        return Pack.model_validate(data)
+        return Pack.model_validate(derive_languages(data))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = [str(p) for p in err["loc"]]
             problems.append(PackProblem(path, _line_of(root, loc), ".".join(loc) or "(root)", err["msg"]))
         raise PackError(problems) from None
+
+
+def derive_languages(data: dict[str, Any]) -> dict[str, Any]:
+    """The pack's raw mapping with each derived language filled into every text that lacks it.
+
+    A text is a mapping of language tags to strings that has the language converted from. Declarations the
+    schema will refuse (an unknown conversion, a malformed tag) are skipped here and reported by validation.
+    """
+    meta = data.get("pack")
+    declared = meta.get("derived_languages") if isinstance(meta, dict) else None
+    if not isinstance(declared, dict):
+        return data
+    derivations: dict[str, Derivation] = {}
+    for language, how in declared.items():
+        try:
+            derivations[_TAG.validate_python(language)] = Derivation.model_validate(how)
+        except ValidationError:
+            continue
+    return _filled(data, derivations) if derivations else data
+
+
+_TAG: TypeAdapter[str] = TypeAdapter(LanguageTag)
+
+
+def _filled(node: Any, derivations: dict[str, Derivation]) -> Any:
+    if isinstance(node, list):
+        return [_filled(item, derivations) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node and all(isinstance(k, str) and isinstance(v, str) for k, v in node.items()) and any(
+            how.convert_from in node for how in derivations.values()):
+        text = dict(node)
+        for language, how in derivations.items():
+            if language not in text and how.convert_from in text:
+                text[language] = convert(text[how.convert_from], how.opencc)
+        return text
+    return {key: _filled(value, derivations) for key, value in node.items()}
 
 
 def load_packs(directory: str | Path) -> dict[str, Pack]:

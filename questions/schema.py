@@ -4,7 +4,8 @@ A pack is one article made ready for a channel: its sections (each with full tex
 figures and a discussion prompt), quiz questions on its facts, and polls on its open questions. Every
 reader-facing text is a `Localized` mapping from language tag to text, and the pack-level validator checks
 that every text exists in every language the pack declares, so a channel switched to another language never
-meets a blank.
+meets a blank. A language may be declared as derived from another by script conversion (`derived_languages`,
+e.g. zh-Hans from zh-Hant by OpenCC): the loader fills in each text the pack does not write out itself.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from questions.scripts import Conversion
 
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -47,18 +50,35 @@ class Restoration(Strict):
     why: NonEmpty
 
 
+class Derivation(Strict):
+    """A language the pack offers by converting another's texts: `{convert_from: zh-Hant, opencc: tw2s}`.
+
+    Done at load (questions/loader.py), text by text; a text the pack writes out in this language wins.
+    """
+
+    convert_from: LanguageTag
+    opencc: Conversion
+
+
 class PackMeta(Strict):
     id: Identifier
     title: Localized
     source: Source
     languages: list[LanguageTag] = Field(min_length=1)
     default_language: LanguageTag
+    derived_languages: dict[LanguageTag, Derivation] = Field(default_factory=dict)
     restorations: list[Restoration] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _default_is_declared(self) -> PackMeta:
         if self.default_language not in self.languages:
             raise ValueError(f"default_language {self.default_language!r} is not in languages {self.languages}")
+        for language, how in self.derived_languages.items():
+            if language not in self.languages:
+                raise ValueError(f"derived language {language!r} is not in languages {self.languages}")
+            if how.convert_from not in self.languages or how.convert_from in self.derived_languages:
+                raise ValueError(f"{language!r} is derived from {how.convert_from!r}, which is not one of the "
+                                 "pack's own (written, not derived) languages")
         return self
 
 
@@ -97,6 +117,9 @@ class QuizQuestion(Strict):
 
     id: Identifier
     section: Identifier
+    # Where the answer is: the section (the default), or the pack's `source` line (outlet, podcast, host,
+    # guest) for a question about who published the article; `section` then says where the question belongs.
+    cites: Literal["section", "source"] = "section"
     kind: Literal["choice", "numeric"]
     difficulty: Literal["easy", "medium", "hard"] = "medium"
     question: Localized

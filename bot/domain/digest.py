@@ -29,7 +29,7 @@ USAGE = {
     "pause": "/digest pause",
     "resume": "/digest resume",
     "restart": "/digest restart",
-    "lang": "/digest lang zh|en",
+    "lang": "/digest lang zh-Hans|zh-Hant|en",
 }
 
 
@@ -129,14 +129,30 @@ def parse_timezone(text: str) -> str | None:
     return text
 
 
+# What people type (and Slack locales, lower-cased) for the languages packs offer. Region and script codes
+# both name a script here: mainland and Singapore read Simplified, Taiwan, Hong Kong and Macau Traditional.
+LANGUAGE_ALIASES = {
+    **dict.fromkeys(("zh-hans", "zh-cn", "zh-sg", "zh-hans-cn", "cn", "chs", "sc", "简体", "簡體", "简体中文",
+                     "簡體中文", "简", "簡"), "zh-Hans"),
+    **dict.fromkeys(("zh-hant", "zh-tw", "zh-hk", "zh-mo", "zh-hant-tw", "tw", "hk", "cht", "tc", "繁體", "繁体",
+                     "繁體中文", "繁体中文", "繁", "正體", "正体"), "zh-Hant"),
+    **dict.fromkeys(("en", "en-us", "en-gb", "en-au", "en-ca", "en-in", "english", "英文", "英語", "英语"), "en"),
+}
+
+
 def pick_language(requested: str, languages: list[str]) -> str | None:
-    """`zh` → `zh-Hant` when that is what the pack has; exact tags win."""
-    requested = requested.lower()
+    """The pack's language that `requested` names: an exact tag, an alias (`zh-CN`, `tw`, `简体`, `繁體`), or a
+    bare primary tag (`zh` → the pack's first Chinese language, `en-NZ` → `en`); None when the pack lacks it."""
+    requested = requested.strip().lower().replace("_", "-")
     for lang in languages:
         if lang.lower() == requested:
             return lang
+    alias = LANGUAGE_ALIASES.get(requested)
+    if alias is not None:
+        return alias if alias in languages else None
+    primary = requested.split("-")[0]
     for lang in languages:
-        if lang.lower().split("-")[0] == requested:
+        if lang.lower().split("-")[0] == primary:
             return lang
     return None
 

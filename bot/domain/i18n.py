@@ -12,6 +12,8 @@ table falls back to English, a key missing from a table to the English text (the
 
 from __future__ import annotations
 
+from questions.scripts import TO_SIMPLIFIED, convert
+
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "read_full": "Read the full section",
@@ -471,6 +473,16 @@ tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong
         "home_poll_hidden": "結束前不公開結果。",
     },
 }
+
+
+
+def _derived(table: dict[str, str], conversion: str) -> dict[str, str]:
+    """A language's table made from another's by OpenCC script conversion (keys and `{fields}` untouched)."""
+    return {key: convert(text, conversion) for key, text in table.items()}
+
+
+# zh-Hans is zh-Hant converted (OpenCC tw2s), the same way packs derive it: one text to keep, two scripts.
+STRINGS["zh-Hans"] = _derived(STRINGS["zh-Hant"], TO_SIMPLIFIED)
 
 
 def t(language: str, key: str, **values: object) -> str:

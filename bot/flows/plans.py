@@ -18,6 +18,7 @@ from bot.domain.text import escape
 from bot.flows.digests import next_post_label, post_next
 from bot.slack.permissions import look_up, may_manage
 from bot.slack.posting import ChannelPacer
+from questions.schema import Pack
 from store import plans
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,18 @@ def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id
     return help_reply(plan_summary(plan, pack, len(items), next_label, language), language)
 
 
+def first_language(pack: Pack, locale: str | None) -> str:
+    """A new plan's language: the script of the person who sets the plan up, when their Slack locale is a
+    Chinese one the pack offers (zh-CN → zh-Hans, zh-TW → zh-Hant); otherwise the pack's own default.
+
+    Other locales keep the pack's default: en-US is Slack's default locale, which most people never change,
+    so it says little about the language a channel reads an article in. `/digest lang` changes it anyway.
+    """
+    if locale and locale.lower().startswith("zh"):
+        return pick_language(locale, pack.pack.languages) or pack.pack.default_language
+    return pack.pack.default_language
+
+
 def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd: DigestCommand, team_id: str,
                 channel_id: str, user_id: str, command: dict[str, Any]) -> dict[str, Any]:
     """The plan-changing commands, after the ack. Returns the ephemeral reply for the caller."""
@@ -67,7 +80,7 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
             return notice(t(said, "plan_missing"))
         pack = services.pack()
         plan = plans.ensure(
-            store, team_id, channel_id, pack_id=pack.pack.id, language=pack.pack.default_language, days="",
+            store, team_id, channel_id, pack_id=pack.pack.id, language=first_language(pack, caller.locale), days="",
             post_time="09:00", timezone=caller.timezone or services.settings.default_tz, created_by=user_id,
         )
     pack = services.pack(plan.pack_id)
@@ -123,7 +136,7 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
         return error_reply(
             t(said, "plan_lang_unknown", languages=", ".join(f"`{lang}`" for lang in pack.pack.languages),
               requested=escape((cmd.language or "")[:20])),
-            "/digest lang zh|en", said,
+            "/digest lang zh-Hans|zh-Hant|en", said,
         )
     plans.set_language(store, team_id, channel_id, language)
     return notice(t(language, "plan_lang_set", tag=language))  # said in the language now chosen

@@ -149,3 +149,28 @@ def test_a_command_whose_text_says_payload_is_still_a_command(http_app, text):
     assert response.status == 200
     reply = response.json()
     assert reply["response_type"] == "ephemeral" and "/digest" in json.dumps(reply)
+
+
+@pytest.mark.parametrize("alias", ["zh-Hans", "zh-CN", "cn", "简体"])
+def test_lang_switches_the_channel_to_simplified_chinese_by_any_of_its_names(http_app, stub, services, alias):
+    http_app.command("/digest", f"lang {alias}", user_id="UOWNER")
+    assert "zh-Hans" in stub.wait_for_response()[-1].params["text"]
+    http_app.command("/digest", "next", user_id="UOWNER")
+    text = all_text(post_blocks(stub.wait_for("chat.postMessage")[0]))
+    assert "引言" in text and "阅读全文" in text and "一篇范例文章" in text  # the pack's and the bot's words
+    assert "閱讀全文" not in text and "範例" not in text
+
+
+def test_a_new_plan_reads_in_the_script_of_its_creators_slack_locale(http_app, stub, services):
+    stub.users["UOWNER"] = {"locale": "zh-TW"}
+    http_app.command("/digest", "next", user_id="UOWNER")
+    text = all_text(post_blocks(stub.wait_for("chat.postMessage")[0]))
+    assert "閱讀全文" in text and "一篇範例文章" in text
+    assert plans.get(services.store, TEAM, "C0CHAN").language == "zh-Hant"
+
+
+def test_an_english_slack_locale_keeps_the_packs_default_language(http_app, stub, services):
+    stub.users["UOWNER"] = {"locale": "en-GB"}
+    http_app.command("/digest", "next", user_id="UOWNER")
+    stub.wait_for("chat.postMessage")
+    assert plans.get(services.store, TEAM, "C0CHAN").language == services.pack().pack.default_language == "en"

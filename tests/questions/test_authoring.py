@@ -218,7 +218,7 @@ def test_check_reports_each_problem_of_a_broken_pack(tmp_path):
         ('"Compute is the ledger."', '"Compute is the * ledger."'),
         # a figure nobody asks about, and a key figure its section does not state
         ("The signal is the entry point, not the launch.", "The signal is the entry point, not the launch, for 12 months."),  # noqa: E501 - data as written
-        ('value: {en: "6–8 weeks", zh-Hant: "6–8 週"}', 'value: {en: "6–9 weeks", zh-Hant: "6–8 週"}'),
+        ('value: {en: "6–8 weeks", zh-Hant: "6–8 周"}', 'value: {en: "6–9 weeks", zh-Hant: "6–8 周"}'),
     ]
     for old, new in edits:
         assert old in text, old
