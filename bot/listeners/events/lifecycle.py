@@ -32,6 +32,11 @@ def departing_teams(services: Services, context: BoltContext) -> list[str]:
     return []
 
 
+def org_wide(context: BoltContext) -> str | None:
+    """The org whose org-wide install an event is about (its events name the org and no team), else None."""
+    return context.enterprise_id if not context.team_id else None
+
+
 def register(app: App, services: Services) -> None:
     multi_workspace = app.installation_store is not None
     # workspaces of org-wide installs already noted by this process (`remember_org_workspaces`); one that
@@ -46,7 +51,7 @@ def register(app: App, services: Services) -> None:
         if delete_installation is not None:
             delete_installation(context=context)
         noted.difference_update(departing)
-        lifecycle.depart(services, departing, "app_uninstalled")
+        lifecycle.depart(services, departing, "app_uninstalled", org_wide(context))
         services.after_ack(lifecycle.after_departure, services, delivery=delivery_of(body, context))
 
     @app.event("tokens_revoked")
@@ -61,7 +66,7 @@ def register(app: App, services: Services) -> None:
             # Bolt's authorize would hand out. With no bot this app acts with nothing: all of it goes.
             app.installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
         noted.difference_update(departing)
-        lifecycle.depart(services, departing, "tokens_revoked")
+        lifecycle.depart(services, departing, "tokens_revoked", org_wide(context))
         services.after_ack(lifecycle.after_departure, services, delivery=delivery_of(body, context))
 
     if multi_workspace:
