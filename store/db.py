@@ -124,6 +124,22 @@ class Store:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def stream(self, sql: str, params: Params = (), batch: int = 1000) -> Iterator[Row]:
+        """Rows as dicts, `batch` at a time, on a connection of the stream's own (closed when the stream
+        ends or is dropped): an export of millions of rows holds one batch in memory, and this thread's
+        connection stays free for other reads while the stream is open. One read transaction: the rows
+        are the database as it was when the first batch was read."""
+        conn = self.open_connection()
+        try:
+            self._before_read(conn, sql)
+            cursor = conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            while chunk := cursor.fetchmany(batch):
+                for values in chunk:
+                    yield dict(zip(names, values, strict=True))
+        finally:
+            conn.close()
+
     def row(self, sql: str, params: Params = ()) -> Row | None:
         found = self.rows(sql, params)
         return found[0] if found else None

@@ -71,6 +71,10 @@ STRINGS: dict[str, dict[str, str]] = {
         # App Home (bot/blocks/home.py)
         "home_busy": ":hourglass_flowing_sand: Slack is busy, open Home again in a minute.",
         "home_busy_why": "Home shows only the channels you are in, and Slack could not list them just now.",
+        # /discuss export (bot/flows/export.py)
+        "export_preparing": "Preparing the export; the file will be in your direct messages when it is ready.",
+        "export_busy": "An export is already being prepared; yours can start once it has been sent.",
+        "export_failed": "I couldn't prepare the file. `python -m bot export` works on the server.",
     },
     "zh-Hant": {
         "read_full": "閱讀全文",
@@ -134,6 +138,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "quiz_gone": "這題已經不再開放作答。",
         "home_busy": ":hourglass_flowing_sand: Slack 正忙,請過一分鐘再打開首頁。",
         "home_busy_why": "首頁只顯示你所在的頻道,而 Slack 此刻無法列出這些頻道。",
+        "export_preparing": "正在準備匯出檔案;準備好後會傳到你的私訊。",
+        "export_busy": "已有一份匯出正在準備;等它送出後才能開始你的。",
+        "export_failed": "我無法準備這個檔案。可在伺服器上使用 `python -m bot export`。",
     },
 }
 
