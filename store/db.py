@@ -44,8 +44,9 @@ BUSY_TIMEOUT_MS = 15_000
 # Rows kept by `settled_row`: the polls and quiz questions clicked lately. A row let go is only read again.
 SETTLED_ROWS_KEPT = 4096
 # The tables acknowledged clicks land in: a vote or a quiz answer may wait in the click journal after its
-# "ok", and is applied before any read of these (`Store.before_reading_responses`).
-RESPONSE_TABLES = re.compile(r"\b(?:votes|vote_log|quiz_answers)\b")
+# "ok", and is applied before any read of these (`Store.before_reading_responses`); the totals answers keep
+# (store/quizzes.py m003_quiz_score_totals) with them.
+RESPONSE_TABLES = re.compile(r"\b(?:votes|vote_log|quiz_answers|quiz_totals|quiz_user_totals)\b")
 
 Params = Sequence[Any]
 Row = dict[str, Any]
