@@ -21,6 +21,7 @@ import signal
 import sqlite3
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -71,13 +72,15 @@ def fire(url: str, bodies: list[str], clients: int) -> tuple[list[float], float,
 class Target:
     """One served app (the real one or bare Bolt) with its own database and stand-in."""
 
-    def __init__(self, name: str, command: list[str], stub: StandIn, tmp: Path):
+    def __init__(self, name: str, command: list[str], stub: StandIn, tmp: Path, env: dict[str, str] | None = None,
+                 db: Path | None = None):
+        """`env` adds to (or, with "", clears) the settings; `db` serves a database filled beforehand."""
         self.name = name
-        self.db = tmp / f"{name}.db"
+        self.db = db or tmp / f"{name}.db"
         env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": stub.base_url,
                "DATABASE_PATH": str(self.db), "LOG_LEVEL": "WARNING",
                # the small sample pack: its section 1 question is multiple choice, so clicks can answer it
-               "CONTENT_DIR": str(ROOT / "tests" / "packs")}
+               "CONTENT_DIR": str(ROOT / "tests" / "packs"), **(env or {})}
         self.port = free_port()
         self.proc, self.cold_start = start_web(env, self.port, command)
         self.url = f"http://127.0.0.1:{self.port}/slack/events"
@@ -324,6 +327,12 @@ def main() -> None:
     parser.add_argument("--memory", type=int, default=0,
                         help="votes for the memory scenario (0: none; the issue's check is 100000)")
     parser.add_argument("--memory-polls", type=int, default=1000)
+    parser.add_argument("--oauth", type=int, default=10_000,
+                        help="installations for OAuth mode against single-token mode (0: none; bench/scale.py)")
+    parser.add_argument("--export-rows", type=int, default=2_000_000,
+                        help="rows for the export scenarios (0: none; bench/scale.py)")
+    parser.add_argument("--growth", type=int, nargs="*", default=[10_000, 1_000_000],
+                        help="stored answers and votes for the Home and results timings (bench/data_growth.py)")
     args = parser.parse_args()
     print(f"web command (Procfile): {' '.join(procfile_web_command())}")
     run_scenarios(args)
@@ -335,6 +344,14 @@ def main() -> None:
 
         print()
         run_memory(args.memory, args.memory_polls, args.clients)
+    if args.oauth or args.export_rows:
+        from bench.scale import main_scale
+
+        print()
+        main_scale(args.oauth, args.export_rows, args.clients, args.requests, args.rounds)
+    if args.growth:
+        print()
+        subprocess.run([sys.executable, "-m", "bench.data_growth", "--sizes", *map(str, args.growth)], check=True)
 
 
 if __name__ == "__main__":

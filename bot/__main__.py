@@ -8,6 +8,7 @@ packs); never a traceback for those.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--team")
     export.add_argument("--channel")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    # `/discuss export` runs the export in a process of its own at the lowest CPU priority (bot/flows/export.py)
+    export.add_argument("--low-priority", action="store_true", help=argparse.SUPPRESS)
     pack = sub.add_parser("pack", help="make a content pack from an article, or check packs")
     pack_sub = pack.add_subparsers(dest="pack_command", required=True)
     new = pack_sub.add_parser("new", help="draft a pack from a Markdown, HTML or text file, or an http(s) URL")
@@ -166,17 +169,21 @@ def print_manifest(http: str | None) -> int:
 
 
 def export_responses(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.flows.export import rows, to_csv, to_json
+    """Rows streamed from SQLite to the file (or standard output) as they are read: constant memory."""
+    from bot.flows.export import records, write_csv, write_json
     from bot.startup import prepare
 
+    if args.low_priority:
+        os.nice(19)
     services = prepare(settings, check_token=False, journal_dir=None)  # reads only: no journal of its own
-    records = rows(services, team_id=args.team, channel_id=args.channel)
-    text = to_csv(records) if args.format == "csv" else to_json(records)
+    write = write_csv if args.format == "csv" else write_json
+    rows = records(services, team_id=args.team, channel_id=args.channel)
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {len(records)} rows to {args.out}", file=sys.stderr)
+        with args.out.open("w", encoding="utf-8", newline="") as out:
+            count = write(rows, out)
+        print(f"wrote {count} rows to {args.out}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        write(rows, sys.stdout)
     return 0
 
 

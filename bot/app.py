@@ -6,7 +6,9 @@ import logging
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
 from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot import listeners
@@ -18,7 +20,8 @@ from bot.flows.quizzes import QuizRunner
 from bot.ingest.clicks import journal_directory
 from bot.manifest import BOT_SCOPES  # one list for the OAuth flow and the manifest
 from bot.scheduler import clock_timers
-from bot.slack.tokens import TeamTokens
+from bot.slack.authorize import CachedAuthorize
+from bot.slack.tokens import TeamTokens, rotation_due
 from questions import load_packs
 from store import installations, open_store
 
@@ -61,6 +64,18 @@ def oauth_settings(services: Services) -> OAuthSettings:
     )
 
 
+def cached_authorize(services: Services, settings: OAuthSettings, client: WebClient) -> CachedAuthorize:
+    """Bolt's authorize (installation look-up, token rotation, `auth.test`) once per workspace, then the
+    result from `services.authorizations` until something drops it (bot/slack/authorize.py says what)."""
+    assert settings.installation_store is not None
+    inner = InstallationStoreAuthorize(
+        logger=log, installation_store=settings.installation_store, client_id=settings.client_id,
+        client_secret=settings.client_secret, client=client,
+        token_rotation_expiration_minutes=settings.token_rotation_expiration_minutes)
+    expiry = rotation_due(settings.installation_store, settings.token_rotation_expiration_minutes)  # type: ignore[arg-type]
+    return CachedAuthorize(inner, services.authorizations, expiry)
+
+
 def create_app(services: Services, *, process_before_response: bool = True) -> App:
     """A Bolt app over `services`: single-workspace with the bot token, or OAuth when a client id is set.
 
@@ -72,8 +87,11 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
     """
     settings = services.settings
     if settings.oauth_enabled:
-        client = make_client(settings, None)
-        auth: dict[str, Any] = {"oauth_settings": oauth_settings(services), "client": client}
+        # the watch is copied onto the client Bolt makes for each request: a dead token is looked up again
+        client = make_client(settings, None, services.token_watch)
+        oauth = oauth_settings(services)
+        auth: dict[str, Any] = {"oauth_settings": oauth, "client": client,
+                                "authorize": cached_authorize(services, oauth, client)}
     else:
         auth = {"client": services.client}
     app = App(

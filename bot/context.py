@@ -37,6 +37,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.ingest.ack_first import AckFirst
 from bot.ingest.clicks import Clicks
 from bot.runtime import Runtime
+from bot.slack.authorize import AuthorizationCache, DeadTokenWatch
 from bot.slack.keep_alive import KeepAliveWebClient
 from bot.slack.keyed_locks import KeyedLock, KeyedLocks
 from bot.slack.live_updates import LiveUpdates
@@ -79,11 +80,12 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
-def make_client(settings: Settings, token: str | None) -> WebClient:
+def make_client(settings: Settings, token: str | None, watch: DeadTokenWatch | None = None) -> WebClient:
     """The app's own Web API client (scheduled posts and the work after an acknowledgement): slack_sdk's,
-    over a connection each thread keeps open (`bot.slack.keep_alive`)."""
+    over a connection each thread keeps open (`bot.slack.keep_alive`). `watch` (first, so it sees every
+    answer) reports a token Slack says is dead (`Context.token_refused`)."""
     return KeepAliveWebClient(token=token, base_url=settings.slack_api_url, timeout=10,
-                              retry_handlers=retry_handlers())
+                              retry_handlers=([watch] if watch else []) + retry_handlers())
 
 
 @dataclass
@@ -111,6 +113,10 @@ class Context:
     block_refusals: BlockRefusals = field(default_factory=BlockRefusals)
     # which channels each Home viewer is in, asked of Slack (Tier 2) at most every few minutes
     memberships: MemberChannels = field(init=False)
+    # multi-workspace installs: each workspace's Bolt authorize result (bot/slack/authorize.py)
+    authorizations: AuthorizationCache = field(default_factory=AuthorizationCache)
+    # on every client the app makes (and so on Bolt's per-request ones): a dead token drops what holds it
+    token_watch: DeadTokenWatch = field(init=False)
     _clients: dict[str, _CachedClient] = field(default_factory=dict, repr=False)
     _swept_at: float = field(default=float("-inf"), repr=False)
     _turns: KeyedLocks = field(default_factory=KeyedLocks, repr=False)
@@ -118,6 +124,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.memberships = MemberChannels(self.clock)
+        self.token_watch = DeadTokenWatch(self.token_refused)
 
     @property
     def default_pack_id(self) -> str:
@@ -163,7 +170,7 @@ class Context:
             if cached is not None:
                 return cached
             found = token_for_team(team_id)
-            client = make_client(self.settings, found.token if found else None)
+            client = make_client(self.settings, found.token if found else None, self.token_watch)
             if found is not None:  # a workspace not (yet) installed is looked up again next time
                 now = self.clock.now().timestamp()
                 with self._lock:
@@ -176,6 +183,14 @@ class Context:
         accepting)."""
         with self._lock:
             self._clients.pop(team_id, None)
+
+    def token_refused(self, token: str) -> None:
+        """Slack answered a call made with `token` that it no longer works: the workspace's authorize result
+        and client holding it are dropped, so the next request or job looks the installation up again."""
+        self.authorizations.forget_token(token)
+        with self._lock:
+            for team_id in [t for t, c in self._clients.items() if c.client.token == token]:
+                del self._clients[team_id]
 
     def cached_clients(self) -> int:
         """How many workspaces' clients are kept (for tests: the cache holds only active workspaces)."""

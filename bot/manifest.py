@@ -43,7 +43,7 @@ SCOPE_USES: dict[str, tuple[str, ...]] = {
     # App Home shows only the channels the viewer is in
     "channels:read": ("users_conversations",),
     "groups:read": ("users_conversations",),
-    "files:write": ("files_upload_v2",),
+    "files:write": ("files_getUploadURLExternal", "files_completeUploadExternal"),  # the export upload
     "im:write": ("conversations_open",),
     # conversations.history in a public / private channel: finding a post whose answer from Slack was lost
     "channels:history": ("conversations_history",),

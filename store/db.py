@@ -44,8 +44,9 @@ BUSY_TIMEOUT_MS = 15_000
 # Rows kept by `settled_row`: the polls and quiz questions clicked lately. A row let go is only read again.
 SETTLED_ROWS_KEPT = 4096
 # The tables acknowledged clicks land in: a vote or a quiz answer may wait in the click journal after its
-# "ok", and is applied before any read of these (`Store.before_reading_responses`).
-RESPONSE_TABLES = re.compile(r"\b(?:votes|vote_log|quiz_answers)\b")
+# "ok", and is applied before any read of these (`Store.before_reading_responses`); the totals answers keep
+# (store/quizzes.py m003_quiz_score_totals) with them.
+RESPONSE_TABLES = re.compile(r"\b(?:votes|vote_log|quiz_answers|quiz_totals|quiz_user_totals)\b")
 
 Params = Sequence[Any]
 Row = dict[str, Any]
@@ -123,6 +124,22 @@ class Store:
         cursor = conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def stream(self, sql: str, params: Params = (), batch: int = 1000) -> Iterator[Row]:
+        """Rows as dicts, `batch` at a time, on a connection of the stream's own (closed when the stream
+        ends or is dropped): an export of millions of rows holds one batch in memory, and this thread's
+        connection stays free for other reads while the stream is open. One read transaction: the rows
+        are the database as it was when the first batch was read."""
+        conn = self.open_connection()
+        try:
+            self._before_read(conn, sql)
+            cursor = conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            while chunk := cursor.fetchmany(batch):
+                for values in chunk:
+                    yield dict(zip(names, values, strict=True))
+        finally:
+            conn.close()
 
     def row(self, sql: str, params: Params = ()) -> Row | None:
         found = self.rows(sql, params)

@@ -5,6 +5,7 @@ Anonymous polls export no user ids: the query blanks them, so nothing downstream
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from store.db import Row, Store
@@ -34,7 +35,8 @@ JOIN quiz_questions qq ON qq.quiz_id = a.quiz_id AND qq.position = a.position
 SOURCES: list[str] = [VOTE_ROWS, COMMENT_ROWS, QUIZ_ANSWER_ROWS]
 
 
-def response_rows(store: Store, team_id: str | None = None, channel_id: str | None = None) -> list[Row]:
+def response_rows(store: Store, team_id: str | None = None, channel_id: str | None = None) -> Iterator[Row]:
+    """Every response row, oldest first, streamed (`Store.stream`): never all of them in memory."""
     where: list[str] = []
     params: list[Any] = []
     if team_id:
@@ -46,4 +48,4 @@ def response_rows(store: Store, team_id: str | None = None, channel_id: str | No
     sql = "SELECT * FROM (" + " UNION ALL ".join(SOURCES) + ")"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    return store.rows(sql + " ORDER BY at, kind", params)
+    return store.stream(sql + " ORDER BY at, kind", params)

@@ -107,6 +107,12 @@ def m002_vote_log_by_trigger(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_comments_by_post_index(db: Database) -> None:
+    """A poll's comments (its results at close) found by the poll, not by scanning every comment."""
+    db.execute("CREATE INDEX IF NOT EXISTS comments_by_post ON comments(poll_post_id, id)")
+
+
 @dataclass(frozen=True)
 class PollPost:
     id: int
@@ -167,12 +173,17 @@ def latest_post(store: Store, team_id: str, channel_id: str, number: int) -> Pol
     return None if row is None else _post(row)
 
 
-def open_posts(store: Store, team_id: str | None = None) -> list[PollPost]:
+def open_posts(store: Store, team_id: str | None = None, channels: set[str] | None = None) -> list[PollPost]:
+    """Polls not closed yet; with `channels` (a Home viewer's), only theirs, found by the channel index rather
+    than all of the workspace's (3,000 open polls: 40 ms, bench.data_growth --spread 1)."""
     sql = "SELECT * FROM poll_posts WHERE closed_at IS NULL AND ts IS NOT NULL"
     params: list[Any] = []
     if team_id is not None:
         sql += " AND team_id = ?"
         params.append(team_id)
+    if channels is not None:
+        sql += f" AND channel_id IN ({', '.join('?' for _ in channels) or 'NULL'})"
+        params += sorted(channels)
     return [_post(r) for r in store.rows(sql + " ORDER BY id", params)]
 
 

@@ -1,15 +1,19 @@
 """Installing to many workspaces: Bolt's OAuth endpoints against the Web API stand-in, data kept apart."""
 
 import dataclasses
+import json
 import re
 import urllib.parse
 import urllib.request
 
 import pytest
+from slack_bolt.authorization import AuthorizeResult
 
 from bot.app import build_services
-from store import plans
-from tests.conftest import HttpApp
+from bot.slack.authorize import AuthorizationCache
+from store import plans, teams
+from tests.conftest import TEAM, HttpApp
+from tests.support.signing import event_envelope
 
 
 @pytest.fixture
@@ -73,3 +77,105 @@ def test_two_workspaces_never_see_each_others_plans(services):
     assert plans.get(services.store, "T0002", "C0CHAN").next_index == 0  # same channel id, other workspace
     assert {p.team_id for p in plans.all_plans(services.store, "T0002")} == {"T0002"}
     assert {p["team_id"] for p in plans.posts(services.store)} == {"T0001"}  # T0002's plan posted nothing
+
+
+# ------------------------------------------------------------------ the authorize cache (bot/slack/authorize.py)
+def uninstall_event(app: HttpApp, kind: str, event_id: str, **fields) -> None:
+    envelope = event_envelope({"type": kind, **fields}, team_id=TEAM, event_id=event_id)
+    assert app.post(json.dumps(envelope)).status == 200
+    app.services.wait_idle()
+
+
+def digest_next(app: HttpApp) -> None:
+    assert app.command("/digest", "next", user_id="UOWNER").status == 200
+    app.services.wait_idle()
+
+
+def posted_tokens(stub) -> list[str | None]:
+    return [call.token for call in stub.calls("chat.postMessage")]
+
+
+def test_after_the_first_request_a_workspace_is_authorized_without_slack_or_the_database(oauth_app, stub,
+                                                                                           monkeypatch):
+    install(oauth_app, stub, TEAM, "xoxb-team-one")
+    installs = oauth_app.services.token_for_team.installs
+    looked_up = []
+    real = installs.find_installation
+    monkeypatch.setattr(installs, "find_installation", lambda **kw: looked_up.append(kw) or real(**kw))
+    installed = len(stub.calls("auth.test"))  # the install flow asks who the new bot is
+
+    for user in ("UOWNER", "U0ONE", "U0TWO", "U0THREE"):  # clickers other than the installer too
+        assert oauth_app.command("/digest", "help", user_id=user).status == 200
+    assert len(stub.calls("auth.test")) == installed + 1  # Bolt alone calls it on every request
+    assert 1 <= len(looked_up) <= 3  # the first request's look-ups (Bolt's two, the rotation check), none after
+    before = len(looked_up)
+    oauth_app.command("/digest", "help", user_id="U0FOUR")
+    assert len(looked_up) == before and len(stub.calls("auth.test")) == installed + 1
+
+
+@pytest.mark.parametrize("kind, fields", [("app_uninstalled", {}),
+                                          ("tokens_revoked", {"tokens": {"oauth": [], "bot": ["UBOT"]}})])
+def test_an_uninstalled_or_revoked_workspace_is_not_served_from_the_cache(oauth_app, stub, kind, fields):
+    install(oauth_app, stub, TEAM, "xoxb-team-one")
+    digest_next(oauth_app)
+    assert posted_tokens(stub) == ["xoxb-team-one"]
+    assert len(oauth_app.services.authorizations) == 1
+
+    uninstall_event(oauth_app, kind, "EvGONE1", **fields)
+    assert len(oauth_app.services.authorizations) == 0  # dropped at once
+    digest_next(oauth_app)
+    assert posted_tokens(stub) == ["xoxb-team-one"]  # nothing more with the dead token
+
+
+def test_a_reinstall_with_a_new_token_replaces_the_cached_one(oauth_app, stub):
+    install(oauth_app, stub, TEAM, "xoxb-team-one")
+    digest_next(oauth_app)
+    # slack_sdk stamps rows in whole seconds and reads the newest: the first install was a while ago
+    for table in teams.SLACK_SDK_TABLES:
+        oauth_app.services.store.write_one(f"UPDATE {table} SET installed_at = datetime('now', '-1 hour')")
+    install(oauth_app, stub, TEAM, "xoxb-team-rotated")
+    digest_next(oauth_app)
+    assert posted_tokens(stub) == ["xoxb-team-one", "xoxb-team-rotated"]
+    assert stub.calls("users.info")[-1].token == "xoxb-team-rotated"  # the request's own client, too
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "token_revoked", "account_inactive"])
+def test_a_token_slack_stops_accepting_is_looked_up_again_not_served_stale(oauth_app, stub, error):
+    install(oauth_app, stub, TEAM, "xoxb-team-one")
+    oauth_app.command("/digest", "help")
+    authorized = len(stub.calls("auth.test"))
+    # the installation changed behind this process's back (another process took a reinstall)
+    for table in teams.SLACK_SDK_TABLES:
+        oauth_app.services.store.write_one(f"UPDATE {table} SET bot_token = 'xoxb-new' WHERE team_id = ?", [TEAM])
+    stub.respond_error("users.info", error, times=1)  # on the client Bolt made for the request
+
+    digest_next(oauth_app)
+    assert stub.calls("users.info")[0].token == "xoxb-team-one"
+    assert len(oauth_app.services.authorizations) == 0
+    digest_next(oauth_app)
+    assert len(stub.calls("auth.test")) == authorized + 1  # looked up again
+    assert stub.calls("users.info")[-1].token == "xoxb-new"
+
+
+def test_an_entry_lasts_until_its_token_is_due_for_rotation_or_its_lifetime():
+    now = [1000.0]
+    cache = AuthorizationCache(now=lambda: now[0], lifetime=900.0, max_entries=2)
+    result = AuthorizeResult(enterprise_id=None, team_id=TEAM, bot_token="xoxb-one")
+    cache.put((None, TEAM, False), result, cache.generation(), refresh_after=1060.0)
+    cache.put((None, "T0002", False), result, cache.generation(), refresh_after=None)
+    now[0] = 1059.0
+    assert cache.get((None, TEAM, False)) is result
+    now[0] = 1060.0
+    assert cache.get((None, TEAM, False)) is None  # Bolt's authorize rotates it on the next request
+    assert cache.get((None, "T0002", False)) is result
+    now[0] = 1900.0
+    assert cache.get((None, "T0002", False)) is None
+
+
+def test_a_look_up_that_raced_a_drop_is_not_kept():
+    cache = AuthorizationCache()
+    result = AuthorizeResult(enterprise_id=None, team_id=TEAM, bot_token="xoxb-one")
+    read_before = cache.generation()
+    cache.forget_teams([TEAM])  # an uninstall while the look-up ran
+    cache.put((None, TEAM, False), result, read_before, refresh_after=None)
+    assert cache.get((None, TEAM, False)) is None

@@ -247,6 +247,11 @@ tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong
         "home_state_next_yours": "next: {when} (your time)",
         "home_state_next_zone": "next: {when} ({zone})",
         "home_poll_hidden": "Results are hidden until it closes.",
+        # /discuss export (bot/flows/export.py)
+        "export_preparing": "Preparing the export; the file will be in your direct messages when it is ready.",
+        "export_busy": "An export is already being prepared; yours can start once it has been sent.",
+        "export_prepare_failed": "I couldn't prepare the file. `python -m bot export` works on the server.",
+        "export_send_failed": "I couldn't send the file. `python -m bot export` works on the server.",
     },
     "zh-Hant": {
         "read_full": "閱讀全文",
@@ -471,6 +476,10 @@ tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong
         "home_state_next_yours": "下一篇:{when}(你的時間)",
         "home_state_next_zone": "下一篇:{when}({zone})",
         "home_poll_hidden": "結束前不公開結果。",
+        "export_preparing": "正在準備匯出檔案;準備好後會傳到你的私訊。",
+        "export_busy": "已有一份匯出正在準備;等它送出後才能開始你的。",
+        "export_prepare_failed": "我無法準備這個檔案。可在伺服器上使用 `python -m bot export`。",
+        "export_send_failed": "我無法傳送檔案。在伺服器上可以用 `python -m bot export`。",
     },
 }
 

@@ -58,7 +58,7 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible:
 def poll_cards(services: Services, team_id: str, visible: set[str], language: str = "en") -> list[PollCard]:
     cards = []
     now = services.clock.now().timestamp()
-    for post in polls.open_posts(services.store, team_id):
+    for post in polls.open_posts(services.store, team_id, channels=visible):
         if post.is_closed(now) or post.channel_id not in visible:
             continue
         pack = services.pack(post.pack_id)

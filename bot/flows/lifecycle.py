@@ -23,9 +23,11 @@ log = logging.getLogger(__name__)
 DAY_SECONDS = 86_400
 
 
-def depart(services: Services, team_ids: list[str], reason: str) -> None:
-    """Mark the workspaces departed and drop their clients: nothing is posted for them from now on."""
+def depart(services: Services, team_ids: list[str], reason: str, enterprise_id: str | None = None) -> None:
+    """Mark the workspaces departed and drop their clients and authorize results: nothing is posted for them
+    from now on, and their next request finds no installation. `enterprise_id`: an org-wide install left."""
     teams.depart(services.store, team_ids, reason, now=services.clock.now().timestamp())
+    services.authorizations.forget_teams(team_ids, enterprise_id)
     for team_id in team_ids:
         services.forget_client(team_id)
         services.block_refusals.forget(team_id)
@@ -54,6 +56,10 @@ def on_installation_saved(services: Services, installation: Installation) -> Non
     """An install, a reinstall or a rotated token: the workspaces it covers are present again, and their
     cached clients (with the token from before) are dropped."""
     team_ids = installations.installed_teams(installation, services.store)
+    # the new token replaces the cached one at once (an install, a reinstall, a rotation)
+    services.authorizations.forget_teams(
+        team_ids + ([installation.team_id] if installation.team_id else []),
+        installation.enterprise_id if installation.is_enterprise_install else None)
     returning = [team_id for team_id in team_ids if teams.departed(services.store, team_id)]
     if returning:
         teams.welcome_back(services.store, returning)

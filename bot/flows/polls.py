@@ -314,8 +314,9 @@ def discuss_results(services: Services, team_id: str, channel_id: str, cmd: Disc
 
 
 def discuss_command(services: Services, pacer: ChannelPacer, client: WebClient, cmd: DiscussCommand, team_id: str,
-        channel_id: str, user_id: str) -> dict[str, Any]:
-    """post / close / export, after the ack; returns the caller's ephemeral reply."""
+        channel_id: str, user_id: str, tell: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Any]:
+    """post / close / export, after the ack; returns the caller's ephemeral reply (`tell`: an earlier one, for
+    work that takes a while)."""
     caller = look_up(client, user_id)
     plan = plans.get(services.store, team_id, channel_id)
     pack = channel_pack(services, team_id, channel_id)
@@ -334,7 +335,7 @@ def discuss_command(services: Services, pacer: ChannelPacer, client: WebClient, 
 
         if not (caller.is_workspace_admin or user_id in services.settings.admin_user_ids):
             return notice(t(language, "discuss_export_admins"))
-        return send_export(services, client, team_id, user_id, language)
+        return send_export(services, client, team_id, user_id, tell or (lambda _reply: None), language)
     timezone = caller.timezone or (plan.timezone if plan else services.settings.default_tz)
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
     posted = []

@@ -15,6 +15,7 @@ expiry times with the wall clock (`time.time()`), so the checks here use the sam
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackTokenRotationError
@@ -76,3 +77,21 @@ class TeamTokens:
         if rotated_bot is not None:
             self.installs.save_bot(rotated_bot)
         return rotated_bot
+
+
+def rotation_due(installs: SQLite3InstallationStore, minutes_before_expiry: int
+                 ) -> Callable[[str | None, str | None, bool], float | None]:
+    """For the authorize cache (bot/slack/authorize.py): the wall-clock time a workspace's bot token is due
+    for rotation, when Bolt's authorize would refresh it, or None for a token that does not expire."""
+
+    def due(enterprise_id: str | None, team_id: str | None, org_wide: bool) -> float | None:
+        found: Installation | Bot | None = installs.find_installation(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_wide)
+        if found is None:
+            found = installs.find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_wide)
+        if found is None or not found.bot_refresh_token or found.bot_token_expires_at is None:
+            return None
+        return float(found.bot_token_expires_at - minutes_before_expiry * 60)
+
+    return due
+

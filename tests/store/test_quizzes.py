@@ -119,3 +119,85 @@ def test_the_graders_verdict_is_what_is_stored_and_it_grades_from_the_asked_ques
                            now=1013.0, grade=lambda *asked: (True, 150))
     assert again.status == "already"
     assert quizzes.quiz_leaderboard(store, quiz.id)[0]["score"] == 137
+
+
+def summed_from_answers(store, team_id):
+    """What the totals must equal: the answers themselves, summed (the queries before m003_quiz_score_totals)."""
+    per_channel = {(r["channel_id"], r["user_id"]): (r["score"], r["correct"], r["answered"], r["quizzes"])
+                   for r in store.rows(
+        "SELECT q.channel_id, a.user_id, SUM(a.score) AS score, SUM(a.correct) AS correct, COUNT(*) AS answered, "
+        "COUNT(DISTINCT a.quiz_id) AS quizzes FROM quiz_answers a JOIN quizzes q ON q.id = a.quiz_id "
+        "WHERE a.team_id = ? GROUP BY 1, 2", [team_id])}
+    kept = {(r["channel_id"], r["user_id"]): (r["score"], r["correct"], r["answered"], r["quizzes"])
+            for r in store.rows("SELECT * FROM quiz_totals WHERE team_id = ?", [team_id])}
+    return per_channel, kept
+
+
+def test_kept_totals_follow_every_answer_added_and_forgotten(tmp_path):
+    from store import privacy, teams
+
+    store = open_store(tmp_path / "bot.db")
+    for channel, now in (("C1", 1000.0), ("C2", 2000.0), ("C1", 3000.0)):
+        quiz = new_quiz(store, channel=channel, now=now)
+        for position in (0, 1):
+            quizzes.open_question(store, quiz, position, now)
+            for n, user in enumerate(["UANN", "UBEN", "UCAT"][:3 - position]):
+                quizzes.answer(store, team_id="T1", quiz_id=quiz.id, position=position, user_id=user,
+                               answer_text="1", correct=n != 1, score=100 + n if n != 1 else 0, now=now + 1)
+        quizzes.finish(store, quiz.id, "finished", now + 60)
+    per_channel, kept = summed_from_answers(store, "T1")
+    assert kept == per_channel and kept[("C1", "UANN")] == (400, 4, 4, 2)
+    assert quizzes.user_rank(store, "T1", "UCAT") == (102 * 3, 2)  # three answers; UANN's 600 is ahead
+    assert [r["user_id"] for r in quizzes.workspace_leaderboard(store, "T1")] == ["UANN", "UCAT", "UBEN"]
+    assert [(r["user_id"], r["score"]) for r in quizzes.workspace_leaderboard(store, "T1", channels={"C2"})] == [
+        ("UANN", 200), ("UCAT", 102), ("UBEN", 0)]
+    assert quizzes.channel_leaderboard(store, "T1", "C1")[0] == {
+        "user_id": "UANN", "score": 400, "correct": 4, "answered": 4, "quizzes": 2}
+
+    privacy.forget_user(store, "UANN", "T1")
+    per_channel, kept = summed_from_answers(store, "T1")
+    assert kept == per_channel and not any(user == "UANN" for _, user in kept)
+    assert quizzes.user_rank(store, "T1", "UANN") is None and quizzes.user_rank(store, "T1", "UCAT") == (306, 1)
+    teams.forget_team(store, "T1")
+    assert store.value("SELECT COUNT(*) FROM quiz_totals") == store.value("SELECT COUNT(*) FROM quiz_user_totals") == 0
+
+
+def test_home_s_rank_and_leaderboards_read_the_totals_not_the_answers(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    asked: list[str] = []
+    store.before_reading_responses = lambda: None
+    real_rows, real_value = store.rows, store.value
+    store.rows = lambda sql, params=(): asked.append(sql) or real_rows(sql, params)
+    store.value = lambda sql, params=(): asked.append(sql) or real_value(sql, params)
+    quizzes.user_rank(store, "T1", "U1")
+    store.row = lambda sql, params=(): asked.append(sql) or (real_rows(sql, params) or [{"score": 5}])[0]
+    quizzes.user_rank(store, "T1", "U1")
+    quizzes.workspace_leaderboard(store, "T1")
+    quizzes.workspace_leaderboard(store, "T1", channels={"C1", "C2"})
+    quizzes.channel_leaderboard(store, "T1", "C1")
+    assert len(asked) == 6 and not any("quiz_answers" in sql for sql in asked)
+    for sql in asked:  # each one a search of an index on the workspace, never a scan
+        plan = [r["detail"] for r in real_rows("EXPLAIN QUERY PLAN " + sql, ["T1"] + ["C1"] * (sql.count("?") - 1))]
+        assert plan[0].startswith("SEARCH quiz_") and "USING" in plan[0] and "(team_id=?" in plan[0], plan
+
+
+def test_an_upgrade_fills_the_totals_from_the_answers_already_stored(tmp_path):
+    store = open_store(tmp_path / "bot.db")
+    for channel in ("C1", "C2"):
+        quiz = new_quiz(store, channel=channel)
+        quizzes.open_question(store, quiz, 0, 1000.0)
+        for n, user in enumerate(["UANN", "UBEN"]):
+            quizzes.answer(store, team_id="T1", quiz_id=quiz.id, position=0, user_id=user, answer_text="1",
+                           correct=True, score=100 + n, now=1001.0)
+        quizzes.finish(store, quiz.id, "finished", 1100.0)
+    with store.write():  # the database as it was before m003_quiz_score_totals
+        for statement in ("DROP TRIGGER quiz_totals_when_answered", "DROP TRIGGER quiz_totals_when_forgotten",
+                          "DROP TABLE quiz_totals", "DROP TABLE quiz_user_totals"):
+            store.write_one(statement)
+        store.write_one("DELETE FROM _sqlite_migrations WHERE migration_set = 'quizzes' AND name = ?",
+                        ["m003_quiz_score_totals"])
+    store.close()
+    upgraded = open_store(tmp_path / "bot.db")
+    per_channel, kept = summed_from_answers(upgraded, "T1")
+    assert kept == per_channel and len(kept) == 4
+    assert quizzes.user_rank(upgraded, "T1", "UBEN") == (202, 1)

@@ -39,5 +39,5 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         services.after_ack(lambda: respond(discuss_command(services, pacer, client, parsed, team_id, channel_id,
-                                                           user_id)),
+                                                           user_id, tell=respond)),
                            delivery=delivery_of(body, context))

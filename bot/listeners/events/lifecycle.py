@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.context import Services
 from bot.flows import lifecycle
@@ -32,6 +33,11 @@ def departing_teams(services: Services, context: BoltContext) -> list[str]:
     return []
 
 
+def org_wide(context: BoltContext) -> str | None:
+    """The org whose org-wide install an event is about (its events name the org and no team), else None."""
+    return context.enterprise_id if not context.team_id else None
+
+
 def register(app: App, services: Services) -> None:
     multi_workspace = app.installation_store is not None
     # workspaces of org-wide installs already noted by this process (`remember_org_workspaces`); one that
@@ -46,7 +52,7 @@ def register(app: App, services: Services) -> None:
         if delete_installation is not None:
             delete_installation(context=context)
         noted.difference_update(departing)
-        lifecycle.depart(services, departing, "app_uninstalled")
+        lifecycle.depart(services, departing, "app_uninstalled", org_wide(context))
         services.after_ack(lifecycle.after_departure, services, delivery=delivery_of(body, context))
 
     @app.event("tokens_revoked")
@@ -61,22 +67,33 @@ def register(app: App, services: Services) -> None:
             # Bolt's authorize would hand out. With no bot this app acts with nothing: all of it goes.
             app.installation_store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
         noted.difference_update(departing)
-        lifecycle.depart(services, departing, "tokens_revoked")
+        lifecycle.depart(services, departing, "tokens_revoked", org_wide(context))
         services.after_ack(lifecycle.after_departure, services, delivery=delivery_of(body, context))
 
     if multi_workspace:
         remember_org_workspaces(app, services, noted)
 
 
-def remember_org_workspaces(app: App, services: Services, known: set[str]) -> None:
+class NoteOrgWorkspace(Middleware):
     """Note each workspace an org-wide install covers, from the first request it sends: a scheduled job
     has only the workspace's id, and the installation is stored under the org (store/installations.py).
-    One write per workspace per process (`known`); a set look-up for every other request."""
+    One write per workspace per process (`known`); a set look-up for every other request.
 
-    @app.middleware
-    def note_org_workspace(context: BoltContext, next: Callable[[], None]) -> None:
+    A `Middleware` subclass rather than a function given to `app.middleware`: Bolt inspects a function
+    middleware's parameters on every request to inject them (about 50 µs, a fifth of an acknowledgement
+    in OAuth mode, bench `oauth`)."""
+
+    def __init__(self, services: Services, known: set[str]) -> None:
+        self.services, self.known = services, known
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context = req.context
         team_id, enterprise_id = context.team_id, context.enterprise_id
-        if context.is_enterprise_install and team_id and enterprise_id and team_id not in known:
-            teams.remember_org_workspace(services.store, team_id, enterprise_id)
-            known.add(team_id)
-        next()
+        if context.is_enterprise_install and team_id and enterprise_id and team_id not in self.known:
+            teams.remember_org_workspace(self.services.store, team_id, enterprise_id)
+            self.known.add(team_id)
+        return next()
+
+
+def remember_org_workspaces(app: App, services: Services, known: set[str]) -> None:
+    app.middleware(NoteOrgWorkspace(services, known))
