@@ -40,8 +40,10 @@ from slack_sdk import WebClient
 
 from bot.ingest.ack_first import AckFirst
 from bot.ingest.clicks import Clicks
+from bot.ingest.storage_faults import reply_not_saved, reply_url
 from bot.slack.live_updates import LiveUpdates
 from store import Store, deliveries
+from store.db import disk_trouble
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +89,12 @@ class Runtime:
         interpreter lock); its future is made by the dispatcher once the lull comes.
         """
         until = self.acks.deadline()  # however it is held back, it starts by then
+        answer_to = reply_url.get()  # the request's response_url: where "not saved" goes if the disk refuses
         self._held.append(None)
 
         def start() -> None:  # after the lull (bot/ingest/ack_first.py): on the pool
             try:
-                started = self.background.submit(self._run_once, until, delivery, work, *args)
+                started = self.background.submit(self._run_once, until, delivery, answer_to, work, *args)
             except RuntimeError:  # the pool has been shut down (the process is stopping)
                 log.warning("work after an acknowledgement dropped: the process is stopping")
             else:
@@ -155,15 +158,24 @@ class Runtime:
         future.add_done_callback(self._finished)
         return future
 
-    def _run_once(self, until: float, delivery: tuple[str, str] | None, work: Callable[..., object],
+    def _run_once(self, until: float, delivery: tuple[str, str] | None, answer_to: str, work: Callable[..., object],
                   *args: object) -> object:
         # A lull the dispatcher saw may have been a blip inside a burst: if the requests are back, wait
         # again, but never past the deadline set when the work was held.
         self.acks.wait_for_gap(until)
-        if delivery is not None and not deliveries.claim(self.store, *delivery):
-            log.info("delivery %s seen before: its work is not done again", delivery[1])
+        try:
+            if delivery is not None and not deliveries.claim(self.store, *delivery):
+                log.info("delivery %s seen before: its work is not done again", delivery[1])
+                return None
+            return work(*args)
+        except Exception as exc:
+            if not disk_trouble(exc):
+                raise
+            # the disk refused the command's write: its author hears so instead of nothing (one ERROR line
+            # for the operator comes from the journal's report, with backoff)
+            self.clicks.trouble.report(str(self.store.path), str(exc))
+            reply_not_saved(answer_to)
             return None
-        return work(*args)
 
     def _finished(self, future: Future[object]) -> None:
         with self._lock:

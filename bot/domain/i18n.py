@@ -71,6 +71,8 @@ STRINGS: dict[str, dict[str, str]] = {
         # App Home (bot/blocks/home.py)
         "home_busy": ":hourglass_flowing_sand: Slack is busy, open Home again in a minute.",
         "home_busy_why": "Home shows only the channels you are in, and Slack could not list them just now.",
+        # the disk refused a write (bot/ingest/storage_faults.py)
+        "storage_not_saved": ":warning: Not saved: the bot cannot write its data right now. Try again in a minute.",
     },
     "zh-Hant": {
         "read_full": "閱讀全文",
@@ -134,6 +136,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "quiz_gone": "這題已經不再開放作答。",
         "home_busy": ":hourglass_flowing_sand: Slack 正忙,請過一分鐘再打開首頁。",
         "home_busy_why": "首頁只顯示你所在的頻道,而 Slack 此刻無法列出這些頻道。",
+        "storage_not_saved": ":warning: 沒有儲存:機器人此刻無法寫入資料。請過一分鐘再試。",
     },
 }
 
