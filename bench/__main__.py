@@ -335,6 +335,10 @@ def main() -> None:
 
         print()
         run_memory(args.memory, args.memory_polls, args.clients)
+    from bench import slow_clients
+
+    print()
+    slow_clients.main()  # 16 stalled uploads beside a /digest help: the delay ratio
 
 
 if __name__ == "__main__":

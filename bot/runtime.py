@@ -18,7 +18,7 @@ many run and why (README, *Performance*):
 - the click journal (`bot.ingest.clicks`) has no thread: it settles on the after-ack pool.
 
 Pools make their threads as work comes, up to their size. The scheduler's threads are the scheduler's
-(`bot.scheduler`), the request threads gunicorn's (`bot.gunicorn_conf`).
+(`bot.scheduler`), the request threads the server's (`bot.server`, waitress).
 
 `bot.context.Services` joins a context and its runtime into the one object listeners, flows and the
 scheduler are handed; this module knows nothing of them, only of the store (claiming deliveries) and
