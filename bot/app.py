@@ -110,11 +110,10 @@ def answer_disk_trouble(app: App, services: Services) -> None:
 
     @app.middleware
     def remember_reply_url(body: dict[str, Any], next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
-        token = reply_url.set(body.get("response_url") or "" if isinstance(body, dict) else "")
-        try:
-            next()
-        finally:
-            reply_url.reset(token)
+        # Bolt's `next` only marks the chain as passed: the listener runs after this returns, on this thread,
+        # so the value is set for the request (and replaced by the next one this thread handles), not reset
+        reply_url.set(body.get("response_url") or "" if isinstance(body, dict) else "")
+        next()
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
