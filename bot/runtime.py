@@ -42,6 +42,7 @@ from bot.ingest.ack_first import AckFirst
 from bot.ingest.clicks import Clicks
 from bot.ingest.storage_faults import reply_not_saved, reply_url
 from bot.slack.live_updates import LiveUpdates
+from bot.slack.posting import ChannelPacer
 from store import Store, deliveries
 from store.db import disk_trouble
 
@@ -78,12 +79,16 @@ class Runtime:
         self._lock = threading.Lock()
 
     def after_ack(self, work: Callable[..., object], *args: object,
-                  delivery: tuple[str, str] | None = None) -> None:
+                  delivery: tuple[str, str] | None = None, channel: str = "",
+                  pacer: ChannelPacer | None = None) -> None:
         """Run `work(*args)` after the acknowledgement, once the requests lull (bot/ingest/ack_first.py); failures are
         logged, never lost silently. `wait_idle` waits for it.
 
         With a `delivery` (see bot.slack.deliveries), the delivery is claimed in the database first, off
         the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
+
+        With a `channel` and its `pacer`, work that posts there starts when the channel's next post slot
+        comes (`ChannelPacer.hand_over`), so it never sleeps on a pool thread that another channel's work needs.
 
         On the acknowledgement path this only notes the work (an append to a deque, atomic under the
         interpreter lock); its future is made by the dispatcher once the lull comes.
@@ -92,15 +97,24 @@ class Runtime:
         answer_to = reply_url.get()  # the request's response_url: where "not saved" goes if the disk refuses
         self._held.append(None)
 
-        def start() -> None:  # after the lull (bot/ingest/ack_first.py): on the pool
+        def submit(run: Callable[[], object]) -> None:
             try:
-                started = self.background.submit(self._run_once, until, delivery, answer_to, work, *args)
+                started = self.background.submit(run)
             except RuntimeError:  # the pool has been shut down (the process is stopping)
                 log.warning("work after an acknowledgement dropped: the process is stopping")
             else:
                 self._track(started)
             finally:
                 self._held.pop()  # after it is in flight, so `wait_idle` never sees a gap between the two
+
+        def run() -> object:
+            return self._run_once(until, delivery, answer_to, work, *args)
+
+        def start() -> None:  # after the lull (bot/ingest/ack_first.py)
+            if channel and pacer is not None:
+                pacer.hand_over(channel, submit, run)
+            else:
+                submit(run)
 
         self.acks.defer(start)
 

@@ -93,6 +93,11 @@ class RecordedPacer(ChannelPacer):
         super().wait_turn(channel)
         self.turns.append((channel, now + self._slept.seconds))
 
+    def hand_over(self, channel, start, work) -> None:
+        """At once: the turn is recorded by the work's own `wait_turn` (the pacing that holds no thread is
+        tested on its own, tests/slack/test_pacing_threads.py)."""
+        start(work)
+
     def turns_in(self, channel: str) -> list[float]:
         return sorted(at for c, at in self.turns if c == channel)
 
