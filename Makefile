@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run lint test test-slow bench validate console clean
+.PHONY: run run-replicated lint test test-slow bench validate console clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/python -m bot run
+
+# the web process under Litestream (litestream.yml): needs DATABASE_PATH and LITESTREAM_REPLICA_PATH
+run-replicated: $(STAMP)
+	PATH=$(BIN):$$PATH $(BIN)/litestream replicate -config litestream.yml -exec "python -m bot.server bot.web:create_wsgi_app"
 
 # The linter and the type checker run before the tests (configured in pyproject.toml).
 lint: $(STAMP)

@@ -352,6 +352,10 @@ def main() -> None:
     if args.growth:
         print()
         subprocess.run([sys.executable, "-m", "bench.data_growth", "--sizes", *map(str, args.growth)], check=True)
+    from bench import slow_clients
+
+    print()
+    slow_clients.main()  # 16 stalled uploads beside a /digest help: the delay ratio
 
 
 if __name__ == "__main__":

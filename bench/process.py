@@ -32,8 +32,8 @@ def start_web(env: dict[str, str], port: int, command: list[str] | None = None) 
     """The web process and its cold-start time: spawn until /healthz (or the endpoint) answers."""
     command = command or procfile_web_command()
     command = [c.replace("$PORT", str(port)) for c in command]
-    if command[0] == "gunicorn":
-        command = [sys.executable, "-m", "gunicorn", *command[1:]]
+    if command[0] in ("python", "python3"):
+        command = [sys.executable, *command[1:]]
     full_env = {**os.environ, **env, "PORT": str(port), "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     # the log goes to a file: a pipe nobody reads fills up and then blocks every thread that logs

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 
-WSGI_TARGET = "bot.web:create_wsgi_app(check_token=False)"  # the token is checked once, in gunicorn's master
+WSGI_TARGET = "bot.web:create_wsgi_app"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="The article reading-circle Slack bot.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="Socket Mode if SLACK_APP_TOKEN is set, HTTP otherwise, the console without tokens")
-    serve = sub.add_parser("serve", help="serve Slack: --socket (Socket Mode) or --http (gunicorn on $PORT)")
+    serve = sub.add_parser("serve", help="serve Slack: --socket (Socket Mode) or --http (waitress on $PORT)")
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--socket", action="store_true")
     mode.add_argument("--http", action="store_true")
@@ -254,13 +254,11 @@ def serve_socket(settings: Settings) -> int:
 
 
 def serve_http(settings: Settings) -> int:
-    """Hand over to gunicorn exactly as the Procfile's `web:` line runs it (its config checks settings first)."""
-    import os
+    """Serve exactly as the Procfile's `web:` line does (bot/server.py: waitress)."""
+    from bot import server
 
     settings.require_http()
-    conf = Path(__file__).with_name("gunicorn_conf.py")
-    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--config", str(conf), WSGI_TARGET])
-    return 0  # not reached
+    return server.main([WSGI_TARGET])
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
@@ -18,12 +19,14 @@ from bot.flows import lifecycle
 from bot.flows import polls as poll_flow
 from bot.flows.quizzes import QuizRunner
 from bot.ingest.clicks import journal_directory
+from bot.ingest.storage_faults import not_saved_text, reply_not_saved, reply_url
 from bot.manifest import BOT_SCOPES  # one list for the OAuth flow and the manifest
 from bot.scheduler import clock_timers
 from bot.slack.authorize import CachedAuthorize
 from bot.slack.tokens import TeamTokens, rotation_due
 from questions import load_packs
 from store import installations, open_store
+from store.db import disk_trouble
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,37 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
     services.timers[:] = clock_timers(services)
     services.clicks.on("vote", lambda *click: poll_flow.apply_vote(services, *click))
     services.clicks.on("answer", services.quizzes.apply_answer)
+    answer_disk_trouble(app, services)
     listeners.register(app, services)
     services.clicks.recover()  # what a process that died had acknowledged, before this one serves
     return app
+
+
+def answer_disk_trouble(app: App, services: Services) -> None:
+    """A request whose write the disk refused is answered "not saved, try again", never with silence.
+
+    The middleware notes the request's response_url, which `after_ack` keeps with the work it holds (the
+    write of a `/digest schedule` happens after the acknowledgement). The error handler answers a listener
+    that failed on the acknowledgement path: a slash command in its acknowledgement, anything else through
+    its response_url. Any other error is Bolt's default (logged, 500).
+    """
+
+    @app.middleware
+    def remember_reply_url(body: dict[str, Any], next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+        # Bolt's `next` only marks the chain as passed: the listener runs after this returns, on this thread,
+        # so the value is set for the request (and replaced by the next one this thread handles), not reset
+        reply_url.set(body.get("response_url") or "" if isinstance(body, dict) else "")
+        next()
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        if not disk_trouble(error):
+            log.error("a listener failed", exc_info=error)
+            return None
+        services.clicks.trouble.report(str(services.store.path), str(error))
+        if isinstance(body, dict) and "command" in body:
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": not_saved_text()})
+        url = body.get("response_url") or "" if isinstance(body, dict) else ""
+        if url:
+            services.after_ack(reply_not_saved, url)
+        return BoltResponse(status=200, body="")

@@ -255,9 +255,10 @@ class Services(Context):
         return self.runtime.background
 
     def after_ack(self, work: Callable[..., object], *args: object,
-                  delivery: tuple[str, str] | None = None) -> None:
-        """`Runtime.after_ack`: run `work(*args)` once the requests lull, once per `delivery`."""
-        self.runtime.after_ack(work, *args, delivery=delivery)
+                  delivery: tuple[str, str] | None = None, channel: str = "") -> None:
+        """`Runtime.after_ack`: run `work(*args)` once the requests lull, once per `delivery`; with the
+        `channel` it posts to, once that channel's next post slot comes (no thread sleeps for it)."""
+        self.runtime.after_ack(work, *args, delivery=delivery, channel=channel, pacer=self.pacer)
 
     def follow_up(self, work: Callable[[], object]) -> Future[object]:
         return self.runtime.follow_up(work)

@@ -18,7 +18,7 @@ many run and why (README, *Performance*):
 - the click journal (`bot.ingest.clicks`) has no thread: it settles on the after-ack pool.
 
 Pools make their threads as work comes, up to their size. The scheduler's threads are the scheduler's
-(`bot.scheduler`), the request threads gunicorn's (`bot.gunicorn_conf`).
+(`bot.scheduler`), the request threads the server's (`bot.server`, waitress).
 
 `bot.context.Services` joins a context and its runtime into the one object listeners, flows and the
 scheduler are handed; this module knows nothing of them, only of the store (claiming deliveries) and
@@ -40,8 +40,11 @@ from slack_sdk import WebClient
 
 from bot.ingest.ack_first import AckFirst
 from bot.ingest.clicks import Clicks
+from bot.ingest.storage_faults import reply_not_saved, reply_url
 from bot.slack.live_updates import LiveUpdates
+from bot.slack.posting import ChannelPacer
 from store import Store, deliveries
+from store.db import disk_trouble
 
 log = logging.getLogger(__name__)
 
@@ -76,28 +79,42 @@ class Runtime:
         self._lock = threading.Lock()
 
     def after_ack(self, work: Callable[..., object], *args: object,
-                  delivery: tuple[str, str] | None = None) -> None:
+                  delivery: tuple[str, str] | None = None, channel: str = "",
+                  pacer: ChannelPacer | None = None) -> None:
         """Run `work(*args)` after the acknowledgement, once the requests lull (bot/ingest/ack_first.py); failures are
         logged, never lost silently. `wait_idle` waits for it.
 
         With a `delivery` (see bot.slack.deliveries), the delivery is claimed in the database first, off
         the acknowledgement path: a delivery Slack sends again is acknowledged again but its work runs once.
 
+        With a `channel` and its `pacer`, work that posts there starts when the channel's next post slot
+        comes (`ChannelPacer.hand_over`), so it never sleeps on a pool thread that another channel's work needs.
+
         On the acknowledgement path this only notes the work (an append to a deque, atomic under the
         interpreter lock); its future is made by the dispatcher once the lull comes.
         """
         until = self.acks.deadline()  # however it is held back, it starts by then
+        answer_to = reply_url.get()  # the request's response_url: where "not saved" goes if the disk refuses
         self._held.append(None)
 
-        def start() -> None:  # after the lull (bot/ingest/ack_first.py): on the pool
+        def submit(run: Callable[[], object]) -> None:
             try:
-                started = self.background.submit(self._run_once, until, delivery, work, *args)
+                started = self.background.submit(run)
             except RuntimeError:  # the pool has been shut down (the process is stopping)
                 log.warning("work after an acknowledgement dropped: the process is stopping")
             else:
                 self._track(started)
             finally:
                 self._held.pop()  # after it is in flight, so `wait_idle` never sees a gap between the two
+
+        def run() -> object:
+            return self._run_once(until, delivery, answer_to, work, *args)
+
+        def start() -> None:  # after the lull (bot/ingest/ack_first.py)
+            if channel and pacer is not None:
+                pacer.hand_over(channel, submit, run)
+            else:
+                submit(run)
 
         self.acks.defer(start)
 
@@ -155,15 +172,24 @@ class Runtime:
         future.add_done_callback(self._finished)
         return future
 
-    def _run_once(self, until: float, delivery: tuple[str, str] | None, work: Callable[..., object],
+    def _run_once(self, until: float, delivery: tuple[str, str] | None, answer_to: str, work: Callable[..., object],
                   *args: object) -> object:
         # A lull the dispatcher saw may have been a blip inside a burst: if the requests are back, wait
         # again, but never past the deadline set when the work was held.
         self.acks.wait_for_gap(until)
-        if delivery is not None and not deliveries.claim(self.store, *delivery):
-            log.info("delivery %s seen before: its work is not done again", delivery[1])
+        try:
+            if delivery is not None and not deliveries.claim(self.store, *delivery):
+                log.info("delivery %s seen before: its work is not done again", delivery[1])
+                return None
+            return work(*args)
+        except Exception as exc:
+            if not disk_trouble(exc):
+                raise
+            # the disk refused the command's write: its author hears so instead of nothing (one ERROR line
+            # for the operator comes from the journal's report, with backoff)
+            self.clicks.trouble.report(str(self.store.path), str(exc))
+            reply_not_saved(answer_to)
             return None
-        return work(*args)
 
     def _finished(self, future: Future[object]) -> None:
         with self._lock:

@@ -18,7 +18,7 @@ from bot.config import ConfigError, Settings
 from bot.context import Services, make_client
 from bot.scheduler import DigestScheduler
 from questions import PackError, load_packs
-from store import StoreError, open_store
+from store import StoreError, identity, journal, open_store
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ def check(settings: Settings) -> None:
     if settings.bot_token:
         verify_bot_token(settings)
     try:
+        identity.refuse_if_gone(settings.database_path)
         open_store(settings.database_path).close()
         load_packs(settings.content_dir)
     except StoreError as exc:
@@ -68,7 +69,10 @@ def prepare(settings: Settings, *, check_token: bool = True, **overrides: Any) -
     if check_token and settings.bot_token:
         verify_bot_token(settings)
     try:
-        return build_services(settings, **overrides)
+        identity.refuse_if_gone(settings.database_path)
+        services = build_services(settings, **overrides)
+        identity.remember(settings.database_path, journal.database_id(services.store).id)
+        return services
     except StoreError as exc:
         raise ConfigError(f"DATABASE_PATH: {exc}") from None
     except PackError as exc:

@@ -29,6 +29,8 @@ SQLite's busy handler.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import re
 import sqlite3
 import threading
@@ -55,6 +57,25 @@ T = TypeVar("T")
 
 class StoreError(Exception):
     """The database cannot be used (missing directory, read-only or locked file): a message for people."""
+
+
+# What SQLite says when the disk, not the statement, is the trouble (https://www.sqlite.org/rescode.html:
+# SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_BUSY after the busy timeout)
+_UNAVAILABLE = ("readonly", "read-only", "disk i/o error", "disk is full", "unable to open", "locked")
+_DISK_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EIO, errno.ENOENT, errno.EDQUOT, errno.EFBIG, errno.EACCES,
+                errno.EPERM}
+
+
+def disk_trouble(exc: BaseException) -> bool:
+    """Whether `exc` means the database or its disk cannot take a write now (read-only, full, gone, I/O error),
+    as opposed to a bug in a statement: such a write was not made, and nobody may be told it was."""
+    if isinstance(exc, StoreError):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(word in str(exc).lower() for word in _UNAVAILABLE)
+    if isinstance(exc, OSError):
+        return exc.errno in _DISK_ERRNOS
+    return False
 
 
 def still_there(value: T | None, what: str) -> T:
@@ -84,6 +105,7 @@ class Store:
         self._settled_lock = threading.Lock()
         # set by the click journal (bot/ingest/clicks.py): applies what it holds; see `_before_read`
         self.before_reading_responses: Callable[[], object] | None = None
+        self._inode: int | None = None  # the file's, once migrated: see `fault`
 
     # -- connections ----------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -191,6 +213,7 @@ class Store:
         without RETURNING runs and commits within one call, so the lock is never held while waiting.
         """
         with self._write_lock:
+            self._refuse_if_gone()
             return self._conn().execute(sql, params)
 
     @contextlib.contextmanager
@@ -206,6 +229,7 @@ class Store:
             yield
             return
         with self._write_lock:
+            self._refuse_if_gone()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -226,6 +250,26 @@ class Store:
         with self._write_lock:
             yield
 
+    def fault(self) -> str | None:
+        """Why the database file cannot be trusted with a write, or None. SQLite does not notice its file
+        being deleted (or replaced): its open descriptors keep writing into the unlinked file, and all of it
+        is gone when the process stops. So before saying a write is safe, the file is looked up by name."""
+        try:
+            found = os.stat(self.path)
+        except OSError as exc:
+            return f"the database file {self.path} is gone ({exc.strerror})"
+        if self._inode is not None and found.st_ino != self._inode:
+            return f"the database file {self.path} was replaced by another file while in use"
+        return None
+
+    def _refuse_if_gone(self) -> None:
+        """A write into a database file deleted under the process would be lost: refused instead (a `stat`,
+        about a microsecond)."""
+        if self._inode is not None:
+            fault = self.fault()
+            if fault is not None:
+                raise StoreError(fault)
+
     # -- schema ---------------------------------------------------------------------------------
     def migrate(self, *migration_sets: Migrations) -> Store:
         """Create the file if needed, switch it to WAL and apply every pending migration."""
@@ -241,7 +285,8 @@ class Store:
                 db = Database(conn)
                 for migrations in migration_sets:
                     migrations.apply(db)
-        except sqlite3.DatabaseError as exc:  # locked, read-only, or not a database at all
+            self._inode = os.stat(self.path).st_ino
+        except (sqlite3.DatabaseError, OSError) as exc:  # locked, read-only, or not a database at all
             raise StoreError(f"database {self.path} is not usable: {exc}") from exc
         return self
 

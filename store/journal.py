@@ -21,6 +21,14 @@ made afresh is never applied to the new one (its votes would land on whatever po
 
 A record has a fixed slot. Its header carries the record's sequence number and a CRC of its bytes,
 so a slot half-written when the process died reads as empty.
+
+A record is written with `pwrite` into the file's page, not by a store into the map: a store into a
+mapped page cannot fail, so a journal on a file system gone read-only (or whose file was deleted) would
+take a click into memory that no disk holds, and it would be acknowledged and lost. `pwrite` says
+EROFS or EIO at once, and `fstat` tells a deleted file (no links left); each is one system call of a
+microsecond or two, and the page written is the same one the map reads. A click the disk refused
+leaves an empty record in the map (in memory only), so the records after it are not held up behind a
+gap; it was never acknowledged.
 """
 
 from __future__ import annotations
@@ -81,6 +89,10 @@ def belongs_to(path: Path, database: DatabaseId) -> bool:
     return len(parts) == 4 and parts[3] == database.id
 
 
+class JournalUnavailable(OSError):
+    """The journal's file cannot take a record now: its file system refused the write, or it was deleted."""
+
+
 class Journal:
     """One process's journal file. `append` is safe from any thread without a lock (see `append`)."""
 
@@ -111,21 +123,32 @@ class Journal:
         return self.path.name
 
     def append(self, payload: bytes) -> int | None:
-        """Keep `payload`; its sequence number, or None when it is too long or the file is full.
+        """Keep `payload` on disk; its sequence number, or None when it is too long or the file is full.
+        Raises JournalUnavailable when the file cannot take it (read-only, I/O error, deleted).
 
-        No lock: `next` on an `itertools.count` and a slice assignment into the map each run whole while
-        CPython's interpreter lock is held (a free-threaded build would need a lock here), so two threads
-        never share a slot and a reader sees a slot either unwritten or complete (a torn one fails its CRC
-        and reads as not yet written).
+        No lock: `next` on an `itertools.count` runs whole while CPython's interpreter lock is held (a
+        free-threaded build would need a lock here), so two threads never share a slot, and a slot's page is
+        written by one `pwrite` (a reader sees it unwritten or complete; a torn one fails its CRC and reads as
+        not yet written).
         """
         if len(payload) > MAX_PAYLOAD:
             return None
+        if os.fstat(self._fd).st_nlink == 0:
+            raise JournalUnavailable(2, "the journal file was deleted", str(self.path))
         seq = next(self._next)
         if seq > self.slots:
             return None
         start = (seq - 1) * SLOT
-        self._map[start:start + _HEADER.size + len(payload)] = _HEADER.pack(seq, zlib.crc32(payload),
-                                                                          len(payload)) + payload
+        try:
+            written = os.pwrite(self._fd, _HEADER.pack(seq, zlib.crc32(payload), len(payload)) + payload, start)
+        except OSError as exc:
+            written = -1
+            cause = exc
+        if written != _HEADER.size + len(payload):
+            self._map[start:start + _HEADER.size] = _HEADER.pack(seq, zlib.crc32(b""), 0)  # the hole, in memory
+            if written >= 0:
+                cause = OSError(28, "short write")
+            raise JournalUnavailable(cause.errno or 5, cause.strerror or str(cause), str(self.path))
         return seq
 
     def read(self, after: int) -> list[tuple[int, bytes]]:

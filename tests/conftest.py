@@ -37,6 +37,14 @@ TEAM = "T0001"
 SERVER_POLL_S = 0.02  # how often the test servers check for shutdown (see HttpApp)
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path_factory, monkeypatch):
+    """Where serving starts note their databases (store/identity.py): per test, never the real home."""
+    path = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(path))
+    return path
+
+
 @pytest.fixture
 def stub():
     """The Web API stand-in, as strict as Slack: a test fails if the app sent anything Slack would refuse
@@ -84,6 +92,11 @@ class RecordedPacer(ChannelPacer):
         now = self._clock.now().timestamp()
         super().wait_turn(channel)
         self.turns.append((channel, now + self._slept.seconds))
+
+    def hand_over(self, channel, start, work) -> None:
+        """At once: the turn is recorded by the work's own `wait_turn` (the pacing that holds no thread is
+        tested on its own, tests/slack/test_pacing_threads.py)."""
+        start(work)
 
     def turns_in(self, channel: str) -> list[float]:
         return sorted(at for c, at in self.turns if c == channel)

@@ -252,6 +252,8 @@ tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong
         "export_busy": "An export is already being prepared; yours can start once it has been sent.",
         "export_prepare_failed": "I couldn't prepare the file. `python -m bot export` works on the server.",
         "export_send_failed": "I couldn't send the file. `python -m bot export` works on the server.",
+        # the disk refused a write (bot/ingest/storage_faults.py)
+        "storage_not_saved": ":warning: Not saved: the bot cannot write its data right now. Try again in a minute.",
     },
     "zh-Hant": {
         "read_full": "閱讀全文",
@@ -480,6 +482,7 @@ tolerance: exact and instant is 150, at the edge of the tolerance 50–75. Wrong
         "export_busy": "已有一份匯出正在準備;等它送出後才能開始你的。",
         "export_prepare_failed": "我無法準備這個檔案。可在伺服器上使用 `python -m bot export`。",
         "export_send_failed": "我無法傳送檔案。在伺服器上可以用 `python -m bot export`。",
+        "storage_not_saved": ":warning: 沒有儲存:機器人此刻無法寫入資料。請過一分鐘再試。",
     },
 }
 

@@ -17,19 +17,26 @@ Each kind has an applier, registered by the feature that owns it: `on("vote", ap
 the click's fields, writes through the store inside the batch's transaction (no Slack calls there), and
 returns its follow-up (or None). Without a journal (no database directory to put it in, or the file is
 full) a click is applied at once, before the acknowledgement, as a batch of one.
+
+When the disk refuses (bot/ingest/storage_faults.py): a click neither the journal nor the database can
+take raises `NotSaved` and is never acknowledged as saved; what the journal holds waits, in its file
+and in memory, and settling retries at growing intervals. Nothing is applied to a database file that
+was deleted or replaced under the running process (`Store.fault`): SQLite would write into the unlinked
+file and lose it all when the process stops.
 """
 
 from __future__ import annotations
 
 import logging
 import pickle
-import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.ingest.storage_faults import Backoff, DiskTrouble, NotSaved
 from store import Store, journal
-from store.journal import MAX_PAYLOAD, Journal
+from store.db import disk_trouble
+from store.journal import MAX_PAYLOAD, Journal, JournalUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +70,8 @@ class Clicks:
         self._applied: dict[str, int] = {}  # journal name -> last sequence number applied
         self._older: list[Journal] = []  # full (or closed) journals still to drain, oldest first
         self.journal: Journal | None = None
+        self.trouble = DiskTrouble()
+        self._retry = Backoff(lambda: self._after_lull(self.settle))
         self.database = journal.database_id(store) if directory is not None else None
         if directory is not None:
             # every read of votes or answers applies what is journaled first: no reader can forget it
@@ -78,22 +87,37 @@ class Clicks:
 
     # -- before the acknowledgement ------------------------------------------------------------------
     def record(self, kind: str, *fields: object) -> None:
-        """Keep one click so that it survives the process being killed from now on; call before `ack()`."""
+        """Keep one click so that it survives the process being killed from now on; call before `ack()`.
+        Raises NotSaved when no disk takes it: the click must then not be acknowledged as saved."""
         current = self.journal
         if current is not None:
             payload = pickle.dumps((kind, *fields), PROTOCOL)
             if len(payload) <= MAX_PAYLOAD:
-                seq = current.append(payload)
-                if seq is None:  # full: a new file takes this click; the full one drains first
-                    current = self._rotate(current)
-                    seq = current.append(payload) if current is not None else None
+                try:
+                    seq = current.append(payload)
+                    if seq is None:  # full: a new file takes this click; the full one drains first
+                        current = self._rotate(current)
+                        seq = current.append(payload) if current is not None else None
+                except JournalUnavailable as exc:
+                    self.trouble.report(str(exc.filename), exc.strerror or str(exc))
+                    raise NotSaved(str(exc.filename), exc.strerror or str(exc)) from exc
                 if seq is not None:
                     if not self._scheduled:  # one settle per burst; a race only schedules a spare one
                         self._scheduled = True
                         self._after_lull(self.settle)
                     return
             self.settle()  # too long for a slot (or no journal): what is held goes first
-        self._apply([(0, (kind, *fields))], journal_name=None)
+        fault = self.store.fault()
+        if fault is not None:
+            self.trouble.report(str(self.store.path), fault)
+            raise NotSaved(str(self.store.path), fault)
+        try:
+            self._apply([(0, (kind, *fields))], journal_name=None)
+        except Exception as exc:
+            if not disk_trouble(exc):
+                raise
+            self.trouble.report(str(self.store.path), str(exc))
+            raise NotSaved(str(self.store.path), str(exc)) from exc
 
     def _rotate(self, full: Journal) -> Journal | None:
         with self._rotating:
@@ -111,6 +135,13 @@ class Clicks:
         """Apply every click journaled and not applied yet, oldest file first; returns how many."""
         with self._settling:
             self._scheduled = False  # before reading: a click appended after this schedules a new settle
+            if not self._holds_anything():
+                return 0  # nothing held: the common case of a read, with no look at the disk
+            fault = self.store.fault()
+            if fault is not None:  # kept in the journal (and in memory) until the database is back
+                self.trouble.report(str(self.store.path), fault)
+                self._retry.again_later()
+                return 0
             total = 0
             for older in list(self._older):
                 count, complete = self._drain(older)
@@ -126,13 +157,26 @@ class Clicks:
                 total += self._drain(current)[0]
             return total
 
+    def _holds_anything(self) -> bool:
+        current = self.journal
+        if self._older:
+            return True
+        if current is None:
+            return False
+        done = self._applied.get(current.name, 0)
+        return done < current.slots and bool(current.read(done)[:1])
+
     def _drain(self, source: Journal) -> tuple[int, bool]:
         """Apply what `source` holds past its mark; (how many, whether every slot of it is now applied)."""
         records = source.read(self._applied.get(source.name, 0))
+        clicks = [(seq, pickle.loads(payload)) for seq, payload in records if payload]  # b"": a refused slot
+        if clicks:
+            self._applied[source.name] = self._apply(clicks, journal_name=source.name)
+            if self._applied[source.name] != clicks[-1][0]:
+                return 0, False  # the database refused: they wait for the retry
         if records:
-            self._applied[source.name] = self._apply(
-                [(seq, pickle.loads(payload)) for seq, payload in records], journal_name=source.name)
-        return len(records), self._applied.get(source.name, 0) == source.slots
+            self._applied[source.name] = records[-1][0]
+        return len(clicks), self._applied.get(source.name, 0) == source.slots
 
     def recover(self) -> int:
         """At start-up: apply what the journals of processes that died hold (without follow-ups: a receipt
@@ -146,7 +190,7 @@ class Clicks:
                             "if that database is gone for good)", path.name)
                 continue
             done = journal.applied(self.store, path.name)
-            records = [(seq, pickle.loads(p)) for seq, p in journal.read_orphan(path) if seq > done]
+            records = [(seq, pickle.loads(p)) for seq, p in journal.read_orphan(path) if seq > done and p]
             if records and self._apply(records, journal_name=path.name, follow_ups=False) != records[-1][0]:
                 continue  # the database refused for now: the file stays for the next start
             if records:
@@ -176,25 +220,30 @@ class Clicks:
                 if journal_name is not None:
                     journal.mark_applied(self.store, journal_name, records[-1][0])
             last = records[-1][0]
-        except Exception:  # noqa: BLE001 - retried one by one below
+        except Exception as exc:  # noqa: BLE001 - retried one by one below
             if journal_name is None:
                 raise  # applied before the ack: the listener's error handling answers Slack
-            log.exception("a batch of %d clicks failed; applying them one at a time", len(records))
+            if disk_trouble(exc):
+                self.trouble.report(str(self.store.path), str(exc))
+            else:
+                log.exception("a batch of %d clicks failed; applying them one at a time", len(records))
             done, last = [], records[0][0] - 1
             for seq, fields in records:
                 try:
                     with self.store.write():
                         done.append(self._run(fields))
                         journal.mark_applied(self.store, journal_name, seq)
-                except sqlite3.OperationalError:
-                    log.warning("the database is unavailable; %d clicks wait for the next settle",
-                                records[-1][0] - last)
-                    self._after_lull(self.settle)
-                    break
-                except Exception:  # noqa: BLE001 - logged with the click's kind; the rest go on
+                except Exception as one:  # noqa: BLE001 - logged with the click's kind; the rest go on
+                    if disk_trouble(one):
+                        self.trouble.report(str(self.store.path), str(one))
+                        self._retry.again_later()
+                        break
                     log.exception("a %s click could not be applied and is dropped", fields[0] if fields else "?")
                     journal.mark_applied(self.store, journal_name, seq)
                 last = seq
+        if last == records[-1][0] and journal_name is not None:
+            self._retry.succeeded()
+            self.trouble.cleared(f"{len(records)} held clicks applied")
         if follow_ups:
             for follow_up in done:
                 if follow_up is not None:

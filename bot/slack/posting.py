@@ -12,7 +12,9 @@ channel's recent history first, and takes the message it finds as the post.
 
 from __future__ import annotations
 
+import heapq
 import http.client
+import itertools
 import logging
 import re
 import threading
@@ -52,32 +54,102 @@ TOKEN_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "
 class ChannelPacer:
     """About one post per second per channel. Only channels with a slot still ahead are remembered: a
     channel whose slot has passed is free anyway, so the map holds at most the channels posted to in the
-    last interval (pruned once it doubles), not every channel ever posted to."""
+    last interval (pruned once it doubles), not every channel ever posted to.
+
+    Waiting for a slot does not hold a worker thread (faults.md D10: 30 `/digest next` in one channel kept
+    all 8 after-ack threads asleep and another channel's reply waited 14.6 s). `hand_over(channel, start)`
+    books the channel's next slot and calls `start()` (which puts the work on a pool) when the slot comes,
+    from one timer thread; the work's own `wait_turn(channel)` then takes the slot booked for it instead of
+    booking another. A post made outside `hand_over` still waits on its own thread (a second post in the
+    same piece of work, the scheduler's jobs), as before."""
 
     def __init__(self, interval: float = 1.0, monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, timer: bool = True):
+        """`timer=False` (tests, on an injected clock): nothing runs on its own; `run_due()` starts what is due."""
         self.interval = interval
         self._monotonic = monotonic
         self._sleep = sleep
         self._next_free: dict[str, float] = {}
         self._prune_at = 1024
         self._lock = threading.Lock()
+        self._booked = threading.local()  # (channel, slot) handed to the work running on this thread
+        self._due: list[tuple[float, int, Callable[[], object]]] = []  # a heap of (slot, order, start)
+        self._order = itertools.count()
+        self._wake = threading.Condition(self._lock)
+        self._timer = timer
+        self._thread: threading.Thread | None = None
 
     def __len__(self) -> int:
         return len(self._next_free)
 
+    def _book(self, channel: str) -> tuple[float, float]:
+        """(now, the slot booked for the channel); call with the lock held."""
+        now = self._monotonic()
+        start = max(now, self._next_free.get(channel, now))
+        self._next_free[channel] = start + self.interval
+        if len(self._next_free) >= self._prune_at:
+            self._next_free = {c: t for c, t in self._next_free.items() if t > now}
+            self._prune_at = max(1024, 2 * len(self._next_free))
+        return now, start
+
     def wait_turn(self, channel: str) -> None:
-        """Block until this channel may receive another post, and book that slot."""
-        with self._lock:
-            now = self._monotonic()
-            start = max(now, self._next_free.get(channel, now))
-            self._next_free[channel] = start + self.interval
-            if len(self._next_free) >= self._prune_at:
-                self._next_free = {c: t for c, t in self._next_free.items() if t > now}
-                self._prune_at = max(1024, 2 * len(self._next_free))
+        """Block until this channel may receive another post, and book that slot (or take the one booked for
+        the work on this thread by `hand_over`)."""
+        booked = getattr(self._booked, "slot", None)
+        if booked is not None and booked[0] == channel:
+            self._booked.slot = None
+            now, start = self._monotonic(), booked[1]
+        else:
+            with self._lock:
+                now, start = self._book(channel)
         if start > now:
             self._sleep(start - now)
 
+    def hand_over(self, channel: str, start: Callable[[Callable[[], object]], object],
+                  work: Callable[[], object]) -> None:
+        """Book `channel`'s next slot; when it comes, `start(paced)` (put it on a pool), where `paced()` runs
+        `work()` with that slot handed to its `wait_turn(channel)`. No thread waits in between."""
+        with self._lock:
+            now, slot = self._book(channel)
+
+        def paced() -> object:
+            self._booked.slot = (channel, slot)
+            try:
+                return work()
+            finally:
+                self._booked.slot = None
+
+        if slot <= now:
+            start(paced)
+            return
+        with self._lock:
+            heapq.heappush(self._due, (slot, next(self._order), lambda: start(paced)))
+            if self._timer and self._thread is None:
+                self._thread = threading.Thread(target=self._run_timer, name="channel-pacer", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def run_due(self) -> int:
+        """Start every handed-over piece of work whose slot has come; how many."""
+        started = 0
+        while True:
+            with self._lock:
+                if not self._due or self._due[0][0] > self._monotonic():
+                    return started
+                _, _, begin = heapq.heappop(self._due)
+            try:
+                begin()
+            except Exception:  # noqa: BLE001 - one failed hand-over must not stop the ones after it
+                log.exception("paced work could not be started")
+            started += 1
+
+    def _run_timer(self) -> None:
+        while True:
+            self.run_due()
+            with self._lock:
+                wait = self._due[0][0] - self._monotonic() if self._due else None
+                if wait is None or wait > 0:
+                    self._wake.wait(wait)
 
 def error_code(exc: SlackApiError) -> str:
     try:

@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.context import Services
 from bot.domain.text import is_number
+from bot.ingest.storage_faults import NotSaved, reply_not_saved
 from bot.slack import ids
 
 BURST_BUTTONS = ids.indexed_pattern(ids.POLL_VOTE, ids.QUIZ_CHOICE)
@@ -26,9 +27,13 @@ def take_vote(services: Services, ack: Ack, body: dict[str, Any], action: dict[s
     if not is_number(post_id):
         ack()
         return
-    services.clicks.record("vote", context.team_id or "", int(post_id), body["user"]["id"], option_id,
-                           (body.get("channel") or {}).get("id", ""), services.clock.now().timestamp(),
-                           body.get("response_url") or "")
+    try:
+        services.clicks.record("vote", context.team_id or "", int(post_id), body["user"]["id"], option_id,
+                               (body.get("channel") or {}).get("id", ""), services.clock.now().timestamp(),
+                               body.get("response_url") or "")
+    except NotSaved:
+        refuse(services, ack, body.get("response_url") or "")
+        return
     ack()
 
 
@@ -36,9 +41,20 @@ def take_answer(services: Services, ack: Ack, context: BoltContext, body: dict[s
                 raw_answer: str, channel_id: str, response_url: str = "") -> None:
     """Journal the answer with the moment it was given, acknowledge, and leave the scoring, the receipt and
     the live count for after the burst. Shared by the answer buttons and the estimate form."""
-    services.clicks.record("answer", context.team_id or "", quiz_id, position, body["user"]["id"], raw_answer,
-                           channel_id, response_url, services.clock.now().timestamp())
+    try:
+        services.clicks.record("answer", context.team_id or "", quiz_id, position, body["user"]["id"], raw_answer,
+                               channel_id, response_url, services.clock.now().timestamp())
+    except NotSaved:
+        refuse(services, ack, response_url)
+        return
     ack()
+
+
+def refuse(services: Services, ack: Ack, response_url: str) -> None:
+    """A click the disk refused: Slack hears the request arrived; the person hears it was not saved (no
+    receipt, no count), privately, through the click's response_url."""
+    ack()
+    services.after_ack(reply_not_saved, response_url)
 
 
 def take_choice(services: Services, ack: Ack, body: dict[str, Any], action: dict[str, Any],

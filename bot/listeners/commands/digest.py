@@ -41,4 +41,5 @@ def register(app: App, services: Services) -> None:
             lambda: respond(change_plan(services, pacer, client, parsed, team_id, channel_id, command["user_id"],
                                         command)),
             delivery=delivery_of(body, context),
+            channel=channel_id if parsed.action == "next" else "",  # a post there: it waits for the slot
         )
