@@ -25,7 +25,7 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible:
     for plan in plans.all_plans(services.store, team_id):
         if plan.channel_id not in visible:
             continue
-        pack = services.pack(plan.pack_id)
+        pack = services.pack(plan.team_id, plan.pack_id)
         total = len(plan_items(pack))
         done = min(plan.next_index, total)
         if done >= total:
@@ -50,7 +50,7 @@ def poll_cards(services: Services, team_id: str, visible: set[str]) -> list[Poll
     for post in polls.open_posts(services.store, team_id):
         if post.is_closed(now) or post.channel_id not in visible:
             continue
-        pack = services.pack(post.pack_id)
+        pack = services.pack(post.team_id, post.pack_id)
         poll = pack.poll(post.poll_id)
         counts = tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
         shown = ("Results are hidden until it closes." if post.results_hidden

@@ -27,7 +27,7 @@ PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang"}
 def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id: str) -> dict[str, Any]:
     """help / show / list: answered from the database alone, inside the acknowledgement."""
     plan = plans.get(services.store, team_id, channel_id)
-    pack = services.pack(plan.pack_id if plan else None)
+    pack = services.pack(team_id, plan.pack_id if plan else None)
     language = plan.language if plan else pack.pack.default_language
     items = plan_items(pack)
     if cmd.action == "show":
@@ -66,12 +66,12 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
     if plan is None:
         if cmd.action in ("pause", "resume", "restart"):
             return notice("This channel has no reading plan yet. Start one with `/digest schedule weekdays 09:30`.")
-        pack = services.pack()
+        pack = services.pack(team_id)
         plan = plans.ensure(
             store, team_id, channel_id, pack_id=pack.pack.id, language=pack.pack.default_language, days="",
             post_time="09:00", timezone=caller.timezone or services.settings.default_tz, created_by=user_id,
         )
-    pack = services.pack(plan.pack_id)
+    pack = services.pack(plan.team_id, plan.pack_id)
     now = services.clock.now()
 
     if cmd.action == "next":
