@@ -77,19 +77,19 @@ def _stored(row: Row) -> StoredPack:
 
 
 def save(store: Store, team_id: str, pack_id: str, *, title: str, language: str, yaml: str, source: str | None,
-         added_by: str | None) -> StoredPack:
-    """Add the pack to the workspace, or replace the one it has under that id (its version goes up)."""
-    store.write_one(
-        """
-        INSERT INTO workspace_packs (team_id, pack_id, title, language, yaml, source, added_by, added_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (team_id, pack_id) DO UPDATE SET
-            title = excluded.title, language = excluded.language, yaml = excluded.yaml,
-            source = excluded.source, added_by = excluded.added_by, added_at = excluded.added_at,
-            version = workspace_packs.version + 1
-        """,
+         added_by: str | None, replace: bool = True) -> StoredPack | None:
+    """Add the pack to the workspace, or replace the one it has under that id (its version goes up); with
+    `replace=False`, None if the id was taken meanwhile (two adds of one article at once keep both)."""
+    on_conflict = ("DO UPDATE SET title = excluded.title, language = excluded.language, yaml = excluded.yaml, "
+                   "source = excluded.source, added_by = excluded.added_by, added_at = excluded.added_at, "
+                   "version = workspace_packs.version + 1") if replace else "DO NOTHING"
+    cursor = store.write_one(
+        "INSERT INTO workspace_packs (team_id, pack_id, title, language, yaml, source, added_by, added_at) "
+        f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (team_id, pack_id) {on_conflict}",
         [team_id, pack_id, title, language, yaml, source, added_by, time.time()],
     )
+    if not cursor.rowcount:
+        return None
     found = get(store, team_id, pack_id)
     assert found is not None  # just written
     return found
@@ -119,12 +119,6 @@ def teams_with(store: Store, pack_id: str) -> list[str]:
 
 def ids_of_team(store: Store, team_id: str) -> set[str]:
     return {r["pack_id"] for r in store.rows("SELECT pack_id FROM workspace_packs WHERE team_id = ?", [team_id])}
-
-
-def readers(store: Store, team_id: str) -> dict[str, int]:
-    """pack id → how many of the workspace's channels read it now."""
-    rows = store.rows("SELECT pack_id, COUNT(*) AS n FROM plans WHERE team_id = ? GROUP BY pack_id", [team_id])
-    return {r["pack_id"]: int(r["n"]) for r in rows}
 
 
 def saved_progress(store: Store, team_id: str, channel_id: str) -> dict[str, int]:

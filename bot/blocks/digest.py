@@ -83,6 +83,7 @@ def help_reply(plan_summary: str) -> dict[str, Any]:
         section("*Reading the article together, one section at a time.*"),
         section(f"*This channel:* {plan_summary}"),
         section(usage),
+        context(t("en", "article_how")),
         context("Only you can see this. Changing the schedule is for workspace admins and the plan's owner."),
     ]
     return {"response_type": "ephemeral", "text": "How to use /digest", "blocks": blocks}

@@ -29,6 +29,9 @@ USAGE = {
     "resume": "/digest resume",
     "restart": "/digest restart",
     "lang": "/digest lang zh|en",
+    "articles": "/digest articles",
+    "read": "/digest read ARTICLE-ID",
+    "add": "/digest add https://URL",
 }
 
 
@@ -41,6 +44,8 @@ class DigestCommand:
     post_time: str | None = None  # HH:MM
     timezone: str | None = None  # None: the caller's Slack timezone, then DEFAULT_TZ
     language: str | None = None
+    pack_id: str | None = None  # read: the article to start
+    url: str | None = None  # add: the article's address (http or https)
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ def parse_digest(text: str) -> DigestCommand | CommandError:
     if not words or words[0].lower() in ("help", "?"):
         return DigestCommand("help")
     verb, args = words[0].lower(), words[1:]
-    if verb in ("next", "list", "pause", "resume", "restart"):
+    if verb in ("next", "list", "pause", "resume", "restart", "articles"):
         if args:
             return CommandError(f"`{verb}` takes nothing after it.", USAGE[verb])
         return DigestCommand(verb)
@@ -70,6 +75,15 @@ def parse_digest(text: str) -> DigestCommand | CommandError:
         return DigestCommand("lang", language=args[0])
     if verb == "schedule":
         return _parse_schedule(args)
+    if verb == "read":
+        if len(args) != 1 or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", args[0].lower()):
+            return CommandError("Say which article, by its id from `/digest articles`.", USAGE["read"])
+        return DigestCommand("read", pack_id=args[0].lower())
+    if verb == "add":
+        url = parse_article_url(args[0]) if len(args) == 1 else None
+        if url is None:
+            return CommandError("Give the article's web address, starting with http:// or https://.", USAGE["add"])
+        return DigestCommand("add", url=url)
     return CommandError(f"I don't know `{_clip(words[0])}`.", "\n".join(USAGE.values()))
 
 
@@ -92,6 +106,16 @@ def _parse_schedule(args: list[str]) -> DigestCommand | CommandError:
                 usage,
             )
     return DigestCommand("schedule", days=days, post_time=post_time, timezone=timezone)
+
+
+def parse_article_url(text: str) -> str | None:
+    """An http(s) URL as typed, or as Slack wraps a link in command text (`<https://x|x>`); None otherwise."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].split("|", 1)[0]
+    if not re.fullmatch(r"https?://[^\s<>|]+", text, re.IGNORECASE) or len(text) > 2000:
+        return None
+    return text
 
 
 def parse_days(text: str) -> tuple[str, ...] | CommandError:

@@ -71,6 +71,31 @@ STRINGS: dict[str, dict[str, str]] = {
         # App Home (bot/blocks/home.py)
         "home_busy": ":hourglass_flowing_sand: Slack is busy, open Home again in a minute.",
         "home_busy_why": "Home shows only the channels you are in, and Slack could not list them just now.",
+        # articles: what a channel reads (bot/flows/articles.py, bot/blocks/articles.py, Home)
+        "article_list_title": "Articles this workspace can read",
+        "article_row": "*{title}* · `{id}` · {languages} · {sections} sections, {questions} questions · {origin}",
+        "article_builtin": "built in",
+        "article_added": "added here",
+        "article_reading_here": ":book: this channel is reading it ({done} of {total})",
+        "article_progress": "read {done} of {total} here",
+        "article_how": "`/digest read ID` starts this channel on one (plan managers); "
+                       "`/digest add URL` adds an article from the web (admins).",
+        "article_more": "…and {count} more.",
+        "article_unknown": "This workspace has no article `{id}`. `/digest articles` lists the ones it has.",
+        "article_already": "This channel is already reading *{title}*.",
+        "article_from_start": "from the introduction",
+        "article_carry_on": "carrying on where this channel left it ({done} of {total} done)",
+        "article_now_reading": "This channel now reads *{title}*, {where}. `/digest next` posts the next part.",
+        "article_kept": "Where it was in *{title}* is kept: `/digest read {id}` comes back to it.",
+        "article_admins_only": "Sorry, only workspace admins can add articles.",
+        "article_fetching": "Fetching {url}: I'll tell you here when the article is ready.",
+        "article_failed": "I couldn't make an article from {url}: {reason}",
+        "article_ready": "*{title}* is ready for this workspace: {sections} sections, {questions} quiz questions, "
+                         "{polls} polls. `/digest read {id}` starts a channel on it.",
+        "article_review": "Worth a look before reading: {count} notes from `python -m bot pack check` "
+                          "(`python -m bot pack export {id}` writes it out for editing).",
+        "home_articles": "Articles",
+        "home_article_row": "*{title}* · `{id}` · {origin} · read in {count} channel(s)",
     },
     "zh-Hant": {
         "read_full": "閱讀全文",
@@ -134,6 +159,29 @@ STRINGS: dict[str, dict[str, str]] = {
         "quiz_gone": "這題已經不再開放作答。",
         "home_busy": ":hourglass_flowing_sand: Slack 正忙,請過一分鐘再打開首頁。",
         "home_busy_why": "首頁只顯示你所在的頻道,而 Slack 此刻無法列出這些頻道。",
+        "article_list_title": "這個工作區可讀的文章",
+        "article_row": "*{title}* · `{id}` · {languages} · {sections} 節,{questions} 題 · {origin}",
+        "article_builtin": "內建",
+        "article_added": "本工作區新增",
+        "article_reading_here": ":book: 這個頻道正在讀(已讀 {done}/{total})",
+        "article_progress": "這個頻道讀到 {done}/{total}",
+        "article_how": "`/digest read ID` 讓這個頻道改讀一篇(計畫管理者);`/digest add URL` 從網路新增文章(管理員)。",
+        "article_more": "……還有 {count} 篇。",
+        "article_unknown": "這個工作區沒有文章 `{id}`。`/digest articles` 會列出現有的文章。",
+        "article_already": "這個頻道已經在讀 *{title}*。",
+        "article_from_start": "從引言開始",
+        "article_carry_on": "從上次停下的地方繼續(已讀 {done}/{total})",
+        "article_now_reading": "這個頻道現在讀 *{title}*,{where}。`/digest next` 發出下一部分。",
+        "article_kept": "*{title}* 的進度會保留:`/digest read {id}` 可以回到那裡。",
+        "article_admins_only": "抱歉,只有工作區管理員可以新增文章。",
+        "article_fetching": "正在擷取 {url}:文章準備好時會在這裡告訴你。",
+        "article_failed": "無法從 {url} 做出文章:{reason}",
+        "article_ready": "*{title}* 已可在這個工作區閱讀:{sections} 節、{questions} 道測驗題、{polls} 個投票。"
+                         "`/digest read {id}` 讓頻道開始讀它。",
+        "article_review": "閱讀前值得看看:`python -m bot pack check` 有 {count} 項提示"
+                          "(`python -m bot pack export {id}` 可匯出編輯)。",
+        "home_articles": "文章",
+        "home_article_row": "*{title}* · `{id}` · {origin} · {count} 個頻道在讀",
     },
 }
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.blocks.digest import format_when
-from bot.blocks.home import HomeData, PlanCard, PollCard, home_busy_view, home_view
+from bot.blocks.home import ArticleCard, HomeData, PlanCard, PollCard, home_busy_view, home_view
 from bot.blocks.polls import text_bars
 from bot.context import Services
 from bot.domain.digest import next_post_at, plan_items
@@ -60,12 +60,23 @@ def poll_cards(services: Services, team_id: str, visible: set[str]) -> list[Poll
     return cards
 
 
+def article_cards(services: Services, team_id: str, visible: set[str]) -> list[ArticleCard]:
+    """The workspace's articles (built-in and its own), with how many of the viewer's channels read each."""
+    reading: dict[str, int] = {}
+    for plan in plans.all_plans(services.store, team_id):
+        if plan.channel_id in visible:
+            reading[plan.pack_id] = reading.get(plan.pack_id, 0) + 1
+    return [ArticleCard(a.pack.pack.id, pick(a.pack.pack.title, a.pack.pack.default_language), a.builtin,
+                        reading.get(a.pack.pack.id, 0)) for a in services.library.available(team_id)]
+
+
 def gather(services: Services, team_id: str, user_id: str, viewer_tz: str | None, is_admin: bool,
            visible: set[str]) -> HomeData:
     """What one viewer may see: only channels they are in (`visible`), so private channels stay private."""
     return HomeData(
         is_admin=is_admin,
         plans=plan_cards(services, team_id, viewer_tz, visible),
+        articles=article_cards(services, team_id, visible),
         polls=poll_cards(services, team_id, visible),
         my_score=quizzes.user_rank(services.store, team_id, user_id),
         leaderboard=quizzes.workspace_leaderboard(services.store, team_id, channels=visible),

@@ -14,6 +14,7 @@ from bot.blocks.replies import error_reply, notice
 from bot.context import Services
 from bot.domain.digest import DigestCommand, find_section, pick_language, plan_items
 from bot.domain.text import escape
+from bot.flows import articles
 from bot.flows.digests import next_post_label, post_next
 from bot.slack.permissions import look_up, may_manage
 from bot.slack.posting import ChannelPacer
@@ -21,14 +22,22 @@ from store import plans
 
 log = logging.getLogger(__name__)
 
-PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang"}
+PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang", "read"}
+
+
+def reply_language(services: Services, team_id: str, channel_id: str) -> str:
+    """The language the channel reads in (its plan's), else the default article's: replies speak it too."""
+    plan = plans.get(services.store, team_id, channel_id)
+    return plan.language if plan else services.pack(team_id).pack.default_language
 
 
 def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id: str) -> dict[str, Any]:
-    """help / show / list: answered from the database alone, inside the acknowledgement."""
+    """help / show / list / articles: answered from the database alone, inside the acknowledgement."""
     plan = plans.get(services.store, team_id, channel_id)
     pack = services.pack(team_id, plan.pack_id if plan else None)
     language = plan.language if plan else pack.pack.default_language
+    if cmd.action == "articles":
+        return articles.list_articles(services, team_id, channel_id, language)
     items = plan_items(pack)
     if cmd.action == "show":
         sec = find_section(pack, cmd.section or "")
@@ -73,6 +82,9 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
         )
     pack = services.pack(plan.team_id, plan.pack_id)
     now = services.clock.now()
+
+    if cmd.action == "read":
+        return articles.read(services, team_id, channel_id, cmd.pack_id or "", plan.language)
 
     if cmd.action == "next":
         outcome = post_next(services, pacer, team_id, channel_id, slot=f"now:{command.get('trigger_id') or now}")

@@ -16,7 +16,8 @@ from slack_sdk import WebClient
 from bot.blocks.replies import error_reply
 from bot.context import Services
 from bot.domain.digest import CommandError, parse_digest
-from bot.flows.plans import PLAN_CHANGING, change_plan, quick_reply
+from bot.flows import articles
+from bot.flows.plans import PLAN_CHANGING, change_plan, quick_reply, reply_language
 from bot.slack.deliveries import delivery_of
 
 
@@ -30,6 +31,13 @@ def register(app: App, services: Services) -> None:
         parsed = parse_digest(command.get("text", ""))
         if isinstance(parsed, CommandError):
             ack(error_reply(parsed.message, parsed.usage))
+            return
+        if parsed.action == "add":  # fetching and drafting take seconds: the requester is told privately later
+            ack()
+            url, user_id = parsed.url or "", command["user_id"]
+            services.after_ack(lambda: articles.add(services, client, team_id, user_id, url,
+                                                    reply_language(services, team_id, channel_id), respond),
+                               delivery=delivery_of(body, context))
             return
         if parsed.action not in PLAN_CHANGING:
             ack(quick_reply(services, parsed, team_id, channel_id))
