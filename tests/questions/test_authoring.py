@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
 from questions import load_pack
 from questions.authoring import SourceError, draft_pack, read_source
