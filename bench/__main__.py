@@ -285,7 +285,7 @@ def run_fanout(channels: int, days: int = 3) -> None:
         for day in range(days):
             clock.set(monday + dt.timedelta(days=day))
             # the same digest this day's fan-out posts, drawn once, for the stand-in alone
-            item = plan_items(services.pack("sample"))[day]
+            item = plan_items(services.pack("", "sample"))[day]
             message = render_section(services, plans.get(services.store, TEAM, names[0]), item.ref, more_to_come=True)
             before = direct_posts(client, message, channels, f"CX{day}")
             seen = len(stub.calls("chat.postMessage"))

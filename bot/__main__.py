@@ -1,5 +1,6 @@
 """Command line: `python -m bot run | serve [--socket|--http] | validate [PACK...] | console | manifest [--http URL]
-| pack new SOURCE | pack check [PACK...] | export | backup DEST | restore SRC | forget --team T | --user U`.
+| pack new SOURCE | pack check [PACK...] | pack export ID | pack import FILE --team T | export | backup DEST
+| restore SRC | forget --team T | --user U`.
 
 Exit status 2, with one line on stderr, for anything the operator must fix (settings, token, database,
 packs); never a traceback for those.
@@ -46,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--out", type=Path, help="file to write (default: ./<id>.yaml)")
     check = pack_sub.add_parser("check", help="review packs for unasked figures, loose tolerances, giveaways, damage")
     check.add_argument("packs", nargs="*", type=Path)
+    export_pack = pack_sub.add_parser("export", help="write a pack (a workspace's own, or built in) as YAML to edit")
+    export_pack.add_argument("pack_id")
+    export_pack.add_argument("--team", help="the workspace, where several have a pack of that id")
+    export_pack.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    import_pack = pack_sub.add_parser("import", help="validate a pack file and make it a workspace's own article")
+    import_pack.add_argument("file", type=Path)
+    import_pack.add_argument("--team", required=True, help="the workspace (Slack team id) that reads it")
     backup = sub.add_parser("backup", help="a consistent copy of the database (and its click journals), while serving")
     backup.add_argument("dest", type=Path)
     backup.add_argument("--force", action="store_true", help="replace DEST if it exists")
@@ -60,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "pack":
+            if args.pack_command in ("export", "import"):
+                return transfer_pack(args)
             return new_pack(args) if args.pack_command == "new" else check_packs(args.packs)
         if args.command == "validate":
             return validate_packs(args.packs)
@@ -151,6 +161,37 @@ def check_packs(paths: list[Path]) -> int:
         if not problems:
             print(f"{path}: ok")
     return 1 if found else 0
+
+
+def transfer_pack(args: argparse.Namespace) -> int:
+    """`pack export ID [--team T] [--out FILE]` and `pack import FILE --team T`: a workspace's packs in and out of
+    the database as YAML (a running app sees an imported pack within 30 s: bot/library.py)."""
+    from bot.flows.articles import PackTransferError, export_text, import_file
+    from questions import PackError, load_packs
+    from store import open_store
+
+    settings = load_settings()
+    store = open_store(settings.database_path)
+    try:
+        if args.pack_command == "export":
+            text = export_text(store, settings.content_dir, args.pack_id, args.team)
+            if args.out:
+                args.out.write_text(text, encoding="utf-8")
+                print(f"wrote {args.out}", file=sys.stderr)
+            else:
+                sys.stdout.write(text)
+            return 0
+        pack, replaced = import_file(store, set(load_packs(settings.content_dir)), args.file, args.team)
+    except PackTransferError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except PackError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"{'replaced' if replaced else 'added'} {pack.pack.id} for workspace {args.team}: {len(pack.sections)} "
+          f"sections, {len(pack.quiz)} questions, {len(pack.polls)} polls")
+    return 0
 
 
 def print_manifest(http: str | None) -> int:

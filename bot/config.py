@@ -46,6 +46,8 @@ class Settings:
     uninstall_retention_days: int = 30
     # with Slack's token rotation on, a bot token is refreshed this long before it expires (bot/slack/tokens.py)
     token_refresh_minutes: int = 120
+    # `/digest add URL` fetches from loopback and private networks too (off: only public addresses)
+    articles_from_private_networks: bool = False
 
     @property
     def has_slack_tokens(self) -> bool:
@@ -142,6 +144,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
         port=int(port_text),
         uninstall_retention_days=int(retention_text),
         token_refresh_minutes=int(refresh_text),
+        articles_from_private_networks=(get("ARTICLES_FROM_PRIVATE_NETWORKS") or "").lower() in ("1", "true", "yes"),
     )
 
 

@@ -1,7 +1,8 @@
 """What the listeners, flows and the scheduler share: a typed `Context` and, joined to it, the `Runtime`.
 
 `Context` is what the code needs to know, as plain typed fields, and starts no thread: settings, the
-store, the packs, the clock, the Web API clients (one per workspace, `client_for`), the channel pacer,
+store, the packs (built-in, and each workspace's own: `library`), the clock, the Web API clients (one per
+workspace, `client_for`), the channel pacer,
 the block refusals, the Home membership cache, and the hooks the scheduler sets. `bot.runtime.Runtime`
 owns the pools and threads (work after the acknowledgement, `views.open`, the lull-waiting dispatcher,
 live updates, the click journal). A function that only reads and posts needs only a `Context`.
@@ -36,6 +37,7 @@ from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.ingest.ack_first import AckFirst
 from bot.ingest.clicks import Clicks
+from bot.library import Library
 from bot.runtime import Runtime
 from bot.slack.authorize import AuthorizationCache, DeadTokenWatch
 from bot.slack.keep_alive import KeepAliveWebClient
@@ -117,6 +119,8 @@ class Context:
     authorizations: AuthorizationCache = field(default_factory=AuthorizationCache)
     # on every client the app makes (and so on Bolt's per-request ones): a dead token drops what holds it
     token_watch: DeadTokenWatch = field(init=False)
+    # the built-in packs and each workspace's own (store/articles.py)
+    library: Library = field(init=False)
     _clients: dict[str, _CachedClient] = field(default_factory=dict, repr=False)
     _swept_at: float = field(default=float("-inf"), repr=False)
     _turns: KeyedLocks = field(default_factory=KeyedLocks, repr=False)
@@ -125,15 +129,17 @@ class Context:
     def __post_init__(self) -> None:
         self.memberships = MemberChannels(self.clock)
         self.token_watch = DeadTokenWatch(self.token_refused)
+        self.library = Library(self.packs, self.store, self.clock)
 
     @property
     def default_pack_id(self) -> str:
-        """The article's own pack when it is installed, else the first pack by id."""
-        preferred = [pid for pid in self.packs if not pid.startswith("sample")]
-        return min(preferred or self.packs)
+        """What a channel with no plan reads: the article's own pack when it is installed, else the first."""
+        return self.library.default_id
 
-    def pack(self, pack_id: str | None = None) -> Pack:
-        return self.packs.get(pack_id or "") or self.packs[self.default_pack_id]
+    def pack(self, team_id: str, pack_id: str | None = None) -> Pack:
+        """The pack a workspace reads as `pack_id` (built-in or its own, bot/library.py); the default article
+        when `pack_id` is None or names no pack of the workspace's."""
+        return self.library.get(team_id, pack_id)
 
     def in_turn(self, *key: object) -> KeyedLock:
         """A lock per key for work that must not overlap in this process: two `/digest next` in one

@@ -25,7 +25,7 @@ NAME = "Article Circle"
 
 SLASH_COMMANDS: list[dict[str, Any]] = [
     {"command": "/digest", "description": "Post, show or schedule the article's sections",
-     "usage_hint": "help | next | show N | list | schedule weekdays 09:30 [Europe/London]"},
+     "usage_hint": "help | next | show N | list | articles | read ID | add URL | schedule weekdays 09:30"},
     {"command": "/quiz", "description": "Run a quick quiz on the article's key figures",
      "usage_hint": "[N] | section N | scores | stop | help"},
     {"command": "/discuss", "description": "Poll the team on the article's closing questions",

@@ -60,7 +60,7 @@ def slot_due(now: dt.datetime, plan: plans.Plan) -> str | None:
 
 
 def is_finished(services: Services, plan: plans.Plan) -> bool:
-    return plan.next_index >= len(plan_items(services.pack(plan.pack_id)))
+    return plan.next_index >= len(plan_items(services.pack(plan.team_id, plan.pack_id)))
 
 
 def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan],

@@ -26,7 +26,7 @@ SLACK_SDK_TABLES = ("slack_installations", "slack_bots")
 # tests/test_lifecycle.py checks this list against the schema: a new table with team_id must be added.
 TEAM_TABLES = ("unconfirmed_posts", "votes", "vote_log", "comments", "poll_posts", "quiz_answers", "quiz_totals",
                "quiz_user_totals", "quiz_questions", "quizzes", "posts", "plans", "deliveries", "org_workspaces",
-               "departed_teams")
+               "departed_teams", "article_progress", "workspace_packs")
 
 # For queries of timers and schedules (no team given): rows of departed workspaces are left out.
 PRESENT = "team_id NOT IN (SELECT team_id FROM departed_teams)"

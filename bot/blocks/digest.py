@@ -87,6 +87,7 @@ def help_reply(plan_summary: str, language: str = "en") -> dict[str, Any]:
         section(t(language, "digest_help_title")),
         section(t(language, "digest_help_channel", summary=plan_summary)),
         section(usage),
+        context(t(language, "article_how")),
         context(t(language, "digest_help_footer")),
     ]
     return {"response_type": "ephemeral", "text": t(language, "digest_help_text"), "blocks": blocks}

@@ -30,9 +30,18 @@ class PollCard:
 
 
 @dataclass(frozen=True)
+class ArticleCard:
+    pack_id: str
+    title: str
+    builtin: bool
+    readers: int  # channels the viewer is in that read it now
+
+
+@dataclass(frozen=True)
 class HomeData:
     is_admin: bool
     plans: list[PlanCard] = field(default_factory=list)
+    articles: list[ArticleCard] = field(default_factory=list)
     polls: list[PollCard] = field(default_factory=list)
     my_score: tuple[int, int] | None = None  # (points, rank in the workspace)
     leaderboard: list[dict[str, Any]] = field(default_factory=list)  # user_id, score, correct
@@ -42,6 +51,7 @@ class HomeData:
 APP_NAME = "Article Circle"  # a name: the same in every language
 MAX_PLANS = 15
 MAX_POLLS = 5
+MAX_ARTICLES = 10
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
@@ -68,6 +78,16 @@ def home_view(data: HomeData) -> dict[str, Any]:
         blocks.append(actions(*buttons, block_id=f"home|{card.channel_id}"))
     if len(data.plans) > MAX_PLANS:
         blocks.append(context(t(lang, "home_more_channels", count=len(data.plans) - MAX_PLANS)))
+
+    if data.articles:
+        blocks += [divider(), header(t(lang, "home_articles"))]
+        lines = [t(lang, "home_article_row", title=escape(a.title), id=a.pack_id, count=a.readers,
+                   origin=t(lang, "article_builtin" if a.builtin else "article_added"))
+                 for a in data.articles[:MAX_ARTICLES]]
+        if len(data.articles) > MAX_ARTICLES:
+            lines.append(t(lang, "article_more", count=len(data.articles) - MAX_ARTICLES))
+        blocks.append(section("\n".join(lines)))
+        blocks.append(context(t(lang, "article_how")))
 
     blocks += [divider(), header(t(lang, "home_polls"))]
     if not data.polls:

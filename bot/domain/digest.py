@@ -30,6 +30,9 @@ USAGE = {
     "resume": "/digest resume",
     "restart": "/digest restart",
     "lang": "/digest lang zh-Hans|zh-Hant|en",
+    "articles": "/digest articles",
+    "read": "/digest read ARTICLE-ID",
+    "add": "/digest add https://URL",
 }
 
 
@@ -42,6 +45,8 @@ class DigestCommand:
     post_time: str | None = None  # HH:MM
     timezone: str | None = None  # None: the caller's Slack timezone, then DEFAULT_TZ
     language: str | None = None
+    pack_id: str | None = None  # read: the article to start
+    url: str | None = None  # add: the article's address (http or https)
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ def parse_digest(text: str) -> DigestCommand | CommandError:
     if not words or words[0].lower() in ("help", "?"):
         return DigestCommand("help")
     verb, args = words[0].lower(), words[1:]
-    if verb in ("next", "list", "pause", "resume", "restart"):
+    if verb in ("next", "list", "pause", "resume", "restart", "articles"):
         if args:
             return CommandError("cmd_takes_nothing", USAGE[verb], {"verb": verb})
         return DigestCommand(verb)
@@ -82,6 +87,15 @@ def parse_digest(text: str) -> DigestCommand | CommandError:
         return DigestCommand("lang", language=args[0])
     if verb == "schedule":
         return _parse_schedule(args)
+    if verb == "read":
+        if len(args) != 1 or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", args[0].lower()):
+            return CommandError("cmd_read_which", USAGE["read"])
+        return DigestCommand("read", pack_id=args[0].lower())
+    if verb == "add":
+        url = parse_article_url(args[0]) if len(args) == 1 else None
+        if url is None:
+            return CommandError("cmd_add_which", USAGE["add"])
+        return DigestCommand("add", url=url)
     return CommandError("cmd_unknown", "\n".join(USAGE.values()), {"word": _clip(words[0])})
 
 
@@ -101,6 +115,16 @@ def _parse_schedule(args: list[str]) -> DigestCommand | CommandError:
         if timezone is None:
             return CommandError("cmd_not_a_timezone", usage, {"text": _clip(args[2])})
     return DigestCommand("schedule", days=days, post_time=post_time, timezone=timezone)
+
+
+def parse_article_url(text: str) -> str | None:
+    """An http(s) URL as typed, or as Slack wraps a link in command text (`<https://x|x>`); None otherwise."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].split("|", 1)[0]
+    if not re.fullmatch(r"https?://[^\s<>|]+", text, re.IGNORECASE) or len(text) > 2000:
+        return None
+    return text
 
 
 def parse_days(text: str) -> tuple[str, ...] | CommandError:

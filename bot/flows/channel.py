@@ -11,4 +11,4 @@ def channel_language(services: Services, team_id: str, channel_id: str) -> str:
     plan = plans.get(services.store, team_id, channel_id)
     if plan is not None:
         return plan.language
-    return services.pack().pack.default_language
+    return services.pack(team_id).pack.default_language

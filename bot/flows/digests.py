@@ -56,7 +56,7 @@ _DRAWN_MAX = 512
 
 def render_section(services: Services, plan: plans.Plan, section_id: str, *, more_to_come: bool) -> dict[str, Any]:
     """The digest message for one section of the plan's pack (shared: do not modify it)."""
-    pack = services.pack(plan.pack_id)
+    pack = services.pack(plan.team_id, plan.pack_id)
     next_post = next_post_label(plan, services) if more_to_come else None
     key = (id(pack), section_id, plan.language, next_post)
     drawn = _drawn.get(key)
@@ -77,7 +77,7 @@ def send_item(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> st
     A digest's message names its slot (the plan's run and item), so a post whose answer was lost is
     found in the channel instead of being posted twice (bot/slack/exactly_once.py)."""
     plan, item_index = claim.plan, claim.item_index
-    items = plan_items(services.pack(plan.pack_id))
+    items = plan_items(services.pack(plan.team_id, plan.pack_id))
     item = items[item_index]
     if item.kind == "poll":
         post = poll_flow.post_poll(
@@ -100,7 +100,7 @@ def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id:
         plan = plans.get(store, team_id, channel_id)
         if plan is None:
             return PostOutcome("no_plan")
-        items = plan_items(services.pack(plan.pack_id))
+        items = plan_items(services.pack(plan.team_id, plan.pack_id))
         claim = plans.claim_next(store, team_id, channel_id, slot=slot, item_count=len(items), plan=plan)
         if claim is None:
             current = plans.get(store, team_id, channel_id)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.blocks.digest import format_when
-from bot.blocks.home import HomeData, PlanCard, PollCard, home_busy_view, home_view
+from bot.blocks.home import ArticleCard, HomeData, PlanCard, PollCard, home_busy_view, home_view
 from bot.blocks.polls import text_bars
 from bot.context import Services
 from bot.domain.digest import next_post_at, plan_items
@@ -25,7 +25,7 @@ def home_language(services: Services, team_id: str, visible: set[str]) -> str:
     language a new plan would read in (the default pack's)."""
     counts = Counter(plan.language for plan in plans.all_plans(services.store, team_id)
                      if plan.channel_id in visible)
-    return counts.most_common(1)[0][0] if counts else services.pack().pack.default_language
+    return counts.most_common(1)[0][0] if counts else services.pack(team_id).pack.default_language
 
 
 def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible: set[str],
@@ -35,7 +35,7 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible:
     for plan in plans.all_plans(services.store, team_id):
         if plan.channel_id not in visible:
             continue
-        pack = services.pack(plan.pack_id)
+        pack = services.pack(plan.team_id, plan.pack_id)
         total = len(plan_items(pack))
         done = min(plan.next_index, total)
         if done >= total:
@@ -61,7 +61,7 @@ def poll_cards(services: Services, team_id: str, visible: set[str], language: st
     for post in polls.open_posts(services.store, team_id, channels=visible):
         if post.is_closed(now) or post.channel_id not in visible:
             continue
-        pack = services.pack(post.pack_id)
+        pack = services.pack(post.team_id, post.pack_id)
         poll = pack.poll(post.poll_id)
         counts = tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
         shown = (t(language, "home_poll_hidden") if post.results_hidden
@@ -71,6 +71,16 @@ def poll_cards(services: Services, team_id: str, visible: set[str], language: st
     return cards
 
 
+def article_cards(services: Services, team_id: str, visible: set[str]) -> list[ArticleCard]:
+    """The workspace's articles (built-in and its own), with how many of the viewer's channels read each."""
+    reading: dict[str, int] = {}
+    for plan in plans.all_plans(services.store, team_id):
+        if plan.channel_id in visible:
+            reading[plan.pack_id] = reading.get(plan.pack_id, 0) + 1
+    return [ArticleCard(a.pack.pack.id, pick(a.pack.pack.title, a.pack.pack.default_language), a.builtin,
+                        reading.get(a.pack.pack.id, 0)) for a in services.library.available(team_id)]
+
+
 def gather(services: Services, team_id: str, user_id: str, viewer_tz: str | None, is_admin: bool,
            visible: set[str]) -> HomeData:
     """What one viewer may see: only channels they are in (`visible`), so private channels stay private."""
@@ -78,6 +88,7 @@ def gather(services: Services, team_id: str, user_id: str, viewer_tz: str | None
     return HomeData(
         is_admin=is_admin,
         plans=plan_cards(services, team_id, viewer_tz, visible, language),
+        articles=article_cards(services, team_id, visible),
         polls=poll_cards(services, team_id, visible, language),
         my_score=quizzes.user_rank(services.store, team_id, user_id),
         leaderboard=quizzes.workspace_leaderboard(services.store, team_id, channels=visible),
@@ -89,7 +100,7 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
     """Draw and publish the viewer's Home; a busy notice when Slack could not say which channels are theirs."""
     visible = services.memberships.of(client, team_id, user_id)
     if visible is None:  # Slack could not say which channels are theirs, and no recent answer is kept
-        client.views_publish(user_id=user_id, view=home_busy_view(services.pack().pack.default_language))
+        client.views_publish(user_id=user_id, view=home_busy_view(services.pack(team_id).pack.default_language))
         return
     caller = look_up(client, user_id)
     is_admin = caller.is_workspace_admin or user_id in services.settings.admin_user_ids

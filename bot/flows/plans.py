@@ -15,6 +15,7 @@ from bot.context import Services
 from bot.domain.digest import DigestCommand, find_section, pick_language, plan_items
 from bot.domain.i18n import t
 from bot.domain.text import escape
+from bot.flows import articles
 from bot.flows.digests import next_post_label, post_next
 from bot.slack.permissions import look_up, may_manage
 from bot.slack.posting import ChannelPacer
@@ -23,14 +24,16 @@ from store import plans
 
 log = logging.getLogger(__name__)
 
-PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang"}
+PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang", "read"}
 
 
 def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id: str) -> dict[str, Any]:
-    """help / show / list: answered from the database alone, inside the acknowledgement."""
+    """help / show / list / articles: answered from the database alone, inside the acknowledgement."""
     plan = plans.get(services.store, team_id, channel_id)
-    pack = services.pack(plan.pack_id if plan else None)
+    pack = services.pack(team_id, plan.pack_id if plan else None)
     language = plan.language if plan else pack.pack.default_language
+    if cmd.action == "articles":
+        return articles.list_articles(services, team_id, channel_id, language)
     items = plan_items(pack)
     if cmd.action == "show":
         sec = find_section(pack, cmd.section or "")
@@ -72,19 +75,22 @@ def change_plan(services: Services, pacer: ChannelPacer, client: WebClient, cmd:
     store = services.store
     caller = look_up(client, user_id)
     plan = plans.get(store, team_id, channel_id)
-    said = plan.language if plan else services.pack().pack.default_language  # the language replies are in
+    said = plan.language if plan else services.pack(team_id).pack.default_language  # the language replies are in
     if plan is not None and not may_manage(caller, plan.created_by, services.settings.admin_user_ids):
         return notice(t(said, "plan_not_yours", owner=plan.created_by))
     if plan is None:
         if cmd.action in ("pause", "resume", "restart"):
             return notice(t(said, "plan_missing"))
-        pack = services.pack()
+        pack = services.pack(team_id)
         plan = plans.ensure(
             store, team_id, channel_id, pack_id=pack.pack.id, language=first_language(pack, caller.locale), days="",
             post_time="09:00", timezone=caller.timezone or services.settings.default_tz, created_by=user_id,
         )
-    pack = services.pack(plan.pack_id)
+    pack = services.pack(plan.team_id, plan.pack_id)
     now = services.clock.now()
+
+    if cmd.action == "read":
+        return articles.read(services, team_id, channel_id, cmd.pack_id or "", plan.language)
 
     if cmd.action == "next":
         outcome = post_next(services, pacer, team_id, channel_id, slot=f"now:{command.get('trigger_id') or now}")

@@ -37,16 +37,16 @@ log = logging.getLogger(__name__)
 def channel_pack(services: Services, team_id: str, channel_id: str) -> Pack:
     """The pack the channel is reading (its plan's), else the default: `/discuss` polls that article."""
     plan = plans.get(services.store, team_id, channel_id)
-    return services.pack(plan.pack_id if plan else None)
+    return services.pack(team_id, plan.pack_id if plan else None)
 
 
 def counts_for(services: Services, post: polls.PollPost) -> Tally:
-    poll = services.pack(post.pack_id).poll(post.poll_id)
+    poll = services.pack(post.team_id, post.pack_id).poll(post.poll_id)
     return tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
 
 
 def render(services: Services, post: polls.PollPost, charts: bool = True) -> dict[str, Any]:
-    pack = services.pack(post.pack_id)
+    pack = services.pack(post.team_id, post.pack_id)
     poll = pack.poll(post.poll_id)
     now = services.clock.now().timestamp()
     closes = None
@@ -74,7 +74,7 @@ def post_poll(services: Services, pacer: ChannelPacer, *, team_id: str, channel_
     message count toward it, and the next try at this poll in the channel takes that row up again: its
     message, if Slack has it, becomes the poll (with the options it was drawn with).
     """
-    pack = services.pack(pack_id)
+    pack = services.pack(team_id, pack_id)
     poll = pack.polls[number - 1]
     now = services.clock.now()
     closes = closing_time(options, now, timezone)
@@ -133,7 +133,7 @@ def record_vote(services: Services, *, team_id: str, post_id: int, user_id: str,
     Returns new | changed | same | closed | unknown.
     """
     def options_of(pack_id: str, poll_id: str) -> set[str]:
-        return {o.id for o in services.pack(pack_id).poll(poll_id).options}
+        return {o.id for o in services.pack(team_id, pack_id).poll(poll_id).options}
 
     return polls.cast_vote(services.store, team_id, post_id, user_id, option_id, now, options_of).status
 
@@ -170,7 +170,7 @@ def after_vote(services: Services, client: WebClient, *, status: str, team_id: s
     post = polls.get_post(services.store, team_id, post_id)
     chosen = ""
     if post is not None:
-        poll = services.pack(post.pack_id).poll(post.poll_id)
+        poll = services.pack(post.team_id, post.pack_id).poll(post.poll_id)
         chosen = next((pick(o.label, post.language) for o in poll.options if o.id == option_id), "")
     language = post.language if post is not None else "en"
     key = f"vote_{status}" if status in ("changed", "same", "closed") else "vote_unknown"
@@ -263,7 +263,7 @@ def _redraw_closed(services: Services, post: polls.PollPost, ts: str) -> None:
 
 def post_results(services: Services, pacer: ChannelPacer, post: polls.PollPost) -> None:
     """The final results message; `close_due` retries it until Slack has taken it (recorded by its ts)."""
-    pack = services.pack(post.pack_id)
+    pack = services.pack(post.team_id, post.pack_id)
     poll = pack.poll(post.poll_id)
     counts = counts_for(services, post)
     comments = polls.comments(services.store, post.team_id, post.id, limit=3)
@@ -300,9 +300,9 @@ def discuss_results(services: Services, team_id: str, channel_id: str, cmd: Disc
     now = services.clock.now().timestamp()
     for number in numbers:
         post = polls.latest_post(services.store, team_id, channel_id, number)
-        if post is None or post.poll_id not in {p.id for p in services.pack(post.pack_id).polls}:
+        if post is None or post.poll_id not in {p.id for p in services.pack(post.team_id, post.pack_id).polls}:
             continue
-        poll = services.pack(post.pack_id).poll(post.poll_id)
+        poll = services.pack(post.team_id, post.pack_id).poll(post.poll_id)
         counts = tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
         replies.append(results_reply(pack, poll, number, post.language, counts,
                                      hidden=post.results_hidden and not post.is_closed(now)))

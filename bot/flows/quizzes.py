@@ -80,7 +80,7 @@ class QuizRunner:
         Raises SlackApiError if the first question can't be posted; the quiz is closed by then (nobody has
         seen it), so the channel is free for another try.
         """
-        pack = self.services.pack(pack_id)
+        pack = self.services.pack(team_id, pack_id)
         quiz = quizzes.start(self.services.store, team_id=team_id, channel_id=channel_id, host=host,
                              pack_id=pack.pack.id, language=language, question_ids=question_ids, timer_s=timer_s,
                              now=self.now())
@@ -109,7 +109,7 @@ class QuizRunner:
         quizzes.record_question_ts(self.services.store, quiz.id, position, ts)
 
     def draw_question(self, quiz: quizzes.Quiz, position: int) -> dict[str, Any]:
-        pack = self.services.pack(quiz.pack_id)
+        pack = self.services.pack(quiz.team_id, quiz.pack_id)
         question = pack.question(quiz.question_ids[position])
         return question_message(pack, question, quiz_id=quiz.id, position=position, total=len(quiz.question_ids),
                                 language=quiz.language, timer_s=quiz.timer_s,
@@ -135,7 +135,7 @@ class QuizRunner:
         """
         def grade(pack_id: str, question_id: str, elapsed: float, timer_s: int) -> tuple[bool, int] | None:
             try:
-                question = self.services.pack(pack_id).question(question_id)
+                question = self.services.pack(team_id, pack_id).question(question_id)
             except KeyError:  # the pack was edited and this question is gone
                 return None
             if question.kind == "choice":
@@ -161,7 +161,7 @@ class QuizRunner:
             return
         if status == "locked":
             self.refresh_count(quiz, position)
-        question = self.services.pack(quiz.pack_id).question(asked.question_id)
+        question = self.services.pack(quiz.team_id, quiz.pack_id).question(asked.question_id)
         mine = quizzes.answer_of(self.services.store, quiz_id, position, user_id)
         label = answer_label(question, mine, quiz.language) if mine is not None else ""
         key = {"locked": "quiz_locked", "already": "quiz_already", "closed": "quiz_closed"}.get(status, "quiz_gone")
@@ -253,7 +253,7 @@ class QuizRunner:
         asked = quizzes.asked(self.services.store, quiz.id, position)
         if asked is None:  # the workspace's data went meanwhile (uninstalled): nothing to reveal
             return
-        pack = self.services.pack(quiz.pack_id)
+        pack = self.services.pack(quiz.team_id, quiz.pack_id)
         message = reveal_message(pack, pack.question(asked.question_id), position=position,
                                  total=len(quiz.question_ids), language=quiz.language,
                                  stats=quizzes.question_stats(self.services.store, quiz.id, position))
@@ -288,7 +288,7 @@ class QuizRunner:
 
     def post_results(self, quiz: quizzes.Quiz) -> None:
         """The results message; retried by `tick` until Slack has taken it (recorded by its ts)."""
-        pack = self.services.pack(quiz.pack_id)
+        pack = self.services.pack(quiz.team_id, quiz.pack_id)
         asked_questions = [pack.question(q) for q in quiz.question_ids[: quiz.current + 1]]
         rows = quizzes.quiz_leaderboard(self.services.store, quiz.id)
         stats = [quizzes.question_stats(self.services.store, quiz.id, p) for p in range(len(asked_questions))]
@@ -317,11 +317,12 @@ def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCo
     """Why a quiz can't start (another is running, no such section), as the ack's ephemeral reply; None if
     it can."""
     plan = plans.get(services.store, team_id, channel_id)
-    language = plan.language if plan else services.pack().pack.default_language
+    language = plan.language if plan else services.pack(team_id).pack.default_language
     if quizzes.running(services.store, team_id, channel_id):
         return notice(t(language, "quiz_already_running_join"))
     if cmd.section is not None:
-        pack = services.pack(plan.pack_id if plan else None)
+        plan = plans.get(services.store, team_id, channel_id)
+        pack = services.pack(team_id, plan.pack_id if plan else None)
         sec = find_section(pack, cmd.section)
         with_questions = [s for s in pack.sections if any(q.section == s.id for q in pack.quiz)]
         if sec is None or sec not in with_questions:
@@ -353,7 +354,7 @@ def start_quiz(services: Services, runner: QuizRunner, cmd: QuizCommand, team_id
                user_id: str) -> quizzes.Quiz | dict[str, Any]:
     """Start a quiz: the quiz once it is on, else the reply that says why it could not start."""
     plan = plans.get(services.store, team_id, channel_id)
-    pack = services.pack(plan.pack_id if plan else None)
+    pack = services.pack(team_id, plan.pack_id if plan else None)
     language = plan.language if plan else pack.pack.default_language
     section = find_section(pack, cmd.section) if cmd.section else None
     seed = int(services.clock.now().timestamp())

@@ -3,7 +3,7 @@
 - a figure stated in a section that no question asks;
 - an answer (a choice's right option, a numeric answer) not found in its cited section;
 - a key figure whose value is not in its section;
-- a numeric tolerance that reaches halfway to another number of the section (it would accept answers
+- a numeric tolerance that reaches past halfway to another number of the section (it would accept answers
   nearer that figure than the right one), or that is loose: more than 10% of the answer;
 - a question whose text states another question's answer;
 - leftover damage, in every text of every language (titles, digests, key figures, quiz, polls):
@@ -79,8 +79,8 @@ def check_pack(pack: Pack) -> list[tuple[str, str]]:
         if question.kind == "numeric" and question.answer_value is not None and question.tolerance:
             for other in _numbers(text):
                 gap = abs(other - question.answer_value)
-                if gap and question.tolerance >= gap / 2:
-                    problems.append((f"{where}.tolerance", f"tolerance {question.tolerance:g} reaches halfway to "
+                if gap and question.tolerance > gap / 2 + 1e-9:  # equally near both is not yet the other figure
+                    problems.append((f"{where}.tolerance", f"tolerance {question.tolerance:g} reaches past halfway to "
                                      f"{other:g}, another number of section {question.section}"))
                     break
             if question.tolerance > LOOSE_TOLERANCE * abs(question.answer_value):

@@ -7,7 +7,11 @@ URLs are fetched with a size cap and a timeout, and only over http(s).
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import re
+import socket
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -33,10 +37,10 @@ def is_url(source: str) -> bool:
     return urllib.parse.urlsplit(source).scheme in ("http", "https")
 
 
-def read_source(source: str) -> Article:
+def read_source(source: str, *, allow_private: bool = True) -> Article:
     """The article at a path or an http(s) URL; the reader is chosen by the suffix (or, for URLs, it is HTML)."""
     if is_url(source):
-        html, final_url = fetch_url(source)
+        html, final_url = fetch_url(source, allow_private=allow_private)
         article = read_html(html)
         article.url = article.url or final_url
         return article
@@ -53,21 +57,97 @@ def read_source(source: str) -> Article:
     return read_text(text)
 
 
-def fetch_url(url: str, *, max_bytes: int = MAX_FETCH_BYTES,
-              timeout: float = FETCH_TIMEOUT_SECONDS) -> tuple[str, str]:
-    """(HTML, final URL). Refuses non-http(s) redirects, bodies over `max_bytes` and non-HTML content."""
+def is_public_address(address: str) -> bool:
+    """An address on the internet at large: not loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
+    link-local (169.254/16: cloud metadata services), carrier-grade NAT, multicast or reserved."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+class _PublicOnlyHTTPConnection(http.client.HTTPConnection):
+    """Checks the address it actually connected to (after DNS, for every redirect too), so a name that
+    resolves to a private address, or changes its answer between two lookups, is still refused."""
+
+    def connect(self) -> None:
+        super().connect()
+        _refuse_private_peer(self.sock, self.host)
+
+
+class _PublicOnlyHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _refuse_private_peer(self.sock, self.host)
+
+
+def _refuse_private_peer(sock: socket.socket, host: str) -> None:
+    peer = sock.getpeername()[0]
+    if not is_public_address(peer):
+        sock.close()
+        raise SourceError(f"{host} is at a private or local address ({peer}); only public web pages are fetched")
+
+
+class _PublicOnlyHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PublicOnlyHTTPConnection, req)
+
+
+class _PublicOnlyHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PublicOnlyHTTPSConnection, req)
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is followed only to another http(s) address (urllib would follow one to ftp:)."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:
+        if not is_url(newurl):
+            raise SourceError(f"{req.full_url}: redirected to a non-http(s) address")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _read_within(response: Any, limit: int, *, deadline: float) -> bytes:
+    """At most `limit` bytes, read before `deadline`: the socket's timeout bounds each read, this the whole
+    (a server sending a byte every few seconds would otherwise hold the fetch for hours)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        if time.monotonic() > deadline:
+            raise SourceError("the page took too long to arrive")
+        chunk = response.read(min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def fetch_url(url: str, *, max_bytes: int = MAX_FETCH_BYTES, timeout: float = FETCH_TIMEOUT_SECONDS,
+              allow_private: bool = True) -> tuple[str, str]:
+    """(HTML, final URL). Refuses non-http(s) redirects, bodies over `max_bytes` and non-HTML content.
+
+    `allow_private=False` (what `/digest add` uses, unless ARTICLES_FROM_PRIVATE_NETWORKS is set) refuses
+    any connection, redirects included, to a loopback, private, link-local or reserved address: a URL typed
+    in Slack must not make the server read its own network. The command line (`pack new URL`) is the
+    operator's own and fetches what they ask."""
     if not is_url(url):
         raise SourceError(f"{url}: only http and https URLs are fetched")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
+    handlers: list[urllib.request.BaseHandler] = [_HttpOnlyRedirects()]
+    if not allow_private:
+        handlers += [_PublicOnlyHTTPHandler(), _PublicOnlyHTTPSHandler()]
+    opener = urllib.request.build_opener(*handlers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
+        with opener.open(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
             final_url = response.geturl()
             if not is_url(final_url):
                 raise SourceError(f"{url}: redirected to a non-http(s) address")
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise SourceError(f"{url}: {int(declared)} bytes is over the {max_bytes}-byte limit")
-            body = response.read(max_bytes + 1)
+            body = _read_within(response, max_bytes + 1, deadline=time.monotonic() + timeout)
             content_type = response.headers.get_content_type()
             charset = response.headers.get_content_charset()
     except SourceError:

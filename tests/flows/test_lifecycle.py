@@ -21,8 +21,8 @@ from bot.config import ConfigError, load_settings
 from bot.flows.digests import post_next
 from bot.scheduler import DigestScheduler, job_id
 from bot.slack.posting import ChannelPacer
-from store import deliveries, installations, plans, polls, quizzes, teams, unconfirmed_posts
-from tests.conftest import TEAM, HttpApp
+from store import articles, deliveries, installations, plans, polls, quizzes, teams, unconfirmed_posts
+from tests.conftest import SAMPLE_PACKS, TEAM, HttpApp
 from tests.support.signing import event_envelope, slash_command_params
 from tests.test_oauth import install
 
@@ -106,7 +106,8 @@ def schema_tables_with_team_id(services) -> list[str]:
 
 def seed_everything(services, team_id: str) -> None:
     """One of each record a workspace leaves: a plan and its post, a poll with a vote, a comment and its log,
-    a quiz with an asked question and an answer, a remembered delivery, a post whose outcome is unknown."""
+    a quiz with an asked question and an answer, a remembered delivery, a post whose outcome is unknown, an
+    article of its own and the place kept in the one it left."""
     store, now = services.store, services.clock.now().timestamp()
     plan = scheduled_plan(services, team_id)
     claim = plans.claim_next(store, team_id, plan.channel_id, slot="now:1", item_count=6)
@@ -123,6 +124,11 @@ def seed_everything(services, team_id: str) -> None:
                           now=now).status == "locked"
     assert deliveries.claim(store, team_id, f"event:seed-{team_id}")
     unconfirmed_posts.note(store, team_id, "C0CHAN", "poll:9", now)  # a post whose answer was lost
+    sample = (SAMPLE_PACKS / "sample.yaml").read_text(encoding="utf-8").replace("id: sample", "id: own", 1)
+    articles.save(store, team_id, "own", title="Own", language="en", yaml=sample, source=None, added_by="U1")
+    plans.ensure(store, team_id, "C0READS", pack_id="sample", language="en", days="", post_time="09:00",
+                 timezone="UTC", created_by="U1")
+    articles.switch_article(store, team_id, "C0READS", "own", "en")  # the place in `sample` is kept
 
 
 # ----------------------------------------------------------------------------------- Enterprise Grid

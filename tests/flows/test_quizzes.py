@@ -158,7 +158,7 @@ def test_results_point_at_the_sections_the_channel_missed(http_app, stub, servic
     quiz = start(http_app, stub, services, "3 timer 10")
     runner = runner_for(services)
     for position in range(3):
-        question = services.pack(quiz.pack_id).question(quiz.question_ids[position])
+        question = services.pack(quiz.team_id, quiz.pack_id).question(quiz.question_ids[position])
         if question.section == "s1":
             click(http_app, quiz, position, question.answer, "UKNOWS")  # section 1: known
         services.wait_idle()

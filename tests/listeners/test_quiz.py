@@ -38,7 +38,7 @@ def receipts(stub):
 
 
 def first_question(services, quiz):
-    return services.pack(quiz.pack_id).question(quiz.question_ids[0])
+    return services.pack(quiz.team_id, quiz.pack_id).question(quiz.question_ids[0])
 
 
 def right_and_wrong(question):

@@ -21,7 +21,7 @@ def register(app: App, services: Services) -> None:
         ack()
         value = action.get("value", "")
         post = polls.get_post(services.store, context.team_id or "", int(value)) if is_number(value) else None
-        if post is None or post.poll_id not in {p.id for p in services.pack(post.pack_id).polls}:
+        if post is None or post.poll_id not in {p.id for p in services.pack(post.team_id, post.pack_id).polls}:
             return
-        view = comment_modal(services.pack(post.pack_id).poll(post.poll_id), post.id, post.language)
+        view = comment_modal(services.pack(post.team_id, post.pack_id).poll(post.poll_id), post.id, post.language)
         services.open_view(client, body["trigger_id"], view)

@@ -36,10 +36,10 @@ def register(app: App, services: Services) -> None:
             status = "closed"  # no form for a question that can't take answers any more
         elif quizzes.answer_of(services.store, quiz.id, asked.position, user_id) is not None:
             status = "already"
-        elif asked.question_id not in {q.id for q in services.pack(quiz.pack_id).quiz}:
+        elif asked.question_id not in {q.id for q in services.pack(quiz.team_id, quiz.pack_id).quiz}:
             status = "unknown"  # the pack was edited and this question is gone
         else:
-            question = services.pack(quiz.pack_id).question(asked.question_id)
+            question = services.pack(quiz.team_id, quiz.pack_id).question(asked.question_id)
             view = numeric_modal(question, quiz.id, asked.position, quiz.language)
             services.open_view(client, body["trigger_id"], view)
             return

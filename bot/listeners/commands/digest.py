@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.blocks.replies import error_reply
 from bot.context import Services
 from bot.domain.digest import CommandError, parse_digest
+from bot.flows import articles
 from bot.flows.channel import channel_language
 from bot.flows.plans import PLAN_CHANGING, change_plan, quick_reply
 from bot.slack.deliveries import delivery_of
@@ -32,6 +33,13 @@ def register(app: App, services: Services) -> None:
         if isinstance(parsed, CommandError):
             language = channel_language(services, team_id, channel_id)
             ack(error_reply(parsed.says(language), parsed.usage, language))
+            return
+        if parsed.action == "add":  # fetching and drafting take seconds: the requester is told privately later
+            ack()
+            url, user_id = parsed.url or "", command["user_id"]
+            services.after_ack(lambda: articles.add(services, client, team_id, user_id, url,
+                                                    channel_language(services, team_id, channel_id), respond),
+                               delivery=delivery_of(body, context))
             return
         if parsed.action not in PLAN_CHANGING:
             ack(quick_reply(services, parsed, team_id, channel_id))
