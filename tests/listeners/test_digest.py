@@ -173,4 +173,4 @@ def test_an_english_slack_locale_keeps_the_packs_default_language(http_app, stub
     stub.users["UOWNER"] = {"locale": "en-GB"}
     http_app.command("/digest", "next", user_id="UOWNER")
     stub.wait_for("chat.postMessage")
-    assert plans.get(services.store, TEAM, "C0CHAN").language == services.pack().pack.default_language == "en"
+    assert plans.get(services.store, TEAM, "C0CHAN").language == services.pack(TEAM).pack.default_language == "en"

@@ -28,7 +28,7 @@ BREAKS = [
      "tolerance 0.2 is loose: more than 10% of the answer 1.4", "tolerance: 0.2"),
     ("a tolerance nearer another figure", ("    answer_value: 70.9\n    tolerance: 1\n",
                                            "    answer_value: 70.9\n    tolerance: 2\n"),
-     "tolerance 2 reaches halfway to 74.1", "tolerance: 2"),
+     "tolerance 2 reaches past halfway to 74.1", "tolerance: 2"),
     ("the outlet cited to the introduction", ("    cites: source\n", ""),
      "answer '硅星人' is not in its cited section intro", "- id: q-outlet"),
     ("a giveaway", ('"在這項知識工作評估裡,被偏好/打平的比例僅次於 Pro 版本的是哪個模型?"',
