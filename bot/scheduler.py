@@ -24,7 +24,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.context import Services
-from bot.domain.digest import DAYS, due_slot, plan_items, trigger_for
+from bot.domain.digest import DAYS, due_slot, plan_items
 from bot.flows import lifecycle
 from bot.flows import polls as poll_flow
 from bot.flows.digests import PostOutcome, deliver
@@ -226,6 +226,17 @@ Schedule = tuple[str, str, str]  # (days, post_time, timezone)
 LATE_RUN_LIMIT = dt.timedelta(hours=6)
 
 
+def _local_time(schedule: Schedule) -> dt.time:
+    """The schedule's local time of day; ValueError (or ZoneInfoNotFoundError, a KeyError) for a schedule
+    that cannot be run: an unknown day or timezone, a time that is not HH:MM."""
+    days, post_time, timezone = schedule
+    ZoneInfo(timezone)  # cached by zoneinfo: the sweep's lookups are free
+    if not days or any(day not in DAYS for day in days.split(",")):
+        raise ValueError(f"unknown days {days!r}")
+    hour, minute = (int(x) for x in post_time.split(":"))
+    return dt.time(hour, minute)
+
+
 class DigestScheduler:
     """The schedules some running plan posts on, kept here (not as APScheduler jobs), and one APScheduler
     job that fires each minute and runs the schedules whose local time came since it last fired.
@@ -246,7 +257,6 @@ class DigestScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
         )
         self.posting = concurrent.futures.ThreadPoolExecutor(POST_THREADS, thread_name_prefix="digest-post")
-        self.runs = concurrent.futures.ThreadPoolExecutor(JOB_THREADS, thread_name_prefix="digest-run")
         self._syncing = threading.Lock()
         self._running = KeyedLocks()
         # the running plans with a schedule, and the schedules by timezone and local time (under `_syncing`)
@@ -254,13 +264,14 @@ class DigestScheduler:
         self._plans_on: dict[Schedule, int] = {}
         self._by_zone: dict[str, dict[dt.time, set[Schedule]]] = {}
         self._swept_to: dt.datetime | None = None  # the moment the last sweep looked up to
+        self.caught_up = threading.Event()  # set once `start`'s reading of the schedules and catch-up are done
 
     def start(self) -> None:
-        self.rebuild()
         self._swept_to = self.services.clock.now()  # today's missed posts are the catch-up's
         self.scheduler.start()
-        # catch-up runs on the scheduler's threads, so start-up is not held up by Slack calls
-        self.scheduler.add_job(self.catch_up, id="digest:catch-up", replace_existing=True)
+        # reading the schedules and the catch-up run on the scheduler's threads, so start-up is held up
+        # neither by 10,000 schedules nor by Slack calls (a schedule due meanwhile is the catch-up's too)
+        self.scheduler.add_job(self._rebuild_and_catch_up, id="digest:catch-up", replace_existing=True)
         # the digests: each minute, the schedules whose local time came since the last minute
         self.scheduler.add_job(self.run_due_schedules, "cron", second=0, id="digest:minute", replace_existing=True)
         # other timers (poll closing times, quiz reveals) are checked against the clock every second
@@ -276,7 +287,6 @@ class DigestScheduler:
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        self.runs.shutdown(wait=False)
         self.posting.shutdown(wait=False)
 
     def rebuild(self) -> None:
@@ -313,10 +323,9 @@ class DigestScheduler:
         days, post_time, timezone = schedule
         if schedule not in self._plans_on:
             try:
-                trigger_for(days, post_time, timezone)  # the checks APScheduler made of each job
+                at = _local_time(schedule)
                 zone_times = self._by_zone.setdefault(timezone, {})
-                hour, minute = (int(x) for x in post_time.split(":"))
-                zone_times.setdefault(dt.time(hour, minute), set()).add(schedule)
+                zone_times.setdefault(at, set()).add(schedule)
             except Exception:  # noqa: BLE001 - one unusable row must not keep every other schedule off
                 log.exception("schedule %s cannot be run", job_id(*schedule))
                 return
@@ -325,13 +334,12 @@ class DigestScheduler:
         self._schedule_of[key] = schedule
 
     def _drop(self, schedule: Schedule) -> None:
-        days, post_time, timezone = schedule
+        timezone, at = schedule[2], _local_time(schedule)
         zone_times = self._by_zone.get(timezone, {})
-        hour, minute = (int(x) for x in post_time.split(":"))
-        at = zone_times.get(dt.time(hour, minute), set())
-        at.discard(schedule)
-        if not at:
-            zone_times.pop(dt.time(hour, minute), None)
+        schedules = zone_times.get(at, set())
+        schedules.discard(schedule)
+        if not schedules:
+            zone_times.pop(at, None)
         if not zone_times:
             self._by_zone.pop(timezone, None)
 
@@ -363,22 +371,18 @@ class DigestScheduler:
         return due
 
     def run_due_schedules(self) -> list[PostOutcome]:
-        """The minute job: run every schedule whose time came since the last run, side by side on the job
-        threads (each posts its channels on the posting threads)."""
+        """The minute job: run every schedule whose time came since the last run. On a running scheduler
+        each schedule is a job of its own on the job threads (side by side; each posts its channels on the
+        posting threads) and nothing is returned; otherwise they run here and their outcomes are returned."""
         now = self.services.clock.now()
         after, self._swept_to = self._swept_to or now, now
-        runs = []
-        for schedule in self.due_between(after, now):
-            try:
-                runs.append(self.runs.submit(self.run_schedule, *schedule))
-            except RuntimeError:  # shut down: the process is stopping
-                break
         outcomes: list[PostOutcome] = []
-        for run in runs:
-            try:
-                outcomes += run.result()
-            except Exception:  # noqa: BLE001 - one schedule's failure must not hide the others'
-                log.exception("a scheduled run failed")
+        for schedule in self.due_between(after, now):
+            if self.scheduler.running:
+                self.scheduler.add_job(self.run_schedule, args=list(schedule), id=job_id(*schedule),
+                                       replace_existing=True)
+            else:
+                outcomes += self.run_schedule(*schedule)
         return outcomes
 
     def run_schedule(self, days: str, post_time: str, timezone: str) -> list[PostOutcome]:
@@ -409,6 +413,13 @@ class DigestScheduler:
         except Exception:  # noqa: BLE001 - tried again in an hour
             log.exception("deleting departed workspaces' data failed")
             return []
+
+    def _rebuild_and_catch_up(self) -> list[PostOutcome]:
+        try:
+            self.rebuild()
+            return self.catch_up()
+        finally:
+            self.caught_up.set()
 
     def catch_up(self) -> list[PostOutcome]:
         """Every schedule due today whose post some channel has not had yet (missed while the process was

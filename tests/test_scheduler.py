@@ -391,3 +391,22 @@ def test_channels_due_together_get_the_same_digest_but_each_its_own_next_post(se
     assert "Tue" in footer["C1"] and "Thu" in footer["C3"]
     assert posted["C1"] == posted["C2"]  # the same section on the same schedule
     assert posted["C1"][:-1] == posted["C3"][:-1]  # the same section: only the next post differs
+
+
+def test_a_started_scheduler_reads_its_schedules_off_the_start_path_and_runs_each_due_one_as_a_job(
+        services, stub, clock):
+    scheduled_plan(services, channel="C1", at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 8, 59, 30, tzinfo=UTC))
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    try:
+        scheduler.start()
+        assert scheduler.caught_up.wait(10)  # the start-up job reads them, and catches up (nothing due)
+        assert stub.calls("chat.postMessage") == []
+        assert scheduler.scheduled() == {job_id("mon,tue,wed,thu,fri", "09:00", "UTC")}
+        assert {j.id for j in scheduler.scheduler.get_jobs()} >= {"digest:minute", "timers"}
+        clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+        assert scheduler.run_due_schedules() == []  # handed to the job threads
+        stub.wait_for("chat.postMessage", timeout=10)
+        assert [p.params["channel"] for p in stub.calls("chat.postMessage")] == ["C1"]
+    finally:
+        scheduler.shutdown()

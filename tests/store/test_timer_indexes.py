@@ -67,7 +67,8 @@ def test_the_poll_timers_read_only_the_polls_still_waiting_for_them(store):
 
     closing, closing_plan = query_plan(store, lambda: polls.due_to_close(store, NOW))
     assert [p.id for p in closing] == [due]
-    assert any("SEARCH poll_posts USING INDEX poll_posts_open_by_close (closes_at>? AND closes_at<?)" in d for d in closing_plan), closing_plan
+    assert any("SEARCH poll_posts USING INDEX poll_posts_open_by_close (closes_at>? AND closes_at<?)" in d
+               for d in closing_plan), closing_plan
     assert not any("SCAN poll_posts" in d for d in closing_plan), closing_plan
     assert [p.id for p in polls.due_to_close(store, NOW + 60)] == [due, later]
 
