@@ -1,14 +1,16 @@
 """`make bench`: the app against bare Bolt, in one run, on the same gunicorn line and Web API stand-in.
 
     python -m bench [--clients 20] [--requests 600] [--rounds 7] [--fanout 1000] [--fanout-days 3]
-                    [--memory 100000 [--memory-polls 1000]]
+                    [--memory 100000 [--memory-polls 1000] [--memory-checkpoint N]]
+                    [--timers] [--schedules 10000]
 
 For each scenario (poll votes, quiz answers, `/digest next`) it fires signed requests from C concurrent
 clients at (a) the app as the Procfile `web:` line serves it and (b) a bare Bolt app whose listeners only
 acknowledge, and prints acknowledgement latency (p50, p99, max), throughput, the ratio to bare Bolt, votes
 sent and stored, `chat.update` calls per poll per second, peak RSS and cold start. Then the fan-out: 1,000
 channels due in the same minute against a stand-in that allows one post per second per channel. With
-`--memory N`, RSS after N votes over 1,000 polls against RSS after N/10 (bench/memory.py).
+`--memory N`, RSS after N votes over 1,000 polls against RSS after N/10 (bench/memory.py). With `--timers`
+and `--schedules N`, the cost of history and of many schedules (bench/scale.py).
 Absolute times depend on this shared machine; the ratios are what to read.
 """
 
@@ -333,6 +335,11 @@ def main() -> None:
                         help="rows for the export scenarios (0: none; bench/scale.py)")
     parser.add_argument("--growth", type=int, nargs="*", default=[10_000, 1_000_000],
                         help="stored answers and votes for the Home and results timings (bench/data_growth.py)")
+    parser.add_argument("--memory-checkpoint", type=int, default=0,
+                        help="votes of the first RSS reading (0: a tenth of --memory)")
+    parser.add_argument("--timers", action="store_true", help="a timer tick with 300,000 old polls and quizzes")
+    parser.add_argument("--schedules", type=int, default=0,
+                        help="plans on as many schedules for the scheduler scenario (0: none; the issue's is 10000)")
     args = parser.parse_args()
     print(f"web command (Procfile): {' '.join(procfile_web_command())}")
     run_scenarios(args)
@@ -343,7 +350,7 @@ def main() -> None:
         from bench.memory import run_memory
 
         print()
-        run_memory(args.memory, args.memory_polls, args.clients)
+        run_memory(args.memory, args.memory_polls, args.clients, args.memory_checkpoint or None)
     if args.oauth or args.export_rows:
         from bench.scale import main_scale
 
@@ -356,6 +363,16 @@ def main() -> None:
 
     print()
     slow_clients.main()  # 16 stalled uploads beside a /digest help: the delay ratio
+    if args.timers:
+        from bench.schedules import run_timers
+
+        print()
+        run_timers()
+    if args.schedules:
+        from bench.schedules import run_schedules
+
+        print()
+        run_schedules(args.schedules)
 
 
 if __name__ == "__main__":

@@ -71,10 +71,10 @@ def votes(polls: list[list[tuple[str, str]]], start: int, stop: int, total: int,
     return bodies
 
 
-def run_memory(requests: int, polls: int, clients: int) -> float:
+def run_memory(requests: int, polls: int, clients: int, checkpoint: int | None = None) -> float:
     from bench.__main__ import Target, fire, settled
 
-    checkpoint = requests // 10
+    checkpoint = checkpoint or requests // 10
     readings: dict[int, int] = {}
     with standin_process() as stub, tempfile.TemporaryDirectory() as tmp:
         target = Target("app", procfile_web_command(), stub, Path(tmp))

@@ -243,20 +243,82 @@ def test_one_job_per_schedule_rebuilt_from_the_store(services, clock):
     london = job_id("mon,tue,wed,thu,fri", "09:00", "Europe/London")
     new_york = job_id("sat", "18:00", "America/New_York")
     scheduler = DigestScheduler(services)
-    scheduler.scheduler.start(paused=True)
     try:
         scheduler.rebuild()
         scheduler.rebuild()  # idempotent
-        assert {j.id for j in scheduler.scheduler.get_jobs()} == {london, new_york}
-        next_run = scheduler.scheduler.get_job(london).trigger.get_next_fire_time(None, clock.now())
-        assert (next_run.hour, next_run.minute, str(next_run.tzinfo)) == (9, 0, "Europe/London")
+        assert scheduler.scheduled() == {london, new_york}
         plans.set_paused(services.store, TEAM, "C1", True)
         scheduler.sync(plans.get(services.store, TEAM, "C1"))
-        assert {j.id for j in scheduler.scheduler.get_jobs()} == {london, new_york}  # C2 still posts at 09:00
+        assert scheduler.scheduled() == {london, new_york}  # C2 still posts at 09:00
         plans.set_schedule(services.store, TEAM, "C2", days="sat", post_time="18:00", timezone="America/New_York",
                            now=clock.now().timestamp())
         scheduler.sync(plans.get(services.store, TEAM, "C2"))
-        assert {j.id for j in scheduler.scheduler.get_jobs()} == {new_york}  # no plan posts at 09:00 any more
+        assert scheduler.scheduled() == {new_york}  # no plan posts at 09:00 any more
+        plans.set_paused(services.store, TEAM, "C1", False, now=clock.now().timestamp())
+        scheduler.sync(plans.get(services.store, TEAM, "C1"))
+        assert scheduler.scheduled() == {london, new_york}
+    finally:
+        scheduler.shutdown()
+
+
+def test_a_schedule_runs_when_its_local_time_comes_on_its_days_once(services, clock):
+    scheduled_plan(services, channel="C1", at="09:00", tz="Europe/London")
+    scheduled_plan(services, channel="C3", days="sat", at="18:00", tz="America/New_York")
+    scheduler = DigestScheduler(services)
+    try:
+        scheduler.rebuild()
+        london = ("mon,tue,wed,thu,fri", "09:00", "Europe/London")
+        monday = dt.datetime(2026, 6, 1, 7, 59, 30, tzinfo=UTC)  # 08:59:30 BST
+        assert scheduler.due_between(monday, monday + dt.timedelta(seconds=30)) == [london]
+        assert scheduler.due_between(monday + dt.timedelta(seconds=30), monday + dt.timedelta(minutes=1)) == []
+        assert scheduler.due_between(monday - dt.timedelta(minutes=1), monday) == []
+        saturday = dt.datetime(2026, 6, 6, 7, 59, 30, tzinfo=UTC)
+        assert scheduler.due_between(saturday, saturday + dt.timedelta(seconds=30)) == []  # not on its days
+        six_pm_new_york = dt.datetime(2026, 6, 6, 22, 0, tzinfo=UTC)
+        assert scheduler.due_between(six_pm_new_york - dt.timedelta(minutes=1), six_pm_new_york) == [
+            ("sat", "18:00", "America/New_York")]
+        # a stalled process, three hours late: each schedule whose time came is run (once); a stall longer
+        # than LATE_RUN_LIMIT runs what came within it (the rest was the catch-up's, at a start)
+        assert scheduler.due_between(monday - dt.timedelta(hours=1), monday + dt.timedelta(hours=2)) == [london]
+        assert scheduler.due_between(monday, monday + dt.timedelta(hours=7)) == []
+    finally:
+        scheduler.shutdown()
+
+
+def test_a_time_a_daylight_saving_jump_skips_runs_once_the_clocks_pass_it(services):
+    scheduled_plan(services, channel="C1", days="sun", at="02:30", tz="America/New_York")
+    scheduler = DigestScheduler(services)
+    try:
+        scheduler.rebuild()
+        # 2026-03-08: at 02:00 EST the clocks go to 03:00 EDT, so 02:30 never shows
+        before_jump = dt.datetime(2026, 3, 8, 6, 59, tzinfo=UTC)  # 01:59 EST
+        assert scheduler.due_between(before_jump, before_jump + dt.timedelta(minutes=1)) == [
+            ("sun", "02:30", "America/New_York")]
+        # 2026-11-01: 01:00-02:00 happens twice, and a 01:30 schedule runs each time the clocks show 01:30
+        # (as `due_slot` reads the wall clock); the second run finds the day's slot taken
+        scheduled_plan(services, channel="C2", days="sun", at="01:30", tz="America/New_York")
+        scheduler.rebuild()
+        first = dt.datetime(2026, 11, 1, 5, 0, tzinfo=UTC)  # 01:00 EDT
+        runs = [s for m in range(0, 180) for s in scheduler.due_between(first + dt.timedelta(minutes=m),
+                                                                        first + dt.timedelta(minutes=m + 1))
+                if s[1] == "01:30"]
+        assert runs == [("sun", "01:30", "America/New_York")] * 2
+    finally:
+        scheduler.shutdown()
+
+
+def test_the_minute_job_runs_the_schedules_that_came_due_and_posts_them(services, stub, clock):
+    scheduled_plan(services, channel="C1", at="09:00", tz="UTC")
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    try:
+        scheduler.rebuild()
+        clock.set(dt.datetime(2026, 6, 1, 8, 59, 30, tzinfo=UTC))
+        assert scheduler.run_due_schedules() == []  # the first run only marks where it looked up to
+        clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+        assert [o.status for o in scheduler.run_due_schedules()] == ["posted"]
+        clock.set(dt.datetime(2026, 6, 1, 9, 1, tzinfo=UTC))
+        assert scheduler.run_due_schedules() == []
+        assert len(stub.calls("chat.postMessage")) == 1
     finally:
         scheduler.shutdown()
 
@@ -329,3 +391,22 @@ def test_channels_due_together_get_the_same_digest_but_each_its_own_next_post(se
     assert "Tue" in footer["C1"] and "Thu" in footer["C3"]
     assert posted["C1"] == posted["C2"]  # the same section on the same schedule
     assert posted["C1"][:-1] == posted["C3"][:-1]  # the same section: only the next post differs
+
+
+def test_a_started_scheduler_reads_its_schedules_off_the_start_path_and_runs_each_due_one_as_a_job(
+        services, stub, clock):
+    scheduled_plan(services, channel="C1", at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 8, 59, 30, tzinfo=UTC))
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    try:
+        scheduler.start()
+        assert scheduler.caught_up.wait(10)  # the start-up job reads them, and catches up (nothing due)
+        assert stub.calls("chat.postMessage") == []
+        assert scheduler.scheduled() == {job_id("mon,tue,wed,thu,fri", "09:00", "UTC")}
+        assert {j.id for j in scheduler.scheduler.get_jobs()} >= {"digest:minute", "timers"}
+        clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+        assert scheduler.run_due_schedules() == []  # handed to the job threads
+        stub.wait_for("chat.postMessage", timeout=10)
+        assert [p.params["channel"] for p in stub.calls("chat.postMessage")] == ["C1"]
+    finally:
+        scheduler.shutdown()

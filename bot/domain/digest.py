@@ -194,10 +194,22 @@ class PlanItem:
     number: int  # section number, or the poll's 1-based position
 
 
+# pack id -> (the pack, its items): a schedule's run asks three times per channel, for 2,000 channels at
+# once; the pack is kept with its items, so an id handed on to another object can never match
+_items_of: dict[int, tuple[Pack, list[PlanItem]]] = {}
+
+
 def plan_items(pack: Pack) -> list[PlanItem]:
-    """Every section in order, then the article's closing questions as polls, one per scheduled day."""
+    """Every section in order, then the article's closing questions as polls, one per scheduled day
+    (shared between callers: read it, do not change it)."""
+    known = _items_of.get(id(pack))
+    if known is not None and known[0] is pack:
+        return known[1]
     items = [PlanItem("section", s.id, s.number or 0) for s in pack.sections]
     items += [PlanItem("poll", p.id, n) for n, p in enumerate(pack.polls, 1)]
+    if len(_items_of) >= 64:  # packs reloaded again and again (tests): start afresh
+        _items_of.clear()
+    _items_of[id(pack)] = (pack, items)
     return items
 
 

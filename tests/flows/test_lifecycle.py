@@ -171,7 +171,7 @@ def test_an_uninstall_stops_the_workspace_keeps_its_data_and_a_reinstall_carries
                        now=clock.now().timestamp())
     services.schedules_changed()
     ours, theirs = job_id(WEEKDAYS, "09:30", "UTC"), job_id("sat", "10:00", "UTC")
-    assert {j.id for j in app.scheduler.scheduler.get_jobs()} >= {ours, theirs}
+    assert app.scheduler.scheduled() >= {ours, theirs}
     assert services.client_for(TEAM).token == "xoxb-team-one"  # cached
     before = team_rows(services, TEAM)
 
@@ -180,7 +180,7 @@ def test_an_uninstall_stops_the_workspace_keeps_its_data_and_a_reinstall_carries
 
     assert installations.installation_for_team(services.token_for_team.installs, services.store, TEAM) is None
     assert services.client_for(TEAM).token is None  # the cached client went with the installation
-    assert {j.id for j in app.scheduler.scheduler.get_jobs() if "@" in j.id} == {theirs}
+    assert app.scheduler.scheduled() == {theirs}
     clock.set(dt.datetime(2026, 6, 2, 9, 30, tzinfo=UTC))
     assert app.scheduler.run_schedule(WEEKDAYS, "09:30", "UTC") == []  # nothing posts for it
     assert stub.calls("chat.postMessage") == []
@@ -192,7 +192,7 @@ def test_an_uninstall_stops_the_workspace_keeps_its_data_and_a_reinstall_carries
     assert app.scheduler.purge_departed() == []
     install(app, stub, TEAM, "xoxb-team-one-again")
     assert not teams.departed(services.store, TEAM)
-    assert ours in {j.id for j in app.scheduler.scheduler.get_jobs()}
+    assert ours in app.scheduler.scheduled()
     assert plans.get(services.store, TEAM, "C0CHAN").next_index == 1  # where it left off
     assert services.client_for(TEAM).token == "xoxb-team-one-again"
 
