@@ -18,6 +18,7 @@ class PlanCard:
     done: int
     total: int
     state: str  # e.g. "next: Tue 09:30 (your time)" / "paused" / "finished"
+    discussion: str = ""  # the replies in the app's threads there ("💬 12 replies from 4 people in the threads")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ def home_view(data: HomeData) -> dict[str, Any]:
     for card in data.plans[:MAX_PLANS]:
         text = (f"*<#{card.channel_id}>* · _{escape(card.title)}_\n{progress_bar(card.done, card.total)} "
                 f"{card.done} of {card.total} · {card.state}")
+        if card.discussion:
+            text += f"\n{card.discussion}"
         blocks.append(section(text))
         buttons = [button("Start a quiz", ids.HOME_START_QUIZ, value=card.channel_id)]
         if data.is_admin and card.done < card.total:

@@ -29,6 +29,7 @@ USAGE = {
     "resume": "/digest resume",
     "restart": "/digest restart",
     "lang": "/digest lang zh|en",
+    "privacy": "/digest privacy off|on",
 }
 
 
@@ -41,6 +42,7 @@ class DigestCommand:
     post_time: str | None = None  # HH:MM
     timezone: str | None = None  # None: the caller's Slack timezone, then DEFAULT_TZ
     language: str | None = None
+    sharing: bool | None = None  # privacy: False keeps the caller's thread replies out of recaps and exports
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ def parse_digest(text: str) -> DigestCommand | CommandError:
         if len(args) != 1:
             return CommandError("Say which language, e.g. `/digest lang en`.", USAGE["lang"])
         return DigestCommand("lang", language=args[0])
+    if verb == "privacy":
+        if len(args) != 1 or args[0].lower() not in ("on", "off"):
+            return CommandError("Say `off` to keep your thread replies out of recaps and exports, or `on`.",
+                                USAGE["privacy"])
+        return DigestCommand("privacy", sharing=args[0].lower() == "on")
     if verb == "schedule":
         return _parse_schedule(args)
     return CommandError(f"I don't know `{_clip(words[0])}`.", "\n".join(USAGE.values()))
@@ -142,16 +149,20 @@ def _clip(text: str, limit: int = 40) -> str:
 # -- the plan's items ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PlanItem:
-    kind: str  # "section" | "poll"
-    ref: str  # section id, or poll id
+    kind: str  # "section" | "poll" | "report"
+    ref: str  # section id, or poll id ("report" for the report)
     number: int  # section number, or the poll's 1-based position
 
 
+REPORT = PlanItem("report", "report", 0)
+
+
 def plan_items(pack: Pack) -> list[PlanItem]:
-    """Every section in order, then the article's closing questions as polls, one per scheduled day."""
+    """Every section in order, then the article's closing questions as polls, one per scheduled day, then
+    the team report on the next day (the polls have had a day of votes and replies by then)."""
     items = [PlanItem("section", s.id, s.number or 0) for s in pack.sections]
     items += [PlanItem("poll", p.id, n) for n, p in enumerate(pack.polls, 1)]
-    return items
+    return items + [REPORT]
 
 
 def find_section(pack: Pack, ref: str) -> Section | None:

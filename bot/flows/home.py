@@ -8,20 +8,22 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.blocks.digest import format_when
+from bot.blocks.discussion import people_words, replies_words
 from bot.blocks.home import HomeData, PlanCard, PollCard, home_busy_view, home_view
 from bot.blocks.polls import text_bars
 from bot.context import Services
 from bot.domain.digest import next_post_at, plan_items
-from bot.domain.i18n import pick
+from bot.domain.i18n import pick, t
 from bot.domain.polls import tally
 from bot.flows.digests import post_next
 from bot.slack.permissions import look_up, may_manage
-from store import plans, polls, quizzes
+from store import plans, polls, quizzes, replies
 
 
 def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible: set[str]) -> list[PlanCard]:
     now = services.clock.now()
     cards = []
+    talk = replies.counts_by_channel(services.store, team_id)
     for plan in plans.all_plans(services.store, team_id):
         if plan.channel_id not in visible:
             continue
@@ -40,7 +42,10 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible:
             zone = ZoneInfo(viewer_tz or plan.timezone)
             state = f"next: {format_when(upcoming.astimezone(zone), now.astimezone(zone))}"
             state += " (your time)" if viewer_tz else f" ({plan.timezone})"
-        cards.append(PlanCard(plan.channel_id, pick(pack.pack.title, plan.language), done, total, state))
+        replied, people = talk.get(plan.channel_id, (0, 0))
+        discussion = (t(plan.language, "home_discussion", replies=replies_words(plan.language, replied),
+                        people=people_words(plan.language, people)) if replied else "")
+        cards.append(PlanCard(plan.channel_id, pick(pack.pack.title, plan.language), done, total, state, discussion))
     return cards
 
 

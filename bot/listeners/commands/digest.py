@@ -17,6 +17,7 @@ from bot.blocks.replies import error_reply
 from bot.context import Services
 from bot.domain.digest import CommandError, parse_digest
 from bot.flows.plans import PLAN_CHANGING, change_plan, quick_reply
+from bot.flows.replies import set_privacy
 from bot.slack.deliveries import delivery_of
 
 
@@ -30,6 +31,9 @@ def register(app: App, services: Services) -> None:
         parsed = parse_digest(command.get("text", ""))
         if isinstance(parsed, CommandError):
             ack(error_reply(parsed.message, parsed.usage))
+            return
+        if parsed.action == "privacy":  # written before the acknowledgement that says so
+            ack(set_privacy(services, team_id, channel_id, command.get("user_id", ""), bool(parsed.sharing)))
             return
         if parsed.action not in PLAN_CHANGING:
             ack(quick_reply(services, parsed, team_id, channel_id))
