@@ -28,7 +28,8 @@ def post_digest(http_app, stub, services, count: int = 1) -> str:
     http_app.command("/digest", "next", user_id="UOWNER", channel_id=CHANNEL)
     stub.wait_for("chat.postMessage", count=before + 1)
     services.wait_idle()
-    return str(stub.calls("chat.postMessage")[before].response["ts"])
+    taken = [c for c in stub.calls("chat.postMessage")[before:] if c.response and c.response.get("ok")]
+    return str(taken[-1].response["ts"])
 
 
 def say(http_app, text: str, thread_ts: str, *, user: str = "U0ALICE", event_id: str | None = None,
