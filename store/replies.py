@@ -3,8 +3,8 @@
 Only a reply in a thread the app started is kept: `thread_of` finds the digest (`posts.ts`) or poll
 (`poll_posts.ts`) whose message opened the thread, and nothing else in a channel is ever written here.
 A reply is keyed by its message (team, channel, ts), so however often Slack delivers it, it is one row;
-every event (a reply, an edit, a deletion, a reaction) also claims its delivery (`event_id`) in the same
-transaction as its write (store/deliveries.py), so a retried delivery changes nothing twice.
+every event (a reply, an edit, a deletion, a reaction) also claims its delivery (`event_id`) with its write
+(store/deliveries.py; a new reply by trigger, in its own insert), so a retried delivery changes nothing twice.
 
 An edit replaces the text (only by a newer edit: `edited_ts` grows); a deletion deletes the row and its
 reactions. People who turned sharing off (`/digest privacy off`, `reply_privacy`) keep their replies out
@@ -42,8 +42,19 @@ def m001_replies_reactions_privacy_recaps(db: Database) -> None:
             text TEXT NOT NULL,
             edited_ts TEXT NOT NULL DEFAULT '',
             created_at REAL NOT NULL,
+            event_id TEXT NOT NULL DEFAULT '', -- the delivery that brought it (claimed by the trigger below)
             PRIMARY KEY (team_id, channel_id, ts)
         )
+        """
+    )
+    # A new reply claims its delivery in the same statement (see `add_reply`): a retried delivery carries the
+    # same message, whose key makes the insert, and so the claim, a no-op.
+    db.execute(
+        """
+        CREATE TRIGGER replies_claim_their_delivery AFTER INSERT ON replies WHEN NEW.event_id != '' BEGIN
+            INSERT OR IGNORE INTO deliveries (team_id, delivery_key, received_at)
+            VALUES (NEW.team_id, 'event:' || NEW.event_id, NEW.created_at);
+        END
         """
     )
     db.execute("CREATE INDEX replies_thread ON replies(team_id, channel_id, thread_ts)")
@@ -101,14 +112,16 @@ class Thread:
 def thread_of(store: Store, team_id: str, channel_id: str, thread_ts: str) -> Thread | None:
     """The app's digest or poll whose message is `thread_ts` in the channel; None for any other thread.
 
-    Both reads use an index that starts with (team_id, channel_id): a channel holds a few dozen posts."""
-    row = store.row("SELECT id, run, item_index, item_key FROM posts WHERE team_id = ? AND channel_id = ? AND ts = ?",
-                    [team_id, channel_id, thread_ts])
+    Both reads use an index that starts with (team_id, channel_id): a channel holds a few dozen posts. A post
+    found never changes (its message is in Slack), so it is kept (`Store.settled_row`): a burst of replies in
+    one thread reads it once."""
+    row = store.settled_row("SELECT id, run, item_index, item_key, ts FROM posts WHERE team_id = ? AND channel_id = ? "
+                            "AND ts = ?", [team_id, channel_id, thread_ts])
     if row is not None:  # item_key is `<pack_id>:<item_index>` (store/plans.py _CLAIM)
         pack_id = str(row["item_key"]).rpartition(":")[0]
         return Thread("digest", row["id"], channel_id, thread_ts, pack_id, row["run"], row["item_index"])
-    row = store.row("SELECT id, pack_id, poll_id FROM poll_posts WHERE team_id = ? AND channel_id = ? AND ts = ?",
-                    [team_id, channel_id, thread_ts])
+    row = store.settled_row("SELECT id, pack_id, poll_id, ts FROM poll_posts WHERE team_id = ? AND channel_id = ? "
+                            "AND ts = ?", [team_id, channel_id, thread_ts])
     if row is not None:
         return Thread("poll", row["id"], channel_id, thread_ts, row["pack_id"], poll_id=row["poll_id"])
     return None
@@ -116,16 +129,15 @@ def thread_of(store: Store, team_id: str, channel_id: str, thread_ts: str) -> Th
 
 def add_reply(store: Store, delivery_key: str, *, team_id: str, thread: Thread, item_ref: str, ts: str,
               user_id: str, text: str, now: float) -> bool:
-    """Store a new reply with its delivery claim; True if it was new (a retried delivery: False)."""
-    with store.write():
-        if not deliveries.claim(store, team_id, delivery_key, now):
-            return False
-        return bool(store.write_one(
-            "INSERT INTO replies (team_id, channel_id, ts, thread_ts, thread_kind, thread_post_id, pack_id, item_ref,"
-            " user_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (team_id, channel_id, ts) DO NOTHING",
-            [team_id, thread.channel_id, ts, thread.ts, thread.kind, thread.post_id, thread.pack_id, item_ref, user_id,
-             text, now]).rowcount)
+    """Store a new reply, its delivery claimed by trigger in the same statement; True if it was new (a
+    retried delivery: False). One statement, so a burst of replies holds the write lock once per reply
+    for one call into SQLite (store/db.py `write_one`)."""
+    return bool(store.write_one(
+        "INSERT INTO replies (team_id, channel_id, ts, thread_ts, thread_kind, thread_post_id, pack_id, item_ref,"
+        " user_id, text, created_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (team_id, channel_id, ts) DO NOTHING",
+        [team_id, thread.channel_id, ts, thread.ts, thread.kind, thread.post_id, thread.pack_id, item_ref, user_id,
+         text, now, delivery_key.removeprefix("event:")]).rowcount)
 
 
 def edit_reply(store: Store, delivery_key: str, *, team_id: str, channel_id: str, ts: str, text: str,

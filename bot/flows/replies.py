@@ -34,7 +34,10 @@ def receive_reply(services: Services, team_id: str, delivery_key: str, event: Re
     if event.kind == "deleted":
         thread_ts = replies.delete_reply(store, delivery_key, team_id=team_id, channel_id=event.channel_id,
                                          ts=event.ts, now=now)
-        return None if thread_ts is None else _redraw(services, team_id, event.channel_id, thread_ts)
+        if thread_ts is None:
+            return None
+        thread = replies.thread_of(store, team_id, event.channel_id, thread_ts)
+        return None if thread is None else _redraw(services, team_id, thread)
     thread = replies.thread_of(store, team_id, event.channel_id, event.thread_ts)
     if thread is None:
         return None  # not a thread the app started: nothing is kept
@@ -45,7 +48,7 @@ def receive_reply(services: Services, team_id: str, delivery_key: str, event: Re
     if not replies.add_reply(store, delivery_key, team_id=team_id, thread=thread, item_ref=_item_ref(services, thread),
                              ts=event.ts, user_id=event.user_id, text=event.text, now=now):
         return None
-    return _redraw(services, team_id, event.channel_id, thread.ts)
+    return _redraw(services, team_id, thread)
 
 
 def receive_reaction(services: Services, team_id: str, delivery_key: str, event: ReactionEvent) -> None:
@@ -63,10 +66,9 @@ def _item_ref(services: Services, thread: replies.Thread) -> str:
     return items[thread.item_index].ref if thread.item_index < len(items) else ""
 
 
-def _redraw(services: Services, team_id: str, channel_id: str, thread_ts: str) -> FollowUp:
+def _redraw(services: Services, team_id: str, thread: replies.Thread) -> FollowUp:
     """The follow-up that asks for the digest to be redrawn with its count (a poll's thread has no count)."""
-    thread = replies.thread_of(services.store, team_id, channel_id, thread_ts)
-    if thread is None or thread.kind != "digest":
+    if thread.kind != "digest":
         return None
     return lambda: refresh_digest(services, team_id, thread.post_id)
 

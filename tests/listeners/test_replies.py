@@ -69,6 +69,7 @@ def test_a_retried_delivery_is_kept_once(http_app, stub, services):
     for retry in (None, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}):
         assert http_app.post(body, retry).status == 200
     assert len(kept(services)) == 1
+    assert services.store.value("SELECT COUNT(*) FROM deliveries WHERE delivery_key = 'event:Ev0REPLY'") == 1
     # a retried reaction counts once too
     reaction = event_body(reaction_event("tada", user_id="U0BOB", channel_id=CHANNEL, ts=event["ts"]),
                           team_id=TEAM, event_id="Ev0REACT")
