@@ -11,4 +11,4 @@ __all__ = ["home", "lifecycle", "register", "replies"]
 def register(app: App, services: Services) -> None:
     home.register(app, services)
     lifecycle.register(app, services)
-    replies.register(app, services)
+    # replies.register comes early, in bot/listeners/__init__.py: messages arrive in bursts

@@ -29,7 +29,7 @@ def register(app: App, services: Services) -> None:
             return
         follow_up = receive_reply(services, delivery[0], delivery[1], parsed)
         if follow_up is not None:
-            services.after_ack(follow_up)
+            follow_up()  # a dictionary write: the redraw itself runs on the live updates' threads
 
     def on_reaction(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         parsed = reaction_event(event)
