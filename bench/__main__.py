@@ -1,16 +1,17 @@
 """`make bench`: the app against bare Bolt, in one run, on the same gunicorn line and Web API stand-in.
 
-    python -m bench [--clients 20] [--requests 600] [--rounds 7] [--fanout 1000] [--fanout-days 3]
-                    [--memory 100000 [--memory-polls 1000] [--memory-checkpoint N]]
+    python -m bench [--clients 20] [--requests 600] [--rounds 7] [--reply-burst 2000] [--fanout 1000]
+                    [--fanout-days 3] [--memory 100000 [--memory-polls 1000] [--memory-checkpoint N]]
                     [--timers] [--schedules 10000]
 
-For each scenario (poll votes, quiz answers, `/digest next`) it fires signed requests from C concurrent
-clients at (a) the app as the Procfile `web:` line serves it and (b) a bare Bolt app whose listeners only
-acknowledge, and prints acknowledgement latency (p50, p99, max), throughput, the ratio to bare Bolt, votes
-sent and stored, `chat.update` calls per poll per second, peak RSS and cold start. Then the fan-out: 1,000
-channels due in the same minute against a stand-in that allows one post per second per channel. With
-`--memory N`, RSS after N votes over 1,000 polls against RSS after N/10 (bench/memory.py). With `--timers`
-and `--schedules N`, the cost of history and of many schedules (bench/scale.py).
+For each scenario (poll votes, quiz answers, `/digest next`, and `--reply-burst` Events API messages replying
+in a digest's thread: how many were stored, once each) it fires signed requests from C concurrent clients at
+(a) the app as the Procfile `web:` line serves it and (b) a bare Bolt app whose listeners only acknowledge,
+and prints acknowledgement latency (p50, p99, max), throughput, the ratio to bare Bolt, votes sent and stored,
+`chat.update` calls per poll per second, peak RSS and cold start. Then the fan-out: 1,000 channels due in the
+same minute against a stand-in that allows one post per second per channel. With `--memory N`, RSS after N
+votes over 1,000 polls against RSS after N/10 (bench/memory.py). With `--timers` and `--schedules N`, the cost
+of history and of many schedules (bench/schedules.py).
 Absolute times depend on this shared machine; the ratios are what to read.
 """
 
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from bench.process import ROOT, cpu_seconds, errors_logged, free_port, peak_rss_kib, procfile_web_command, start_web
 from bench.standin import StandIn, standin_process
-from tests.support.signing import block_actions_body, sign, slash_command_body
+from tests.support.signing import block_actions_body, event_body, message_event, sign, slash_command_body
 
 SECRET = "bench-secret"
 TEAM = "T0001"
@@ -115,13 +116,16 @@ CLICKS = {"poll votes": ("/discuss", "1", "poll.vote", "CPOLL",
                            [("quiz.choice.0", "1|0|0"), ("quiz.choice.1", "1|0|1")])}
 
 
-def scenario_bodies(kind: str, stub, n: int, prefix: str, start: Callable[[str], object] | None = None) -> list[str]:
+def scenario_bodies(kind: str, stub, n: int, prefix: str, start: Callable[[str], object] | None = None,
+                    db: Path | None = None) -> list[str]:
     """`n` signed bodies for one scenario, ids made distinct by `prefix`.
 
     For clicks, `start(body)` sends a body to the app, which starts the poll or quiz whose buttons the
     clicks press (once per stand-in: its buttons are reused). Without it (bare Bolt) the clicks carry
     made-up values, which an app that only acknowledges never reads.
     """
+    if kind == "thread replies":
+        return reply_bodies(stub, n, prefix, start, db)
     if kind == "digest next":
         return [slash_command_body("/digest", "next", user_id="UBENCH", channel_id=f"CD{prefix}{i:05d}", team_id=TEAM,
                                    trigger_id=f"{prefix}-digest-{i}", response_url=stub.response_url())
@@ -136,6 +140,31 @@ def scenario_bodies(kind: str, stub, n: int, prefix: str, start: Callable[[str],
     return [block_actions_body(*values[i % len(values)], user_id=f"U{prefix}{i:05d}", channel_id=channel,
                                team_id=TEAM, trigger_id=f"{prefix}-{i}", response_url=stub.response_url())
             for i in range(n)]
+
+
+def reply_bodies(stub, n: int, prefix: str, start: Callable[[str], object] | None, db: Path | None) -> list[str]:
+    """`n` Events API `message` deliveries, each a person's reply in the thread of a digest the app posted
+    (`start` posts it with `/digest next`; its ts is read from the app's database); bare Bolt gets the same
+    shape in a made-up thread."""
+    thread_ts = "1700000000.000100"
+    if start is not None and db is not None:
+        start(slash_command_body("/digest", "next", user_id="UHOST", channel_id="CREPLY", team_id=TEAM,
+                                 response_url=stub.response_url()))
+        deadline = time.monotonic() + 30
+        while not (found := _digest_ts(db)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert found, "the app posted no digest to reply to"
+        thread_ts = found
+    return [event_body(message_event(f"reply {i}: what the section says about compute", user_id=f"U{prefix}{i:05d}",
+                                     channel_id="CREPLY", thread_ts=thread_ts, ts=f"1800000000.{i:06d}"),
+                       team_id=TEAM, event_id=f"Ev{prefix}{i:07d}")
+            for i in range(n)]
+
+
+def _digest_ts(db: Path) -> str | None:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT ts FROM posts WHERE channel_id = 'CREPLY' AND ts IS NOT NULL").fetchone()
+    return None if row is None else str(row[0])
 
 
 def updates_per_poll_second(stub: StandIn) -> int:
@@ -194,13 +223,15 @@ def run_scenarios(args) -> None:
                 target = Target(name, command, stub, Path(stack.enter_context(tempfile.TemporaryDirectory())))
                 stack.callback(lambda t=target: t.stop())
                 start = (lambda body, url=target.url: fire(url, [body], 1)) if name == "app" else None
-                targets[name] = (target, stub, scenario_bodies(kind, stub, args.requests * args.rounds, name, start))
+                per_round = args.reply_burst if kind == "thread replies" else args.requests
+                targets[name] = (target, stub, scenario_bodies(kind, stub, per_round * args.rounds, name, start,
+                                                                target.db))
             rounds: dict[str, list[dict]] = {"bare": [], "app": []}
             app, app_stub, _ = targets["app"]
             updates_before = len(app_stub.calls("chat.update"))
             for r in range(args.rounds):
                 for name, (target, stub, bodies) in targets.items():
-                    batch = bodies[r * args.requests:(r + 1) * args.requests]
+                    batch = bodies[r * per_round:(r + 1) * per_round]
                     cpu_before = cpu_seconds(target.proc.pid)
                     latencies, wall, errors = fire(target.url, batch, args.clients)
                     cpu_burst = cpu_seconds(target.proc.pid)
@@ -210,8 +241,12 @@ def run_scenarios(args) -> None:
                                          "cpu": (cpu_burst - cpu_before) / len(batch) * 1e6,
                                          "cpu_all": (cpu_seconds(target.proc.pid) - cpu_before) / len(batch) * 1e6,
                                          "catch_up": catch_up})
-            sent = args.requests * args.rounds
+            sent = per_round * args.rounds
             extra = ""
+            if kind == "thread replies":
+                kept = settled(app.db, "SELECT COUNT(*) FROM replies", sent)
+                once = stored(app.db, "SELECT COUNT(DISTINCT ts) FROM replies")
+                extra = f"replies sent {sent}, stored {kept} ({once} distinct)"
             if kind == "poll votes":
                 votes = settled(app.db, "SELECT COUNT(*) FROM votes", sent)
                 time.sleep(1.5)  # let the last coalesced update go out before counting updates
@@ -322,8 +357,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=600, help="per round")
     parser.add_argument("--rounds", type=int, default=7, help="alternating rounds per target; rows are medians")
-    parser.add_argument("--scenarios", nargs="*", default=["poll votes", "quiz answers", "digest next"],
-                        choices=["poll votes", "quiz answers", "digest next"])
+    scenarios = ["poll votes", "quiz answers", "digest next", "thread replies"]
+    parser.add_argument("--scenarios", nargs="*", default=scenarios, choices=scenarios)
+    parser.add_argument("--reply-burst", type=int, default=2000, help="thread replies per round")
     parser.add_argument("--fanout", type=int, default=1000, help="channels (0: no fan-out)")
     parser.add_argument("--fanout-days", type=int, default=3, choices=range(1, 6))
     parser.add_argument("--memory", type=int, default=0,

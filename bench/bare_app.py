@@ -31,6 +31,10 @@ def create_wsgi_app(check_token: bool = False):
     def view(ack):
         ack()
 
+    @app.event(re.compile(".*"))
+    def event(ack):
+        ack()
+
     handler = SlackRequestHandler(app)
 
     def application(environ, start_response):

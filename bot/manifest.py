@@ -45,15 +45,21 @@ SCOPE_USES: dict[str, tuple[str, ...]] = {
     "groups:read": ("users_conversations",),
     "files:write": ("files_getUploadURLExternal", "files_completeUploadExternal"),  # the export upload
     "im:write": ("conversations_open",),
-    # conversations.history in a public / private channel: finding a post whose answer from Slack was lost
-    "channels:history": ("conversations_history",),
-    "groups:history": ("conversations_history",),
+    # conversations.history in a public / private channel: finding a post whose answer from Slack was lost;
+    # and the message.channels / message.groups events: replies in the app's own threads
+    "channels:history": ("conversations_history", "event:message"),
+    "groups:history": ("conversations_history", "event:message"),
+    # reaction_added / reaction_removed to replies in the app's threads (the most reacted reply)
+    "reactions:read": ("event:reaction_added", "event:reaction_removed"),
 }
 BOT_SCOPES: list[str] = list(SCOPE_USES)
 
 # None of these needs a scope of its own: https://docs.slack.dev/reference/events/app_home_opened,
 # .../app_uninstalled and .../tokens_revoked list no required scopes.
-BOT_EVENTS: list[str] = ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+# message.channels / message.groups need channels:history / groups:history, reaction_added / reaction_removed
+# need reactions:read (https://docs.slack.dev/reference/events/message, .../reaction_added).
+BOT_EVENTS: list[str] = ["app_home_opened", "app_uninstalled", "tokens_revoked", "message.channels", "message.groups",
+                         "reaction_added", "reaction_removed"]
 
 # The app writes to people directly (pause notices, the export), so its Messages tab is on; it reads no
 # direct messages, so the tab is read-only (users cannot type into it).

@@ -6,11 +6,11 @@
 
 from pathlib import Path
 
-from store import articles, deliveries, journal, plans, polls, quizzes, teams, unconfirmed_posts
+from store import articles, deliveries, journal, plans, polls, quizzes, replies, teams, unconfirmed_posts
 from store.db import Store, StoreError
 
 MIGRATION_SETS = [deliveries.migrations, plans.migrations, polls.migrations, quizzes.migrations, teams.migrations,
-                  unconfirmed_posts.migrations, journal.migrations, articles.migrations]
+                  unconfirmed_posts.migrations, journal.migrations, articles.migrations, replies.migrations]
 
 
 def open_store(path: str | Path) -> Store:
@@ -28,6 +28,7 @@ __all__ = [
     "plans",
     "polls",
     "quizzes",
+    "replies",
     "teams",
     "unconfirmed_posts",
 ]

@@ -1,4 +1,5 @@
-"""Read-only queries that flatten the team's responses for export: one row per vote click and comment.
+"""Read-only queries that flatten the team's responses for export: one row per vote click, comment, quiz answer and
+thread reply (of people who share theirs: store/replies.py).
 
 Anonymous polls export no user ids: the query blanks them, so nothing downstream can leak them.
 """
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from store.db import Row, Store
+from store.replies import REPLY_ROWS
 
 VOTE_ROWS = """
 SELECT 'vote' AS kind, l.team_id, p.channel_id, p.pack_id, p.poll_id AS item_id, p.number,
@@ -32,7 +34,7 @@ FROM quiz_answers a JOIN quizzes q ON q.id = a.quiz_id
 JOIN quiz_questions qq ON qq.quiz_id = a.quiz_id AND qq.position = a.position
 """
 
-SOURCES: list[str] = [VOTE_ROWS, COMMENT_ROWS, QUIZ_ANSWER_ROWS]
+SOURCES: list[str] = [VOTE_ROWS, COMMENT_ROWS, QUIZ_ANSWER_ROWS, REPLY_ROWS]
 
 
 def response_rows(store: Store, team_id: str | None = None, channel_id: str | None = None) -> Iterator[Row]:

@@ -1,9 +1,9 @@
 """A person's responses, for a privacy request: everything the bot keeps under their Slack user id.
 
-Votes (the current one and every click), comments and quiz answers with their scores, in every poll and
-quiz, anonymous ones included (an anonymous poll keeps the voter's id to count one vote per person). The
-leaderboards are sums of quiz answers, so deleting the answers deletes the scores. A workspace as a whole
-is forgotten by `store.teams.forget_team`.
+Votes (the current one and every click), comments, thread replies (with their reactions and the opt-out) and
+quiz answers with their scores, in every poll and quiz, anonymous ones included (an anonymous poll keeps the
+voter's id to count one vote per person). The leaderboards are sums of quiz answers, so deleting the answers
+deletes the scores. A workspace as a whole is forgotten by `store.teams.forget_team`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from store.db import Store
 
 # Each table that holds a person's responses, keyed by user_id.
-USER_TABLES = ("votes", "vote_log", "comments", "quiz_answers")
+USER_TABLES = ("votes", "vote_log", "comments", "quiz_answers", "replies", "reply_reactions", "reply_privacy")
 
 
 def _where(user_id: str, team_id: str | None) -> tuple[str, list[str]]:

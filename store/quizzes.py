@@ -440,3 +440,14 @@ def user_rank(store: Store, team_id: str, user_id: str) -> tuple[int, int] | Non
     ahead = store.value("SELECT COUNT(*) FROM quiz_user_totals WHERE team_id = ? AND score > ?",
                         [team_id, mine["score"]])
     return mine["score"], ahead + 1
+
+
+def accuracy_by_question(store: Store, team_id: str, channel_id: str, pack_id: str) -> dict[str, tuple[int, int]]:
+    """question_id → (answers, right answers) over every quiz of the channel on this pack (the team report)."""
+    rows = store.rows(
+        "SELECT qq.question_id, COUNT(*) AS answers, SUM(a.correct) AS right FROM quiz_answers a "
+        "JOIN quizzes q ON q.id = a.quiz_id "
+        "JOIN quiz_questions qq ON qq.quiz_id = a.quiz_id AND qq.position = a.position "
+        "WHERE q.team_id = ? AND q.channel_id = ? AND q.pack_id = ? GROUP BY qq.question_id",
+        [team_id, channel_id, pack_id])
+    return {r["question_id"]: (r["answers"], r["right"] or 0) for r in rows}

@@ -24,7 +24,8 @@ SLACK_SDK_TABLES = ("slack_installations", "slack_bots")
 
 # Every table that holds a workspace's rows, children before their parents (foreign keys are on).
 # tests/test_lifecycle.py checks this list against the schema: a new table with team_id must be added.
-TEAM_TABLES = ("unconfirmed_posts", "votes", "vote_log", "comments", "poll_posts", "quiz_answers", "quiz_totals",
+TEAM_TABLES = ("reply_reactions", "replies", "reply_privacy", "reply_recaps",
+               "unconfirmed_posts", "votes", "vote_log", "comments", "poll_posts", "quiz_answers", "quiz_totals",
                "quiz_user_totals", "quiz_questions", "quizzes", "posts", "plans", "deliveries", "org_workspaces",
                "departed_teams", "article_progress", "workspace_packs")
 

@@ -349,7 +349,7 @@ def test_a_transient_failure_keeps_the_item_for_the_next_run(services, stub, clo
     assert stub.calls("chat.postMessage")[-1].params["text"] == "Introduction"
 
 
-def test_after_the_last_section_the_plan_posts_the_closing_polls_one_per_day(services, stub, clock):
+def test_after_the_last_section_the_plan_posts_the_closing_polls_one_per_day_then_the_report(services, stub, clock):
     scheduled_plan(services, days="mon,tue,wed,thu,fri,sat,sun")
     pacer = ChannelPacer(**NO_WAIT)
     day = dt.datetime(2026, 6, 1, 13, 30, tzinfo=UTC)
@@ -358,10 +358,11 @@ def test_after_the_last_section_the_plan_posts_the_closing_polls_one_per_day(ser
         clock.set(day + dt.timedelta(days=n))
         outcome = run_plan_now(services, pacer, TEAM, "C0CHAN")
         statuses.append(outcome.status if outcome else None)
-    assert statuses == ["posted"] * 8 + ["finished", "finished"]
+    assert statuses == ["posted"] * 9 + ["finished"]
     posts = stub.calls("chat.postMessage")
-    assert [p.params["text"].split(" · ")[0] for p in posts[5:]] == [
+    assert [p.params["text"].split(" · ")[0] for p in posts[5:8]] == [
         "Poll: Will models be commoditised?", "Poll: Is memory a moat?", "Poll: Is the compute bet sound?"]
+    assert posts[8].params["text"].startswith("Team report")  # the day after the last poll
     rows = plans.posts(services.store, TEAM)
     assert [r["ts"] for r in rows[5:]] == [p.response["ts"] for p in posts[5:]]
 

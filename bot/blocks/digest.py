@@ -41,10 +41,18 @@ def quick_check_button(section_id: str, language: str) -> dict[str, Any]:
 
 
 def digest_message(pack: Pack, sec: Section, language: str, *, next_post: str | None = None,
-                   extra_buttons: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
-    """The channel post for one section: title, digest points, key figures, prompt, button, context."""
+                   extra_buttons: tuple[dict[str, Any], ...] = (), discussion: str | None = None,
+                   recap: str | None = None) -> dict[str, Any]:
+    """The channel post for one section: title, digest points, key figures, prompt, button, context.
+
+    A digest posted in a channel opens with the `recap` of the previous section's thread, if it had one, and
+    its context line ends on `discussion`: the invitation to reply in its thread, then the live reply count
+    (bot/blocks/discussion.py)."""
     points = "\n".join(f"• {escape(pick(p, language))}" for p in sec.digest)
-    blocks = [header(section_heading(sec, language)), section(points)]
+    blocks = [header(section_heading(sec, language))]
+    if recap:
+        blocks.append(section(recap))
+    blocks.append(section(points))
     if sec.key_figures:
         figures = "\n".join(
             f"• {escape(pick(f.label, language))}: *{escape(pick(f.value, language))}*" for f in sec.key_figures
@@ -61,7 +69,7 @@ def digest_message(pack: Pack, sec: Section, language: str, *, next_post: str | 
     line = position_line(pack, sec, language)
     if next_post:
         line += " · " + t(language, "next_on", when=next_post)
-    blocks.append(context(line))
+    blocks.append(context(line, discussion or ""))
     return {"text": section_heading(sec, language), "blocks": blocks}
 
 

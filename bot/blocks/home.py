@@ -18,6 +18,7 @@ class PlanCard:
     done: int
     total: int
     state: str  # e.g. "next: Tue 09:30 (your time)" / "paused" / "finished"
+    discussion: str = ""  # the replies in the app's threads there ("💬 12 replies from 4 people in the threads")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def home_view(data: HomeData) -> dict[str, Any]:
         progress = t(lang, "home_progress", done=card.done, total=card.total)
         text = (f"*<#{card.channel_id}>* · _{escape(card.title)}_\n{progress_bar(card.done, card.total)} "
                 f"{progress} · {card.state}")
+        if card.discussion:
+            text += f"\n{card.discussion}"
         blocks.append(section(text))
         buttons = [button(t(lang, "home_start_quiz"), ids.HOME_START_QUIZ, value=card.channel_id)]
         if data.is_admin and card.done < card.total:

@@ -33,6 +33,7 @@ USAGE = {
     "articles": "/digest articles",
     "read": "/digest read ARTICLE-ID",
     "add": "/digest add https://URL",
+    "privacy": "/digest privacy off|on",
 }
 
 
@@ -47,6 +48,7 @@ class DigestCommand:
     language: str | None = None
     pack_id: str | None = None  # read: the article to start
     url: str | None = None  # add: the article's address (http or https)
+    sharing: bool | None = None  # privacy: False keeps the caller's thread replies out of recaps and exports
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,11 @@ def parse_digest(text: str) -> DigestCommand | CommandError:
         if len(args) != 1:
             return CommandError("cmd_lang_which", USAGE["lang"])
         return DigestCommand("lang", language=args[0])
+    if verb == "privacy":
+        if len(args) != 1 or args[0].lower() not in ("on", "off"):
+            return CommandError("Say `off` to keep your thread replies out of recaps and exports, or `on`.",
+                                USAGE["privacy"])
+        return DigestCommand("privacy", sharing=args[0].lower() == "on")
     if verb == "schedule":
         return _parse_schedule(args)
     if verb == "read":
@@ -189,24 +196,27 @@ def _clip(text: str, limit: int = 40) -> str:
 # -- the plan's items ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PlanItem:
-    kind: str  # "section" | "poll"
-    ref: str  # section id, or poll id
+    kind: str  # "section" | "poll" | "report"
+    ref: str  # section id, or poll id ("report" for the report)
     number: int  # section number, or the poll's 1-based position
 
 
+REPORT = PlanItem("report", "report", 0)
 # pack id -> (the pack, its items): a schedule's run asks three times per channel, for 2,000 channels at
 # once; the pack is kept with its items, so an id handed on to another object can never match
 _items_of: dict[int, tuple[Pack, list[PlanItem]]] = {}
 
 
 def plan_items(pack: Pack) -> list[PlanItem]:
-    """Every section in order, then the article's closing questions as polls, one per scheduled day
-    (shared between callers: read it, do not change it)."""
+    """Every section in order, then the article's closing questions as polls, one per scheduled day, then
+    the team report on the next day (the polls have had a day of votes and replies by then). Shared between
+    callers: read it, do not change it."""
     known = _items_of.get(id(pack))
     if known is not None and known[0] is pack:
         return known[1]
     items = [PlanItem("section", s.id, s.number or 0) for s in pack.sections]
     items += [PlanItem("poll", p.id, n) for n, p in enumerate(pack.polls, 1)]
+    items.append(REPORT)
     if len(_items_of) >= 64:  # packs reloaded again and again (tests): start afresh
         _items_of.clear()
     _items_of[id(pack)] = (pack, items)

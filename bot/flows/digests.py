@@ -13,16 +13,20 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks import section
 from bot.blocks.digest import digest_message, format_when, quick_check_button
+from bot.blocks.discussion import reply_count_line
 from bot.context import Services
 from bot.domain.digest import next_post_at, plan_items
 from bot.domain.i18n import t
 from bot.domain.polls import PollOptions
 from bot.domain.text import escape
+from bot.flows import discussion
 from bot.flows import polls as poll_flow
 from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
-from bot.slack.posting import TOKEN_ERRORS, ChannelPacer, error_code, is_permanent
+from bot.slack.posting import CHART, TOKEN_ERRORS, ChannelPacer, error_code, is_permanent, with_block_fallback
+from questions.schema import Pack
 from store import plans
 
 log = logging.getLogger(__name__)
@@ -55,20 +59,37 @@ _DRAWN_MAX = 512
 
 
 def render_section(services: Services, plan: plans.Plan, section_id: str, *, more_to_come: bool) -> dict[str, Any]:
-    """The digest message for one section of the plan's pack (shared: do not modify it)."""
+    """The digest message for one section of the plan's pack, inviting replies in its thread (shared: do not
+    modify it)."""
     pack = services.pack(plan.team_id, plan.pack_id)
     next_post = next_post_label(plan, services) if more_to_come else None
     key = (id(pack), section_id, plan.language, next_post)
     drawn = _drawn.get(key)
     if drawn is not None and drawn[0] is pack:
         return drawn[1]
-    sec = pack.section(section_id)
-    extra = (quick_check_button(sec.id, plan.language),) if any(q.section == sec.id for q in pack.quiz) else ()
-    message = digest_message(pack, sec, plan.language, extra_buttons=extra, next_post=next_post)
+    message = draw_section(pack, section_id, plan.language, next_post=next_post,
+                           discussion=reply_count_line(plan.language, 0, 0))
     if len(_drawn) >= _DRAWN_MAX:
         _drawn.clear()
     _drawn[key] = (pack, message)
     return message
+
+
+def draw_section(pack: Pack, section_id: str, language: str, *, next_post: str | None, discussion: str,
+                 recap: str | None = None) -> dict[str, Any]:
+    """A section's digest as the channel sees it: with its Quick check button when the pack has a question on it."""
+    sec = pack.section(section_id)
+    extra = (quick_check_button(sec.id, language),) if any(q.section == sec.id for q in pack.quiz) else ()
+    return digest_message(pack, sec, language, extra_buttons=extra, next_post=next_post, discussion=discussion,
+                          recap=recap)
+
+
+def with_recap(message: dict[str, Any], recap: str | None) -> dict[str, Any]:
+    """The drawn digest (shared, left as it is) opening with a recap, as a message of its own."""
+    if not recap:
+        return message
+    blocks = message["blocks"]
+    return {**message, "blocks": [blocks[0], section(recap), *blocks[1:]]}
 
 
 def send_item(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> str:
@@ -86,9 +107,15 @@ def send_item(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> st
             pack_id=plan.pack_id,
         )
         return str(post.ts)
-    message = render_section(services, plan, item.ref, more_to_come=item_index + 1 < len(items))
     slot = message_slots.digest_item(plan.team_id, plan.channel_id, run=plan.run, item_index=item_index,
                                      claim_id=claim.post_id)
+    if item.kind == "report":
+        return str(with_block_fallback(
+            services.block_refusals, plan.team_id,
+            lambda message: post_once(services, pacer, plan.team_id, plan.channel_id, message, slot),
+            lambda omit: discussion.report(services, plan, CHART not in omit)))
+    message = render_section(services, plan, item.ref, more_to_come=item_index + 1 < len(items))
+    message = with_recap(message, discussion.recap_for(services, plan, item_index, claim.post_id))
     return post_once(services, pacer, plan.team_id, plan.channel_id, message, slot)
 
 

@@ -1,4 +1,4 @@
-"""Exporting the team's responses (votes, comments, quiz answers) as CSV or JSON.
+"""Exporting the team's responses (votes, comments, quiz answers, thread replies) as CSV or JSON.
 
 Each row names the question and the section it belongs to, in the pack's default language. CSV cells a
 spreadsheet would run as a formula (starting with = + - @, or a tab or carriage return) get a leading
@@ -67,7 +67,12 @@ def describe(services: Services, row: dict[str, Any]) -> dict[str, Any]:
     if pack is None:
         return described
     language = pack.pack.default_language
-    if row["kind"] in ("vote", "comment"):
+    if row["kind"] == "reply":  # a reply in a digest's thread (its section) or a poll's (the poll's question)
+        if any(s.id == row["item_id"] for s in pack.sections):
+            described["section"] = row["item_id"]
+            described["question"] = pick(pack.section(row["item_id"]).prompt, language)
+            return described
+    if row["kind"] in ("vote", "comment", "reply"):
         try:
             poll = pack.poll(row["item_id"])
         except KeyError:

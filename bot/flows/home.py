@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.blocks.digest import format_when
+from bot.blocks.discussion import people_words, replies_words
 from bot.blocks.home import ArticleCard, HomeData, PlanCard, PollCard, home_busy_view, home_view
 from bot.blocks.polls import text_bars
 from bot.context import Services
@@ -17,7 +18,7 @@ from bot.domain.i18n import pick, t
 from bot.domain.polls import tally
 from bot.flows.digests import post_next
 from bot.slack.permissions import look_up, may_manage
-from store import plans, polls, quizzes
+from store import plans, polls, quizzes, replies
 
 
 def home_language(services: Services, team_id: str, visible: set[str]) -> str:
@@ -32,6 +33,7 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible:
                language: str = "en") -> list[PlanCard]:
     now = services.clock.now()
     cards = []
+    talk = replies.counts_by_channel(services.store, team_id)
     for plan in plans.all_plans(services.store, team_id):
         if plan.channel_id not in visible:
             continue
@@ -51,7 +53,10 @@ def plan_cards(services: Services, team_id: str, viewer_tz: str | None, visible:
             when = format_when(upcoming.astimezone(zone), now.astimezone(zone), language)
             state = (t(language, "home_state_next_yours", when=when) if viewer_tz
                      else t(language, "home_state_next_zone", when=when, zone=plan.timezone))
-        cards.append(PlanCard(plan.channel_id, pick(pack.pack.title, plan.language), done, total, state))
+        replied, people = talk.get(plan.channel_id, (0, 0))
+        discussion = (t(language, "home_discussion", replies=replies_words(language, replied),
+                        people=people_words(language, people)) if replied else "")
+        cards.append(PlanCard(plan.channel_id, pick(pack.pack.title, plan.language), done, total, state, discussion))
     return cards
 
 

@@ -14,10 +14,12 @@ def register(app: App, services: Services) -> None:
 
     Bolt asks each listener in registration order whether a request is its own, and every miss costs a
     full set of keyword arguments built for the matcher (about 13 µs). Votes and quiz answers arrive in
-    bursts, so their one listener comes right after `/digest`'s, ahead of the rest of their surfaces.
+    bursts, so their one listener comes right after `/digest`'s, ahead of the rest of their surfaces; then
+messages and reactions, which Slack sends for every message in every channel the app is in.
     """
     commands.digest.register(app, services)
     actions.clicks.register(app, services)
+    events.replies.register(app, services)  # every message in the app's channels: bursts of up to 30,000 an hour
     commands.discuss.register(app, services)
     commands.quiz.register(app, services)
     actions.register_rest(app, services)

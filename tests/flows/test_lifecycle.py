@@ -21,7 +21,7 @@ from bot.config import ConfigError, load_settings
 from bot.flows.digests import post_next
 from bot.scheduler import DigestScheduler, job_id
 from bot.slack.posting import ChannelPacer
-from store import articles, deliveries, installations, plans, polls, quizzes, teams, unconfirmed_posts
+from store import articles, deliveries, installations, plans, polls, quizzes, replies, teams, unconfirmed_posts
 from tests.conftest import SAMPLE_PACKS, TEAM, HttpApp
 from tests.support.signing import event_envelope, slash_command_params
 from tests.test_oauth import install
@@ -129,6 +129,15 @@ def seed_everything(services, team_id: str) -> None:
     plans.ensure(store, team_id, "C0READS", pack_id="sample", language="en", days="", post_time="09:00",
                  timezone="UTC", created_by="U1")
     articles.switch_article(store, team_id, "C0READS", "own", "en")  # the place in `sample` is kept
+    # a reply in the digest's thread, a reaction to it, an opt-out and a recap (store/replies.py)
+    thread = replies.thread_of(store, team_id, "C0CHAN", "1.000100")
+    assert thread is not None
+    assert replies.add_reply(store, f"event:reply-{team_id}", team_id=team_id, thread=thread, item_ref="intro",
+                             ts="1.000300", user_id="U2", text="a reply", now=now)
+    assert replies.react(store, f"event:react-{team_id}", team_id=team_id, channel_id="C0CHAN", ts="1.000300",
+                         user_id="U3", reaction="tada", added=True, now=now)
+    replies.set_sharing(store, team_id, "U3", False, now)
+    replies.save_recap(store, team_id, claim.post_id, "a recap")
 
 
 # ----------------------------------------------------------------------------------- Enterprise Grid

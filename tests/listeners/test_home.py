@@ -32,7 +32,7 @@ def test_home_shows_progress_in_the_viewers_timezone_and_admin_buttons(http_app,
     assert_slack_accepts_view(view, HOME)
     text = str(view["blocks"])
     # Monday 12:00 UTC; the next 09:30 New York post is Monday 13:30 UTC = Monday 21:30 in Taipei
-    assert "1 of 8" in text and "Mon 21:30 (your time)" in text
+    assert "1 of 9" in text and "Mon 21:30 (your time)" in text
     assert "home.post_next" not in text  # not an admin
 
     stub.users["UBOSS"] = {"tz": "UTC", "is_admin": True}

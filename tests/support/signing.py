@@ -349,3 +349,39 @@ def url_verification_body(challenge: str = "valid_challenge_token") -> str:
     d = copy.deepcopy(load_json("slackapi", "python-slack-events-api", "tests", "data", "url_challenge.json"))
     d["challenge"] = challenge
     return json.dumps(d)
+
+
+def message_changed_event(text: str, *, user_id: str, channel_id: str, ts: str, thread_ts: str,
+                          edited_ts: str | None = None) -> dict[str, Any]:
+    """The ``event`` of MessageChangedPayload.json: a reply edited, its new version in ``message``."""
+    sample = _sample("events", "MessageChangedPayload.json")["event"]
+    edited = edited_ts or _next_ts()
+    message = _keep(sample["message"], {"type": "message", "user": user_id, "text": text, "ts": ts,
+                                        "thread_ts": thread_ts, "team": "T0001",
+                                        "edited": {"user": user_id, "ts": edited}})
+    previous = {"type": "message", "user": user_id, "text": "(before)", "ts": ts, "thread_ts": thread_ts}
+    vals = {"type": "message", "subtype": "message_changed", "channel": channel_id, "hidden": True,
+            "message": message, "previous_message": previous, "ts": edited, "event_ts": edited,
+            "channel_type": "channel"}
+    return _keep(sample, vals)
+
+
+def message_deleted_event(*, user_id: str, channel_id: str, ts: str, thread_ts: str) -> dict[str, Any]:
+    """The ``event`` of MessageDeletedPayload.json: ``deleted_ts`` and the ``previous_message``."""
+    sample = _sample("events", "MessageDeletedPayload.json")["event"]
+    now = _next_ts()
+    previous = {"type": "message", "user": user_id, "text": "(gone)", "ts": ts, "thread_ts": thread_ts}
+    vals = {"type": "message", "subtype": "message_deleted", "channel": channel_id, "hidden": True,
+            "deleted_ts": ts, "previous_message": previous, "ts": now, "event_ts": now, "channel_type": "channel"}
+    return _keep(sample, vals)
+
+
+def reaction_event(reaction: str, *, user_id: str, channel_id: str, ts: str, item_user: str = "",
+                   added: bool = True) -> dict[str, Any]:
+    """The ``event`` of ReactionAddedPayload.json / ReactionRemovedPayload.json, on a message."""
+    name = "ReactionAddedPayload.json" if added else "ReactionRemovedPayload.json"
+    sample = _sample("events", name)["event"]
+    vals = {"type": "reaction_added" if added else "reaction_removed", "user": user_id, "reaction": reaction,
+            "item_user": item_user or "U0AUTHOR", "item": {"type": "message", "channel": channel_id, "ts": ts},
+            "event_ts": _next_ts()}
+    return _keep(sample, vals)

@@ -65,7 +65,8 @@ NEWER_METHODS_EVIDENCE: dict[str, tuple[str, ...]] = {
 }
 
 # Methods whose required parameters (per the spec) are checked on every call.
-REQUIRED_PARAM_CHECKED = ("chat.postMessage", "chat.update", "views.open", "views.publish", "chat.postEphemeral")
+REQUIRED_PARAM_CHECKED = ("chat.postMessage", "chat.update", "views.open", "views.publish", "chat.postEphemeral",
+                          "chat.getPermalink")
 
 # Methods whose message or view Slack checks before taking it (tests/support/slack_rules.py), by surface.
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"})

@@ -19,6 +19,7 @@ from bot.domain.digest import CommandError, parse_digest
 from bot.flows import articles
 from bot.flows.channel import channel_language
 from bot.flows.plans import PLAN_CHANGING, change_plan, quick_reply
+from bot.flows.replies import set_privacy
 from bot.slack.deliveries import delivery_of
 
 
@@ -40,6 +41,9 @@ def register(app: App, services: Services) -> None:
             services.after_ack(lambda: articles.add(services, client, team_id, user_id, url,
                                                     channel_language(services, team_id, channel_id), respond),
                                delivery=delivery_of(body, context))
+            return
+        if parsed.action == "privacy":  # written before the acknowledgement that says so
+            ack(set_privacy(services, team_id, channel_id, command.get("user_id", ""), bool(parsed.sharing)))
             return
         if parsed.action not in PLAN_CHANGING:
             ack(quick_reply(services, parsed, team_id, channel_id))
