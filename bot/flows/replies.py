@@ -46,7 +46,8 @@ def receive_reply(services: Services, team_id: str, delivery_key: str, event: Re
                            text=event.text, edited_ts=event.edited_ts, now=now)
         return None  # the count is unchanged
     if not replies.add_reply(store, delivery_key, team_id=team_id, thread=thread,
-                             item_ref=_item_ref(services, team_id, thread), ts=event.ts, user_id=event.user_id, text=event.text, now=now):
+                             item_ref=_item_ref(services, team_id, thread), ts=event.ts, user_id=event.user_id,
+                             text=event.text, now=now):
         return None
     return _redraw(services, team_id, thread)
 
