@@ -1,4 +1,4 @@
-"""`make bench`: the app against bare Bolt, in one run, on the same gunicorn line and Web API stand-in.
+"""`make bench`: the app against bare Bolt, in one run, on the same Procfile `web:` line and Web API stand-in.
 
     python -m bench [--clients 20] [--requests 600] [--rounds 7] [--reply-burst 2000] [--fanout 1000]
                     [--fanout-days 3] [--memory 100000 [--memory-polls 1000] [--memory-checkpoint N]]

@@ -1,4 +1,4 @@
-"""The baseline: the fastest way Bolt can acknowledge, served by the same gunicorn line as the app.
+"""The baseline: the fastest way Bolt can acknowledge, served by the same Procfile `web:` line as the app.
 
 `process_before_response=True` and listeners that only call `ack()`: no database, no Web API calls.
 """

@@ -61,7 +61,7 @@ def start_web(env: dict[str, str], port: int, command: list[str] | None = None) 
 
 
 def peak_rss_kib(pid: int) -> int:
-    """VmHWM of the process and its children (gunicorn master + worker)."""
+    """VmHWM of the process and its children (the server and anything it started)."""
     total = 0
     pids = [pid] + [int(p) for p in re.findall(r"\d+", _children(pid))]
     for p in pids:
@@ -82,7 +82,7 @@ def _children(pid: int) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU the process and its children (gunicorn master + worker) have used so far."""
+    """User + system CPU the process and its children (the server and anything it started) have used so far."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for p in [pid] + [int(c) for c in re.findall(r"\d+", _children(pid))]:
@@ -102,7 +102,7 @@ def errors_logged(proc: subprocess.Popen) -> int:
 
 
 def rss_kib(pid: int) -> int:
-    """VmRSS now of the process and its children (gunicorn master + worker): what it holds, not its peak."""
+    """VmRSS now of the process and its children (the server and anything it started): what it holds, not its peak."""
     total = 0
     for p in [pid] + [int(c) for c in re.findall(r"\d+", _children(pid))]:
         try:

@@ -1,4 +1,4 @@
-"""HTTP mode: the WSGI application gunicorn serves (Procfile `web:`).
+"""HTTP mode: the WSGI application bot/server.py serves with waitress (Procfile `web:`).
 
 `/slack/events` goes to Bolt's WSGI adapter; `/healthz` answers 200 for load balancers and for
 measuring cold start. A body over `MAX_BODY_BYTES` is refused with 413 before it is read, and a body
@@ -313,7 +313,7 @@ _running: list[tuple[Services, DigestScheduler | None]] = []
 
 
 def shutdown(timeout: float = 20.0) -> None:
-    """On a graceful stop (gunicorn's worker_exit): no new timers, then let queued Slack work finish."""
+    """On a graceful stop (bot/server.py, on SIGTERM): no new timers, then let queued Slack work finish."""
     for services, scheduler in _running:
         if scheduler is not None:
             scheduler.shutdown()

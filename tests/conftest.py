@@ -1,6 +1,6 @@
 """Fixtures: a real SQLite file, a local Slack Web API stand-in, and the app's real HTTP endpoint.
 
-`http_app` serves the same WSGI application gunicorn serves (bot.web), on a loopback port in a thread,
+`http_app` serves the same WSGI application the Procfile's waitress serves (bot.web), on a loopback port in a thread,
 with its WebClient pointed at the stand-in. Requests are signed exactly as Slack signs them.
 """
 
@@ -115,7 +115,7 @@ def services(settings, clock):
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
-    request_queue_size = 256  # bursts of concurrent clients, as gunicorn's backlog would take them
+    request_queue_size = 256  # bursts of concurrent clients, as the server's backlog would take them
 
 
 class _QuietHandler(WSGIRequestHandler):

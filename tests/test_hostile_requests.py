@@ -33,7 +33,7 @@ def web_env(stub, db: Path, log_level: str = "INFO") -> dict[str, str]:
 
 @pytest.fixture
 def web(stub, tmp_path):
-    """The web process (gunicorn master and worker) on a free port; yields (process, port)."""
+    """The web process (the waitress server) on a free port; yields (process, port)."""
     port = free_port()
     proc, _ = start_web(web_env(stub, tmp_path / "bot.db"), port)
     yield proc, port
@@ -42,8 +42,7 @@ def web(stub, tmp_path):
 
 
 def rss_kib(pid: int, field: str = "VmHWM") -> int:
-    """Peak (VmHWM) or current (VmRSS) resident memory of the process and its children (gunicorn's master
-    and its worker)."""
+    """Peak (VmHWM) or current (VmRSS) resident memory of the process and any children it started."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     total = 0
     for p in [pid, *map(int, children)]:
@@ -192,7 +191,7 @@ def test_refused_requests_leave_no_body_in_the_log_and_no_traceback(web, stub):
     assert "forged line" not in log and "help" not in log.lower().replace("/healthz", "")
     assert "Traceback" not in log
     assert "Running job" not in log and "executed successfully" not in log
-    app_lines = [line for line in log.splitlines() if not line.startswith("[")]  # gunicorn's own lines: [time] [pid]
+    app_lines = [line for line in log.splitlines() if not line.startswith("[")]  # a server's own lines, if any: [time] ...
     assert all(RECORD_START.match(line) or line.startswith("  | ") for line in app_lines), app_lines
     assert any("without a valid Slack signature" in line for line in app_lines)  # the log does say what happened
 
