@@ -191,7 +191,7 @@ def test_refused_requests_leave_no_body_in_the_log_and_no_traceback(web, stub):
     assert "forged line" not in log and "help" not in log.lower().replace("/healthz", "")
     assert "Traceback" not in log
     assert "Running job" not in log and "executed successfully" not in log
-    app_lines = [line for line in log.splitlines() if not line.startswith("[")]  # a server's own lines, if any: [time] ...
+    app_lines = [line for line in log.splitlines() if not line.startswith("[")]  # a server's own lines: [time] ...
     assert all(RECORD_START.match(line) or line.startswith("  | ") for line in app_lines), app_lines
     assert any("without a valid Slack signature" in line for line in app_lines)  # the log does say what happened
 
