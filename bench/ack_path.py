@@ -62,7 +62,7 @@ def compare(bare_app, real_app, bodies: list[str], rounds: int = 10) -> tuple[fl
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--profile", choices=("poll votes", "quiz answers", "digest next"))
+    parser.add_argument("--profile", choices=KINDS)
     args = parser.parse_args()
     with SlackStub() as stub, tempfile.TemporaryDirectory() as tmp:
         os.environ.update({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
@@ -80,20 +80,24 @@ def main() -> None:
             shutdown()  # the queued receipts reach the stand-in before it stops
 
 
+KINDS = ("poll votes", "quiz answers", "digest next", "thread replies")
+
+
 def run(bare_app, real_app, stub: SlackStub, args) -> None:
     def start(body: str) -> None:
         measure(real_app, [body])
 
-    for kind in ("poll votes", "quiz answers", "digest next"):
+    db = Path(os.environ["DATABASE_PATH"])  # where the replies' digest is found
+    for kind in KINDS:
         if args.profile and kind != args.profile:
             continue
-        warm = scenario_bodies(kind, stub, 50, "W", start)
+        warm = scenario_bodies(kind, stub, 50, "W", start, db)
         measure(bare_app, warm), measure(real_app, warm)  # first-use imports and connections are not the path
-        bare_us, real_us = compare(bare_app, real_app, scenario_bodies(kind, stub, args.requests, "M", start))
+        bare_us, real_us = compare(bare_app, real_app, scenario_bodies(kind, stub, args.requests, "M", start, db))
         print(f"{kind:<13} CPU per request on the acknowledging thread: bare Bolt {bare_us:4.0f} µs, "
               f"app {real_us:4.0f} µs ({real_us / bare_us:.2f}×)")
         if args.profile:
-            more = scenario_bodies(kind, stub, args.requests, "P", start)
+            more = scenario_bodies(kind, stub, args.requests, "P", start, db)
             profiler = cProfile.Profile()
             profiler.enable()
             measure(real_app, more)
