@@ -40,5 +40,4 @@ def register(app: App, services: Services) -> None:
         ack()
         services.after_ack(lambda: respond(discuss_command(services, pacer, client, parsed, team_id, channel_id,
                                                            user_id, tell=respond)),
-                           delivery=delivery_of(body, context),
-                           channel="" if parsed.action == "export" else channel_id)  # polls: wait for the slot
+                           delivery=delivery_of(body, context))

@@ -44,4 +44,4 @@ def register(app: App, services: Services) -> None:
         ack()
         services.after_ack(lambda: respond(quiz_command(services, runner, client, parsed, team_id, channel_id,
                                                         user_id)),
-                           delivery=delivery_of(body, context), channel=channel_id)  # its question: the slot
+                           delivery=delivery_of(body, context))
