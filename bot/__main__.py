@@ -12,8 +12,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, configure_logging, load_settings
+
+if TYPE_CHECKING:
+    from questions import PackError
 
 WSGI_TARGET = "bot.web:create_wsgi_app"
 
@@ -106,9 +110,7 @@ def validate_packs(paths: list[Path]) -> int:
             settings = load_settings()
             names = list(load_packs(settings.content_dir))
     except PackError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return print_problems(exc)
     print(f"ok: {len(names)} pack(s): {', '.join(names)}")
     return 0
 
@@ -131,15 +133,20 @@ def new_pack(args: argparse.Namespace) -> int:
     try:
         pack = load_pack(out)
     except PackError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return print_problems(exc)
     print(f"wrote {out}: {len(pack.sections)} sections, {len(pack.quiz)} questions, {len(pack.polls)} polls "
           f"({draft.language}); valid.")
     print("review:")
     for line in review:
         print(f"  {line}")
     return 0
+
+
+def print_problems(exc: PackError) -> int:
+    """A pack that does not load: each of its problems on stderr as `file:line: problem`; exit status 1."""
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    return 1
 
 
 def check_packs(paths: list[Path]) -> int:
@@ -186,9 +193,7 @@ def transfer_pack(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except PackError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return print_problems(exc)
     print(f"{'replaced' if replaced else 'added'} {pack.pack.id} for workspace {args.team}: {len(pack.sections)} "
           f"sections, {len(pack.quiz)} questions, {len(pack.polls)} polls")
     return 0

@@ -16,6 +16,7 @@ from bot.domain.digest import DigestCommand, find_section, pick_language, plan_i
 from bot.domain.i18n import t
 from bot.domain.text import escape
 from bot.flows import articles
+from bot.flows.channel import channel_reading
 from bot.flows.digests import next_post_label, post_next
 from bot.slack.permissions import look_up, may_manage
 from bot.slack.posting import ChannelPacer
@@ -29,9 +30,8 @@ PLAN_CHANGING = {"next", "schedule", "pause", "resume", "restart", "lang", "read
 
 def quick_reply(services: Services, cmd: DigestCommand, team_id: str, channel_id: str) -> dict[str, Any]:
     """help / show / list / articles: answered from the database alone, inside the acknowledgement."""
-    plan = plans.get(services.store, team_id, channel_id)
-    pack = services.pack(team_id, plan.pack_id if plan else None)
-    language = plan.language if plan else pack.pack.default_language
+    reading = channel_reading(services, team_id, channel_id)
+    plan, pack, language = reading.plan, reading.pack, reading.language
     if cmd.action == "articles":
         return articles.list_articles(services, team_id, channel_id, language)
     items = plan_items(pack)

@@ -23,21 +23,14 @@ from bot.context import Services
 from bot.domain.i18n import pick, t
 from bot.domain.polls import DiscussCommand, PollOptions, Tally, closing_time, tally
 from bot.domain.text import escape
-from bot.flows.channel import channel_language
+from bot.flows.channel import Reading, channel_reading
 from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
 from bot.slack.permissions import look_up, may_manage
 from bot.slack.posting import CHART, ChannelPacer, PostNotConfirmed, error_code, failure_notice, with_block_fallback
-from questions.schema import Pack
 from store import plans, polls, unconfirmed_posts
 
 log = logging.getLogger(__name__)
-
-
-def channel_pack(services: Services, team_id: str, channel_id: str) -> Pack:
-    """The pack the channel is reading (its plan's), else the default: `/discuss` polls that article."""
-    plan = plans.get(services.store, team_id, channel_id)
-    return services.pack(team_id, plan.pack_id if plan else None)
 
 
 def counts_for(services: Services, post: polls.PollPost) -> Tally:
@@ -293,8 +286,10 @@ def close_due(services: Services, pacer: ChannelPacer) -> int:
 
 # ------------------------------------------------------------------ what /discuss sets going
 
-def discuss_results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand) -> dict[str, Any]:
-    pack = channel_pack(services, team_id, channel_id)
+def discuss_results(services: Services, team_id: str, channel_id: str, cmd: DiscussCommand,
+                    reading: Reading) -> dict[str, Any]:
+    """The tallies, to the caller only; `reading` is what the channel reads (`/discuss` polls that article)."""
+    pack, language = reading.pack, reading.language
     numbers = [cmd.number] if cmd.number else list(range(1, len(pack.polls) + 1))
     replies = []
     now = services.clock.now().timestamp()
@@ -306,7 +301,6 @@ def discuss_results(services: Services, team_id: str, channel_id: str, cmd: Disc
         counts = tally([o.id for o in poll.options], polls.vote_counts(services.store, post.id))
         replies.append(results_reply(pack, poll, number, post.language, counts,
                                      hidden=post.results_hidden and not post.is_closed(now)))
-    language = channel_language(services, team_id, channel_id)
     if not replies:
         return notice(t(language, "discuss_none_posted"))
     blocks = [b for r in replies for b in r["blocks"]]
@@ -318,9 +312,8 @@ def discuss_command(services: Services, pacer: ChannelPacer, client: WebClient, 
     """post / close / export, after the ack; returns the caller's ephemeral reply (`tell`: an earlier one, for
     work that takes a while)."""
     caller = look_up(client, user_id)
-    plan = plans.get(services.store, team_id, channel_id)
-    pack = channel_pack(services, team_id, channel_id)
-    language = plan.language if plan else pack.pack.default_language
+    reading = channel_reading(services, team_id, channel_id)
+    plan, pack, language = reading.plan, reading.pack, reading.language
     if cmd.action == "close":
         post = polls.latest_post(services.store, team_id, channel_id, cmd.number or 0)
         if post is None:

@@ -37,7 +37,7 @@ from bot.domain.quiz import (
     sections_to_reread,
 )
 from bot.domain.text import escape, is_number
-from bot.flows.channel import channel_language
+from bot.flows.channel import channel_language, channel_reading
 from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
 from bot.slack.permissions import look_up, may_manage
@@ -50,7 +50,7 @@ from bot.slack.posting import (
     is_permanent,
     with_block_fallback,
 )
-from store import plans, quizzes
+from store import quizzes
 
 log = logging.getLogger(__name__)
 
@@ -316,13 +316,11 @@ def tell(client: WebClient, channel_id: str, user_id: str, reply: dict[str, Any]
 def start_problem(services: Services, team_id: str, channel_id: str, cmd: QuizCommand) -> dict[str, Any] | None:
     """Why a quiz can't start (another is running, no such section), as the ack's ephemeral reply; None if
     it can."""
-    plan = plans.get(services.store, team_id, channel_id)
-    language = plan.language if plan else services.pack(team_id).pack.default_language
+    reading = channel_reading(services, team_id, channel_id)
+    pack, language = reading.pack, reading.language
     if quizzes.running(services.store, team_id, channel_id):
         return notice(t(language, "quiz_already_running_join"))
     if cmd.section is not None:
-        plan = plans.get(services.store, team_id, channel_id)
-        pack = services.pack(team_id, plan.pack_id if plan else None)
         sec = find_section(pack, cmd.section)
         with_questions = [s for s in pack.sections if any(q.section == s.id for q in pack.quiz)]
         if sec is None or sec not in with_questions:
@@ -353,9 +351,8 @@ def quiz_command(services: Services, runner: QuizRunner, client: WebClient, cmd:
 def start_quiz(services: Services, runner: QuizRunner, cmd: QuizCommand, team_id: str, channel_id: str,
                user_id: str) -> quizzes.Quiz | dict[str, Any]:
     """Start a quiz: the quiz once it is on, else the reply that says why it could not start."""
-    plan = plans.get(services.store, team_id, channel_id)
-    pack = services.pack(team_id, plan.pack_id if plan else None)
-    language = plan.language if plan else pack.pack.default_language
+    reading = channel_reading(services, team_id, channel_id)
+    pack, language = reading.pack, reading.language
     section = find_section(pack, cmd.section) if cmd.section else None
     seed = int(services.clock.now().timestamp())
     chosen = choose_questions(pack, cmd.count, seed, section.id if section else None,

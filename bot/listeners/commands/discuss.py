@@ -13,8 +13,8 @@ from bot.blocks.replies import error_reply
 from bot.context import Services
 from bot.domain.digest import CommandError
 from bot.domain.polls import parse_discuss
-from bot.flows.channel import channel_language
-from bot.flows.polls import channel_pack, discuss_command, discuss_results
+from bot.flows.channel import channel_reading
+from bot.flows.polls import discuss_command, discuss_results
 from bot.slack.deliveries import delivery_of
 
 
@@ -25,17 +25,16 @@ def register(app: App, services: Services) -> None:
     def handle_discuss(ack: Ack, body: dict[str, Any], command: dict[str, Any], client: WebClient, respond: Respond,
                        context: BoltContext) -> None:
         team_id, channel_id, user_id = context.team_id or "", command.get("channel_id", ""), command["user_id"]
-        pack = channel_pack(services, team_id, channel_id)
-        parsed = parse_discuss(command.get("text", ""), len(pack.polls))
+        reading = channel_reading(services, team_id, channel_id)  # one read of the plan on the ack path
+        parsed = parse_discuss(command.get("text", ""), len(reading.pack.polls))
         if isinstance(parsed, CommandError):
-            language = channel_language(services, team_id, channel_id)
-            ack(error_reply(parsed.says(language), parsed.usage, language))
+            ack(error_reply(parsed.says(reading.language), parsed.usage, reading.language))
             return
         if parsed.action == "help":
-            ack(discuss_help(channel_language(services, team_id, channel_id)))
+            ack(discuss_help(reading.language))
             return
         if parsed.action == "results":
-            ack(discuss_results(services, team_id, channel_id, parsed))
+            ack(discuss_results(services, team_id, channel_id, parsed, reading))
             return
         ack()
         services.after_ack(lambda: respond(discuss_command(services, pacer, client, parsed, team_id, channel_id,
