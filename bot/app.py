@@ -18,9 +18,10 @@ from bot.config import Settings
 from bot.context import Services, make_client
 from bot.flows import lifecycle
 from bot.flows import polls as poll_flow
+from bot.flows import replies as replies_flow
 from bot.flows.quizzes import QuizRunner
 from bot.ingest.clicks import journal_directory
-from bot.ingest.storage_faults import not_saved_text, reply_not_saved, reply_url
+from bot.ingest.storage_faults import NotSaved, not_saved_text, reply_not_saved, reply_url
 from bot.manifest import BOT_SCOPES  # one list for the OAuth flow and the manifest
 from bot.scheduler import clock_timers
 from bot.slack.authorize import CachedAuthorize
@@ -112,6 +113,7 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
     services.timers[:] = clock_timers(services)
     services.clicks.on("vote", lambda *click: poll_flow.apply_vote(services, *click))
     services.clicks.on("answer", services.quizzes.apply_answer)
+    replies_flow.journal_replies(services)
     answer_disk_trouble(app, services)
     listeners.register(app, services)
     services.clicks.recover()  # what a process that died had acknowledged, before this one serves
@@ -139,17 +141,22 @@ def answer_disk_trouble(app: App, services: Services) -> None:
     The middleware notes the request's response_url, which `after_ack` keeps with the work it holds (the
     write of a `/digest schedule` happens after the acknowledgement). The error handler answers a listener
     that failed on the acknowledgement path: a slash command in its acknowledgement, anything else through
-    its response_url. Any other error is Bolt's default (logged, 500).
+    its response_url. An Events API delivery has nobody to tell, so it is answered 503, not acknowledged:
+    Slack delivers it again (after about a minute, then five; https://docs.slack.dev/apis/events-api/
+    #retries), and its `event_id` claim keeps the copy that gets through from counting twice. Any other
+    error is Bolt's default (logged, 500).
     """
 
     app.middleware(RememberReplyUrl())
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
-        if not disk_trouble(error):
+        if not (isinstance(error, NotSaved) or disk_trouble(error)):
             log.error("a listener failed", exc_info=error)
             return None
         services.clicks.trouble.report(str(services.store.path), str(error))
+        if isinstance(body, dict) and body.get("type") == "event_callback":
+            return BoltResponse(status=503, body="")
         if isinstance(body, dict) and "command" in body:
             return BoltResponse(status=200, body={"response_type": "ephemeral", "text": not_saved_text()})
         url = body.get("response_url") or "" if isinstance(body, dict) else ""

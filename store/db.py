@@ -45,10 +45,12 @@ from sqlite_utils.migrations import Migrations
 BUSY_TIMEOUT_MS = 15_000
 # Rows kept by `settled_row`: the polls and quiz questions clicked lately. A row let go is only read again.
 SETTLED_ROWS_KEPT = 4096
-# The tables acknowledged clicks land in: a vote or a quiz answer may wait in the click journal after its
-# "ok", and is applied before any read of these (`Store.before_reading_responses`); the totals answers keep
-# (store/quizzes.py m003_quiz_score_totals) with them.
-RESPONSE_TABLES = re.compile(r"\b(?:votes|vote_log|quiz_answers|quiz_totals|quiz_user_totals)\b")
+# The tables acknowledged clicks land in: a vote, a quiz answer or a thread reply (or a reaction to one)
+# may wait in the click journal after its "ok", and is applied before any read of these
+# (`Store.before_reading_responses`); the totals answers keep (store/quizzes.py m003_quiz_score_totals)
+# with them.
+RESPONSE_TABLES = re.compile(
+    r"\b(?:votes|vote_log|quiz_answers|quiz_totals|quiz_user_totals|replies|reply_reactions)\b")
 
 Params = Sequence[Any]
 Row = dict[str, Any]
@@ -137,6 +139,15 @@ class Store:
         is the journal's own applying (or another writer), which must not wait for itself."""
         hook = self.before_reading_responses
         if hook is not None and not conn.in_transaction and RESPONSE_TABLES.search(sql):
+            hook()
+
+    def apply_held_responses(self) -> None:
+        """Before deleting responses (a person or a workspace forgotten): what the click journal holds is
+        applied first, or a vote or reply acknowledged a moment ago would be written after the deletion and
+        outlive it. Reads need no call (`_before_read`); a deletion runs inside its own transaction, where
+        the hook cannot run, so it calls this before opening it."""
+        hook = self.before_reading_responses
+        if hook is not None and not self._conn().in_transaction:
             hook()
 
     def rows(self, sql: str, params: Params = ()) -> list[Row]:

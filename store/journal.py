@@ -19,8 +19,13 @@ has lost its process: `orphans` finds those so the next start can apply what the
 is drawn when the database is created: a journal left beside a database that was since deleted and
 made afresh is never applied to the new one (its votes would land on whatever polls now have those ids).
 
-A record has a fixed slot. Its header carries the record's sequence number and a CRC of its bytes,
-so a slot half-written when the process died reads as empty.
+The file is a row of fixed slots of 256 bytes. A record takes one slot, or (a thread reply's text can be
+long) a run of consecutive slots, each a fragment with its own header, as LevelDB's log does
+(https://github.com/google/leveldb/blob/main/doc/log_format.md): the slot's sequence number, a CRC of the
+fragment's bytes, its length and whether it is a whole record or the first, a middle or the last part of
+one. Every slot starts with a header the app wrote, never with bytes of a record, so a reader looking
+for the next record after a torn one can never take words someone typed for a header. A slot
+half-written when the process died reads as empty, and so does a record with any fragment torn.
 
 A record is written with `pwrite` into the file's page, not by a store into the map: a store into a
 mapped page cannot fail, so a journal on a file system gone read-only (or whose file was deleted) would
@@ -34,11 +39,11 @@ gap; it was never acknowledged.
 from __future__ import annotations
 
 import fcntl
-import itertools
 import mmap
 import os
 import secrets
 import struct
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -51,9 +56,20 @@ from sqlite_utils.migrations import Migrations
 from store.db import Store, StoreError
 
 SLOT = 256
-_HEADER = struct.Struct("<QIH")  # sequence number (from 1), crc32 of the payload, payload length
-MAX_PAYLOAD = SLOT - _HEADER.size
+# sequence number (from 1), crc32 of the fragment's bytes, its length with its kind in the two top bits
+_HEADER = struct.Struct("<QIH")
+MAX_PAYLOAD = SLOT - _HEADER.size  # the bytes one slot holds
+_WHOLE, _FIRST, _MIDDLE, _LAST = 0, 1 << 14, 2 << 14, 3 << 14  # _WHOLE: as written before records had parts
+_KIND, _LENGTH = 3 << 14, (1 << 14) - 1
+# The longest record: a reply of Slack's longest text (40,000 characters, up to 120,000 bytes of UTF-8)
+# with its fields fits in 512 slots. A longer one is written to the database before its acknowledgement.
+MAX_FRAGMENTS = 512
 SLOTS = 16_384  # 4 MiB, allocated by the file system only as it is written
+
+
+def fragments(length: int) -> int:
+    """How many slots a record of `length` bytes takes."""
+    return max(1, -(-length // MAX_PAYLOAD))
 
 migrations = Migrations("journal")
 
@@ -94,7 +110,7 @@ class JournalUnavailable(OSError):
 
 
 class Journal:
-    """One process's journal file. `append` is safe from any thread without a lock (see `append`)."""
+    """One process's journal file. `append` is safe from any thread (see `append`)."""
 
     def __init__(self, directory: str | Path, slots: int = SLOTS, database: str = ""):
         self.directory = Path(directory)
@@ -116,43 +132,59 @@ class Journal:
             raise
         os.rename(making, self.path)
         self._map = mmap.mmap(self._fd, slots * SLOT)
-        self._next = itertools.count(1)  # next() on it is atomic under the interpreter lock
+        self._next = 1  # the next free slot, taken under `_taking`
+        self._taking = threading.Lock()
 
     @property
     def name(self) -> str:
         return self.path.name
 
-    def append(self, payload: bytes) -> int | None:
-        """Keep `payload` on disk; its sequence number, or None when it is too long or the file is full.
-        Raises JournalUnavailable when the file cannot take it (read-only, I/O error, deleted).
+    def fits(self, length: int) -> bool:
+        """Whether a record of `length` bytes can be journaled at all (in a journal with room)."""
+        return fragments(length) <= min(MAX_FRAGMENTS, self.slots)
 
-        No lock: `next` on an `itertools.count` runs whole while CPython's interpreter lock is held (a
-        free-threaded build would need a lock here), so two threads never share a slot, and a slot's page is
-        written by one `pwrite` (a reader sees it unwritten or complete; a torn one fails its CRC and reads as
-        not yet written).
+    def append(self, payload: bytes) -> int | None:
+        """Keep `payload` on disk; the sequence number of its last slot (the mark once it is applied), or None
+        when the file has no room left for it (or it does not fit at all, see `fits`). Raises
+        JournalUnavailable when the file cannot take it (read-only, I/O error, deleted).
+
+        The lock is held only to take the slots (two integer operations, no system call), so two threads
+        never share a slot and a record's fragments are consecutive. Each record is written by one `pwrite`:
+        a reader sees a fragment unwritten, or complete, or torn (its CRC fails and it reads as not yet
+        written).
         """
-        if len(payload) > MAX_PAYLOAD:
+        span = fragments(len(payload))
+        if not self.fits(len(payload)):
             return None
         if os.fstat(self._fd).st_nlink == 0:
             raise JournalUnavailable(2, "the journal file was deleted", str(self.path))
-        seq = next(self._next)
-        if seq > self.slots:
+        with self._taking:
+            first = self._next
+            self._next = first + span
+        if first + span - 1 > self.slots:  # full: slots taken past the end stay empty
+            self._holes(first, min(first + span - 1, self.slots))
             return None
-        start = (seq - 1) * SLOT
+        data = _fragmented(first, payload)
         try:
-            written = os.pwrite(self._fd, _HEADER.pack(seq, zlib.crc32(payload), len(payload)) + payload, start)
+            written = os.pwrite(self._fd, data, (first - 1) * SLOT)
+            cause: OSError = OSError(28, "short write")
         except OSError as exc:
-            written = -1
-            cause = exc
-        if written != _HEADER.size + len(payload):
-            self._map[start:start + _HEADER.size] = _HEADER.pack(seq, zlib.crc32(b""), 0)  # the hole, in memory
-            if written >= 0:
-                cause = OSError(28, "short write")
+            written, cause = -1, exc
+        if written != len(data):
+            self._holes(first, first + span - 1)
             raise JournalUnavailable(cause.errno or 5, cause.strerror or str(cause), str(self.path))
-        return seq
+        return first + span - 1
+
+    def _holes(self, first: int, last: int) -> None:
+        """Slots taken and never to be written, marked empty in memory (not on disk: they hold nothing) so
+        the records after them are not held up behind a gap."""
+        for seq in range(first, last + 1):
+            start = (seq - 1) * SLOT
+            self._map[start:start + _HEADER.size] = _HEADER.pack(seq, zlib.crc32(b""), 0)
 
     def read(self, after: int) -> list[tuple[int, bytes]]:
-        """The records after sequence number `after`, up to the first slot not (yet) written."""
+        """(last slot, payload) of the records after slot `after` (a record's last slot, or 0), up to the
+        first slot not (yet) written."""
         return _records(self._map, after, self.slots, stop_at_gap=True)
 
     def close(self, delete: bool = False) -> None:
@@ -162,16 +194,62 @@ class Journal:
         os.close(self._fd)  # releases the lock
 
 
+def _fragmented(first: int, payload: bytes) -> bytes:
+    """The bytes of a record starting at slot `first`: one slot, or a fragment per slot, each with its header."""
+    if len(payload) <= MAX_PAYLOAD:
+        return _HEADER.pack(first, zlib.crc32(payload), len(payload)) + payload
+    parts = [payload[i:i + MAX_PAYLOAD] for i in range(0, len(payload), MAX_PAYLOAD)]
+    out = bytearray()
+    for i, part in enumerate(parts):
+        kind = _FIRST if i == 0 else _LAST if i == len(parts) - 1 else _MIDDLE
+        out += _HEADER.pack(first + i, zlib.crc32(part), len(part) | kind) + part
+        if i < len(parts) - 1:
+            out += bytes(MAX_PAYLOAD - len(part))
+    return bytes(out)
+
+
+def _fragment(buffer: mmap.mmap | bytes, seq: int) -> tuple[int, bytes] | None:
+    """(kind, bytes) of the fragment in slot `seq`, or None when the slot holds no complete one."""
+    start = (seq - 1) * SLOT
+    number, crc, field = _HEADER.unpack_from(buffer, start)
+    length = field & _LENGTH
+    if number != seq or length > MAX_PAYLOAD:
+        return None
+    part = bytes(buffer[start + _HEADER.size:start + _HEADER.size + length])
+    return (field & _KIND, part) if zlib.crc32(part) == crc else None
+
+
+def _record(buffer: mmap.mmap | bytes, seq: int, slots: int) -> tuple[int, bytes] | None:
+    """(slots taken, payload) of the record starting at slot `seq`, or None if none starts there whole."""
+    found = _fragment(buffer, seq)
+    if found is None or found[0] in (_MIDDLE, _LAST):
+        return None
+    if found[0] == _WHOLE:
+        return 1, found[1]
+    parts = [found[1]]
+    for next_seq in range(seq + 1, min(seq + MAX_FRAGMENTS, slots) + 1):
+        part = _fragment(buffer, next_seq)
+        if part is None or part[0] not in (_MIDDLE, _LAST):
+            return None
+        parts.append(part[1])
+        if part[0] == _LAST:
+            return len(parts), b"".join(parts)
+    return None
+
+
 def _records(buffer: mmap.mmap | bytes, after: int, slots: int, stop_at_gap: bool) -> list[tuple[int, bytes]]:
+    """(last slot, payload) of each record after slot `after`."""
     found = []
-    for seq in range(after + 1, slots + 1):
-        start = (seq - 1) * SLOT
-        number, crc, length = _HEADER.unpack_from(buffer, start)
-        payload = bytes(buffer[start + _HEADER.size:start + _HEADER.size + length]) if length <= MAX_PAYLOAD else b""
-        if number == seq and zlib.crc32(payload) == crc:
-            found.append((seq, payload))
+    seq = after + 1
+    while seq <= slots:
+        record = _record(buffer, seq, slots)
+        if record is not None:
+            found.append((seq + record[0] - 1, record[1]))
+            seq += record[0]
         elif stop_at_gap:
             break
+        else:
+            seq += 1
     return found
 
 

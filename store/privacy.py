@@ -31,6 +31,7 @@ def rows_of_user(store: Store, user_id: str, team_id: str | None = None) -> dict
 def forget_user(store: Store, user_id: str, team_id: str | None = None) -> dict[str, int]:
     """Delete the person's votes, clicks, comments and answers in one transaction; rows deleted per table."""
     where, params = _where(user_id, team_id)
+    store.apply_held_responses()
     with store.write():
         return {table: store.write_one(f"DELETE FROM {table} WHERE {where}", params).rowcount
                 for table in USER_TABLES}

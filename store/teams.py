@@ -106,6 +106,7 @@ def forget_team(store: Store, team_id: str) -> dict[str, int]:
     matched through their quiz (rows from before m002 of quizzes carried no team_id of their own).
     """
     deleted: dict[str, int] = {}
+    store.apply_held_responses()
     with store.write():
         deleted["quiz_questions"] = store.write_one(
             "DELETE FROM quiz_questions WHERE team_id = ? OR quiz_id IN (SELECT id FROM quizzes WHERE team_id = ?)",

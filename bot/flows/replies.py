@@ -1,11 +1,15 @@
-"""Thread replies at the edges: a reply, edit, deletion or reaction stored before its acknowledgement, and the
+"""Thread replies at the edges: a reply, edit, deletion or reaction kept before its acknowledgement, and the
 digest's live reply count redrawn after it.
 
 Only threads the app started are kept (store/replies.py `thread_of`): a message anywhere else is dropped
-without being written, and a reply's text is read only to be stored. Each event is stored with its
-delivery claim in one transaction before the listener acknowledges it (acknowledged means kept; a retried
-delivery finds its claim and changes nothing). The redraw goes through `services.live`, coalesced like a
-poll's tally to about one `chat.update` per message per second, within the workspace's Tier 3 budget.
+before anything is written, and a reply's text is read only to be kept. A burst of replies (Slack delivers
+up to 30,000 events a workspace an hour) is journaled like a burst of votes (bot/ingest/clicks.py): copied
+into the click journal and acknowledged, then applied to SQLite in one transaction per lull, each with
+its delivery claim, so a retried delivery changes nothing twice. A reply, its edits, its deletion and the
+reactions to it go through the same journal, in the order they arrived: a reaction is never applied
+before the reply it is about. Reads of replies apply what the journal holds first (store/db.py
+`RESPONSE_TABLES`). The redraw goes through `services.live`, coalesced like a poll's tally to about one
+`chat.update` per message per second, within the workspace's Tier 3 budget.
 """
 
 from __future__ import annotations
@@ -27,36 +31,67 @@ log = logging.getLogger(__name__)
 FollowUp = Callable[[], None] | None
 
 
-def receive_reply(services: Services, team_id: str, delivery_key: str, event: ReplyEvent) -> FollowUp:
-    """Store what a `message` event says about a reply in one of the app's threads; the redraw to run after
-    the acknowledgement, or None when nothing changed (not the app's thread, a retried delivery)."""
-    store, now = services.store, services.clock.now().timestamp()
-    if event.kind == "deleted":
-        thread_ts = replies.delete_reply(store, delivery_key, team_id=team_id, channel_id=event.channel_id,
-                                         ts=event.ts, now=now)
-        if thread_ts is None:
-            return None
-        thread = replies.thread_of(store, team_id, event.channel_id, thread_ts)
-        return None if thread is None else _redraw(services, team_id, thread)
-    thread = replies.thread_of(store, team_id, event.channel_id, event.thread_ts)
+def take_reply(services: Services, team_id: str, delivery_key: str, event: ReplyEvent) -> None:
+    """Journal what a `message` event says about a reply in one of the app's threads; call before the
+    acknowledgement. Raises NotSaved when no disk takes it (the delivery must then not be acknowledged)."""
+    now = services.clock.now().timestamp()
+    if event.kind == "deleted":  # the message is gone from Slack: whether it was kept is found when applied
+        services.clicks.record("reply deleted", team_id, delivery_key, event.channel_id, event.ts, now)
+        return
+    if replies.thread_of(services.store, team_id, event.channel_id, event.thread_ts) is None:
+        return  # not a thread the app started: nothing is kept
+    services.clicks.record("reply", team_id, delivery_key, event.kind, event.channel_id, event.ts, event.thread_ts,
+                           event.user_id, event.text, event.edited_ts, now)
+
+
+def take_reaction(services: Services, team_id: str, delivery_key: str, event: ReactionEvent) -> None:
+    """Journal a reaction; applied, it counts toward the most reacted reply if it is to a kept reply."""
+    services.clicks.record("reaction", team_id, delivery_key, event.channel_id, event.ts, event.user_id,
+                           event.reaction, event.added, services.clock.now().timestamp())
+
+
+def apply_reply(services: Services, team_id: str, delivery_key: str, kind: str, channel_id: str, ts: str,
+                thread_ts: str, user_id: str, text: str, edited_ts: str, now: float) -> FollowUp:
+    """A journaled reply or edit, written inside the journal's batch; the redraw to run after, or None when
+    nothing changed (an edit, a retried delivery)."""
+    store = services.store
+    thread = replies.thread_of(store, team_id, channel_id, thread_ts)
     if thread is None:
-        return None  # not a thread the app started: nothing is kept
-    if event.kind == "edited":
-        replies.edit_reply(store, delivery_key, team_id=team_id, channel_id=event.channel_id, ts=event.ts,
-                           text=event.text, edited_ts=event.edited_ts, now=now)
+        return None
+    if kind == "edited":
+        replies.edit_reply(store, delivery_key, team_id=team_id, channel_id=channel_id, ts=ts, text=text,
+                           edited_ts=edited_ts, now=now)
         return None  # the count is unchanged
     if not replies.add_reply(store, delivery_key, team_id=team_id, thread=thread,
-                             item_ref=_item_ref(services, team_id, thread), ts=event.ts, user_id=event.user_id,
-                             text=event.text, now=now):
+                             item_ref=_item_ref(services, team_id, thread), ts=ts, user_id=user_id, text=text,
+                             now=now):
         return None
     return _redraw(services, team_id, thread)
 
 
-def receive_reaction(services: Services, team_id: str, delivery_key: str, event: ReactionEvent) -> None:
-    """A reaction to a kept reply counts toward the most reacted reply; one to anything else is not kept."""
-    replies.react(services.store, delivery_key, team_id=team_id, channel_id=event.channel_id, ts=event.ts,
-                  user_id=event.user_id, reaction=event.reaction, added=event.added,
-                  now=services.clock.now().timestamp())
+def apply_deletion(services: Services, team_id: str, delivery_key: str, channel_id: str, ts: str,
+                   now: float) -> FollowUp:
+    """A journaled deletion: the reply and its reactions go, and its digest's count is redrawn."""
+    thread_ts = replies.delete_reply(services.store, delivery_key, team_id=team_id, channel_id=channel_id, ts=ts,
+                                     now=now)
+    if thread_ts is None:
+        return None
+    thread = replies.thread_of(services.store, team_id, channel_id, thread_ts)
+    return None if thread is None else _redraw(services, team_id, thread)
+
+
+def apply_reaction(services: Services, team_id: str, delivery_key: str, channel_id: str, ts: str, user_id: str,
+                   reaction: str, added: bool, now: float) -> None:
+    """A journaled reaction: kept if it is to a kept reply; one to anything else is not."""
+    replies.react(services.store, delivery_key, team_id=team_id, channel_id=channel_id, ts=ts, user_id=user_id,
+                  reaction=reaction, added=added, now=now)
+
+
+def journal_replies(services: Services) -> None:
+    """Register the appliers of the journaled reply events with the click journal."""
+    services.clicks.on("reply", lambda *click: apply_reply(services, *click))
+    services.clicks.on("reply deleted", lambda *click: apply_deletion(services, *click))
+    services.clicks.on("reaction", lambda *click: apply_reaction(services, *click))
 
 
 def _item_ref(services: Services, team_id: str, thread: replies.Thread) -> str:

@@ -36,7 +36,7 @@ from pathlib import Path
 from bot.ingest.storage_faults import Backoff, DiskTrouble, NotSaved
 from store import Store, journal
 from store.db import disk_trouble
-from store.journal import MAX_PAYLOAD, Journal, JournalUnavailable
+from store.journal import Journal, JournalUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class Clicks:
         current = self.journal
         if current is not None:
             payload = pickle.dumps((kind, *fields), PROTOCOL)
-            if len(payload) <= MAX_PAYLOAD:
+            if current.fits(len(payload)):
                 try:
                     seq = current.append(payload)
                     if seq is None:  # full: a new file takes this click; the full one drains first
@@ -106,7 +106,7 @@ class Clicks:
                         self._scheduled = True
                         self._after_lull(self.settle)
                     return
-            self.settle()  # too long for a slot (or no journal): what is held goes first
+            self.settle()  # too long for any journal (or no journal): what is held goes first
         fault = self.store.fault()
         if fault is not None:
             self.trouble.report(str(self.store.path), fault)

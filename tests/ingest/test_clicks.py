@@ -14,7 +14,7 @@ import pytest
 
 from bot.ingest.clicks import PROTOCOL, Clicks, journal_directory
 from store import journal, open_store
-from store.journal import MAX_PAYLOAD, SLOT, Journal, orphans
+from store.journal import MAX_FRAGMENTS, MAX_PAYLOAD, SLOT, Journal, orphans
 
 
 @pytest.fixture
@@ -119,11 +119,11 @@ def test_a_burst_asks_for_one_settle_and_the_next_burst_for_another(store, direc
     h.clicks.close()
 
 
-def test_a_click_too_long_for_a_slot_is_applied_at_once_after_the_ones_held(store, directory):
+def test_a_click_too_long_for_any_journal_is_applied_at_once_after_the_ones_held(store, directory):
     h = Harness(store, directory)
     h.clicks.record("vote", "U1", "yes")
     h.clicks.record("vote", "U2", "yes")
-    long_pick = "x" * (MAX_PAYLOAD + 1)
+    long_pick = "x" * (MAX_FRAGMENTS * MAX_PAYLOAD + 1)
     h.clicks.record("vote", "U3", long_pick)
     assert taken(store) == [("U1", "yes"), ("U2", "yes"), ("U3", long_pick)]  # before `record` returned
     assert h.clicks.settle() == 0

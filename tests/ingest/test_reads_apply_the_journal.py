@@ -4,7 +4,7 @@
 import sqlite3
 
 from bot.ingest.ack_first import AckFirst
-from store import polls
+from store import polls, privacy
 from tests.conftest import TEAM
 
 
@@ -33,3 +33,20 @@ def test_a_read_inside_a_write_transaction_does_not_wait_for_the_journal(service
     services.store.rows("SELECT * FROM votes")
     services.store.rows("SELECT * FROM plans")  # no clicks land there: nothing to apply
     assert calls == ["settle"]
+
+
+def test_a_person_forgotten_mid_burst_stays_forgotten(http_app, stub, services):
+    """A deletion is not a read: without applying the journal first, a vote acknowledged a moment before
+    the privacy request would be written after it and outlive it."""
+    services.runtime.acks = AckFirst(max_wait=60.0)
+    http_app.command("/discuss", "1", user_id="UHOST")
+    stub.wait_for("chat.postMessage")
+    services.wait_idle()
+    post = polls.latest_post(services.store, TEAM, "C0CHAN", 1)
+    with services.acks.handling():
+        assert http_app.click(f"{post.id}|yes", user_id="U0GONE", channel_id="C0CHAN").status == 200
+        assert http_app.click(f"{post.id}|no", user_id="U0STAYS", channel_id="C0CHAN").status == 200
+        deleted = privacy.forget_user(services.store, "U0GONE", TEAM)
+    assert deleted["votes"] == 1 and deleted["vote_log"] == 1
+    services.clicks.settle()
+    assert polls.vote_counts(services.store, post.id) == {"no": 1}

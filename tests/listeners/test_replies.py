@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 
 from bot.flows import export
+from bot.ingest.ack_first import AckFirst
 from store import plans, privacy, replies, teams
 from tests.conftest import TEAM
 from tests.support.signing import (
@@ -197,3 +199,46 @@ def test_home_shows_each_channels_discussion(http_app, stub, services):
     assert check_view(view, HOME) is None
     assert ":speech_balloon: 2 replies from 2 people in the threads" in json.dumps(view["blocks"])
     assert "replies from" not in json.dumps(home_view(gather(services, TEAM, "U0ALICE", None, False, set())))
+
+
+def test_in_a_burst_replies_are_journaled_acknowledged_and_applied_in_the_order_they_came(http_app, stub, services):
+    """Replies are acknowledged from the click journal like votes; a reaction, an edit and a deletion right
+    behind a reply are applied after it, never before (which would find no reply and drop them)."""
+    digest_ts = post_digest(http_app, stub, services)
+    services.runtime.acks = AckFirst(max_wait=60.0)
+    long = "算力是瓶颈，电力更是瓶颈。" * 3000  # 39,000 characters, 117,000 bytes: 480 slots of the journal
+    with services.acks.handling():  # the burst goes on: nothing is applied by a lull
+        first = say(http_app, "first", digest_ts, user="U0ALICE")
+        second = say(http_app, long, digest_ts, user="U0BOB")
+        react(http_app, first, "U0BOB", "fire")
+        react(http_app, second, "U0ALICE", "eyes")
+        edit = message_changed_event("first, edited", user_id="U0ALICE", channel_id=CHANNEL, ts=first,
+                                     thread_ts=digest_ts)
+        assert http_app.post(event_body(edit, team_id=TEAM)).status == 200
+        gone = say(http_app, "said in haste", digest_ts, user="U0CAROL")
+        assert http_app.post(event_body(message_deleted_event(user_id="U0CAROL", channel_id=CHANNEL, ts=gone,
+                                                              thread_ts=digest_ts),
+                                        team_id=TEAM)).status == 200
+        with sqlite3.connect(services.settings.database_path) as conn:
+            assert conn.execute("SELECT count(*) FROM replies").fetchone() == (0,)  # journaled only
+        rows = kept(services)  # a read applies what the journal holds
+    assert [(r["user_id"], r["text"]) for r in rows] == [("U0ALICE", "first, edited"), ("U0BOB", long)]
+    assert services.store.rows("SELECT ts, reaction FROM reply_reactions ORDER BY reaction") == [
+        {"ts": second, "reaction": "eyes"}, {"ts": first, "reaction": "fire"}]
+
+
+def test_a_reply_no_disk_takes_is_not_acknowledged_so_slack_sends_it_again(http_app, stub, services):
+    """Acknowledged means kept: when the journal's file is gone, Slack hears an error, not "ok", and the
+    delivery it sends again (the same event_id) is kept once."""
+    digest_ts = post_digest(http_app, stub, services)
+    event = message_event("keep me", user_id="U0ALICE", channel_id=CHANNEL, thread_ts=digest_ts)
+    body = event_body(event, team_id=TEAM, event_id="Ev0DISK")
+    journal = services.clicks.journal
+    journal.path.unlink()
+    assert http_app.post(body).status == 503
+    assert kept(services) == []
+    services.clicks.journal = None  # the disk is back (a new start): written before the acknowledgement
+    assert http_app.post(body, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}).status == 200
+    assert http_app.post(body, {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"}).status == 200
+    assert [r["text"] for r in kept(services)] == ["keep me"]
+    journal.close()

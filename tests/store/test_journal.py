@@ -1,12 +1,14 @@
 """The click journal on real files: slots, sequence numbers, torn slots, dead processes' files, marks."""
 
 import os
+import struct
 import threading
+import zlib
 
 import pytest
 
 from store import journal, open_store
-from store.journal import MAX_PAYLOAD, SLOT, Journal, orphans, read_orphan
+from store.journal import MAX_FRAGMENTS, MAX_PAYLOAD, SLOT, Journal, fragments, orphans, read_orphan
 
 HEADER_SIZE = SLOT - MAX_PAYLOAD
 
@@ -46,7 +48,7 @@ def test_records_read_back_in_order_with_their_sequence_numbers(directory):
 
 
 def test_4000_appends_from_20_threads_get_distinct_numbers_and_all_read_back(directory):
-    """No lock in `append`: two threads must never share a slot, or a click is silently overwritten."""
+    """Two threads must never share a slot, or a click is silently overwritten."""
     j = Journal(directory)
     barrier = threading.Barrier(20)
     got: dict[int, list[int | None]] = {}
@@ -70,12 +72,85 @@ def test_4000_appends_from_20_threads_get_distinct_numbers_and_all_read_back(dir
         j.close(delete=True)
 
 
-def test_a_payload_longer_than_the_slot_is_refused_without_using_a_number(directory):
+def test_a_record_longer_than_a_slot_takes_consecutive_slots_and_reads_back_whole(directory):
+    """A thread reply's text can be 40,000 characters: it is journaled in parts, one per slot."""
+    j = Journal(directory)
+    long = "讨论：算力是瓶颈吗？".encode() * 60  # 1,800 bytes: 8 slots
+    try:
+        assert fragments(len(long)) == 8
+        assert j.append(b"short") == 1
+        assert j.append(long) == 9  # its last slot: the mark once it is applied
+        assert j.append(b"y" * MAX_PAYLOAD) == 10  # exactly the room a slot has is one slot
+        assert j.read(0) == [(1, b"short"), (9, long), (10, b"y" * MAX_PAYLOAD)]
+        assert j.read(1) == [(9, long), (10, b"y" * MAX_PAYLOAD)]  # `after` a mark is the next record's start
+        assert j.read(9) == [(10, b"y" * MAX_PAYLOAD)]
+        assert read_orphan(j.path) == j.read(0)  # and so on disk
+    finally:
+        j.close(delete=True)
+
+
+def test_a_record_too_long_for_any_journal_is_refused_without_taking_a_slot(directory):
     j = Journal(directory)
     try:
-        assert j.append(b"x" * (MAX_PAYLOAD + 1)) is None
-        assert j.append(b"y" * MAX_PAYLOAD) == 1  # exactly the room a slot has is fine
-        assert j.read(0) == [(1, b"y" * MAX_PAYLOAD)]
+        assert not j.fits(MAX_FRAGMENTS * MAX_PAYLOAD + 1)
+        assert j.append(b"x" * (MAX_FRAGMENTS * MAX_PAYLOAD + 1)) is None
+        assert j.append(b"x" * (MAX_FRAGMENTS * MAX_PAYLOAD)) == MAX_FRAGMENTS  # the longest that fits
+        assert j.append(b"after") == MAX_FRAGMENTS + 1
+    finally:
+        j.close(delete=True)
+
+
+def test_long_and_short_records_from_20_threads_never_overlap(directory):
+    """Slots are taken under a lock: a long record's parts are consecutive however the threads interleave."""
+    j = Journal(directory)
+    barrier = threading.Barrier(20)
+    got: dict[int, list[tuple[int | None, bytes]]] = {}
+
+    def writer(n):
+        barrier.wait()
+        payloads = [(f"{n}:{i}:" + "x" * (i % 7) * 150).encode() for i in range(60)]
+        got[n] = [(j.append(p), p) for p in payloads]
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(20)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    try:
+        by_seq = dict(j.read(0))
+        assert len(by_seq) == 20 * 60
+        for written in got.values():
+            for seq, payload in written:
+                assert by_seq[seq] == payload
+    finally:
+        j.close(delete=True)
+
+
+def test_a_torn_part_loses_its_record_only_and_typed_words_are_never_read_as_a_record(directory):
+    """A dead process's torn record is skipped part by part. Its text is someone's reply: words shaped like
+    a slot's header at a slot boundary must not be taken for a record (a pickled one would be run)."""
+    j = Journal(directory)
+    forged = struct.pack("<QIH", 3, zlib.crc32(b"evil"), 4) + b"evil"
+    # where slot 3 would start if the record were written in one piece from slot 2, and one part later
+    long = b"a" * MAX_PAYLOAD + forged + b"b" * (SLOT - len(forged)) + forged + b"c" * 300
+    try:
+        j.append(b"one")
+        last = j.append(long)
+        j.append(b"after")
+        corrupt_slot(j.path, 2)  # the long record's first part
+        assert j.read(0) == [(1, b"one")]  # live, it may still be being written: reading waits there
+        assert read_orphan(j.path) == [(1, b"one"), (last + 1, b"after")]
+    finally:
+        j.close(delete=True)
+
+
+def test_a_long_record_that_does_not_fit_the_rest_of_the_file_leaves_it_full(directory):
+    """The next journal takes it (bot/ingest/clicks.py); the slots it took here hold nothing and do not
+    hold up reading."""
+    j = Journal(directory, slots=4)
+    try:
+        assert j.append(b"a") == 1
+        assert j.append(b"b" * (MAX_PAYLOAD * 3 + 1)) is None  # 4 slots, 3 left
+        assert j.append(b"c") is None  # full
+        assert j.read(0) == [(1, b"a"), (2, b""), (3, b""), (4, b"")]
     finally:
         j.close(delete=True)
 

@@ -1,10 +1,12 @@
 """Messages and reactions in channels the app is in (`message.channels`, `message.groups`, `reaction_added`,
-`reaction_removed`): thread replies to the app's digests and polls, stored before the acknowledgement
+`reaction_removed`): thread replies to the app's digests and polls, journaled before the acknowledgement
 (`bot.flows.replies`); everything else is acknowledged and dropped unread.
 
 Bolt hands every `message` event, whatever its subtype, to `app.event("message")`; bots' messages (the
 app's own included) are told apart by `bot.domain.replies`. Each delivery is claimed by its `event_id`
-(`delivery_of`) in the same transaction as its write, so Slack's retries change nothing twice.
+(`delivery_of`) in the same transaction as its write, so Slack's retries change nothing twice. A delivery
+no disk would take raises NotSaved: it is answered with an error (bot/app.py `answer_disk_trouble`), so
+Slack delivers it again later rather than hearing "ok" for a reply that was not kept.
 See https://docs.slack.dev/reference/events/message and .../reaction_added.
 """
 
@@ -16,7 +18,7 @@ from slack_bolt import App, BoltContext
 
 from bot.context import Services
 from bot.domain.replies import reaction_event, reply_event
-from bot.flows.replies import receive_reaction, receive_reply
+from bot.flows.replies import take_reaction, take_reply
 from bot.slack.deliveries import delivery_of
 
 
@@ -27,15 +29,13 @@ def register(app: App, services: Services) -> None:
         delivery = delivery_of(body, context)
         if parsed is None or delivery is None:
             return
-        follow_up = receive_reply(services, delivery[0], delivery[1], parsed)
-        if follow_up is not None:
-            follow_up()  # a dictionary write: the redraw itself runs on the live updates' threads
+        take_reply(services, delivery[0], delivery[1], parsed)
 
     def on_reaction(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         parsed = reaction_event(event)
         delivery = delivery_of(body, context)
         if parsed is not None and delivery is not None:
-            receive_reaction(services, delivery[0], delivery[1], parsed)
+            take_reaction(services, delivery[0], delivery[1], parsed)
 
     app.event("reaction_added")(on_reaction)
     app.event("reaction_removed")(on_reaction)
