@@ -25,6 +25,7 @@ from bot.ingest.storage_faults import NotSaved, not_saved_text, reply_not_saved,
 from bot.manifest import BOT_SCOPES  # one list for the OAuth flow and the manifest
 from bot.scheduler import clock_timers
 from bot.slack.authorize import CachedAuthorize
+from bot.slack.matchers import ask_bodies_directly
 from bot.slack.tokens import TeamTokens, rotation_due
 from questions import load_packs
 from store import installations, open_store
@@ -116,6 +117,7 @@ def create_app(services: Services, *, process_before_response: bool = True) -> A
     replies_flow.journal_replies(services)
     answer_disk_trouble(app, services)
     listeners.register(app, services)
+    ask_bodies_directly(app)  # after every listener is registered
     services.clicks.recover()  # what a process that died had acknowledged, before this one serves
     return app
 

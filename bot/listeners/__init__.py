@@ -12,10 +12,11 @@ from bot.listeners import actions, commands, events, views
 def register(app: App, services: Services) -> None:
     """Every surface's listeners, the busiest first.
 
-    Bolt asks each listener in registration order whether a request is its own, and every miss costs a
-    full set of keyword arguments built for the matcher (about 13 µs). Votes and quiz answers arrive in
-    bursts, so their one listener comes right after `/digest`'s, ahead of the rest of their surfaces; then
-messages and reactions, which Slack sends for every message in every channel the app is in.
+    Bolt asks each listener in registration order whether a request is its own. Each question is a
+    function of the body (bot/slack/matchers.py spares it Bolt's keyword arguments) but still a few
+    microseconds: votes and quiz answers arrive in bursts, so their one listener comes right after
+    `/digest`'s, ahead of the rest of their surfaces; then messages and reactions, which Slack sends for
+    every message in every channel the app is in.
     """
     commands.digest.register(app, services)
     actions.clicks.register(app, services)
