@@ -155,10 +155,18 @@ def reply_bodies(stub, n: int, prefix: str, start: Callable[[str], object] | Non
             time.sleep(0.1)
         assert found, "the app posted no digest to reply to"
         thread_ts = found
-    return [event_body(message_event(f"reply {i}: what the section says about compute", user_id=f"U{prefix}{i:05d}",
-                                     channel_id="CREPLY", thread_ts=thread_ts, ts=f"1800000000.{i:06d}"),
+    return [event_body(message_event(reply_text(i), user_id=f"U{prefix}{i:05d}", channel_id="CREPLY",
+                                     thread_ts=thread_ts, ts=f"1800000000.{i:06d}"),
                        team_id=TEAM, event_id=f"Ev{prefix}{i:07d}")
             for i in range(n)]
+
+
+def reply_text(i: int) -> str:
+    """Replies as a reading circle writes them: mostly a line, every fifth a paragraph (in Chinese, 3 bytes a
+    character: a record of several journal slots)."""
+    if i % 5 == 4:
+        return f"第{i}条：" + "我觉得这一节把算力和电力的关系讲得很清楚，但是对成本的估计太乐观了。" * 6
+    return f"reply {i}: what the section says about compute"
 
 
 def _digest_ts(db: Path) -> str | None:
