@@ -14,7 +14,7 @@ import pytest
 
 from bot.ingest.clicks import PROTOCOL, Clicks, journal_directory
 from store import journal, open_store
-from store.journal import MAX_FRAGMENTS, MAX_PAYLOAD, SLOT, Journal, orphans
+from store.journal import MAX_FRAGMENTS, MAX_PAYLOAD, SLOT, Journal, fragments, orphans
 
 
 @pytest.fixture
@@ -358,6 +358,24 @@ def test_a_burst_that_overflows_the_journal_keeps_its_order(store, directory):
         h.clicks.record("vote", who, pick)
     for settle in h.lulls:
         settle()
+    h.clicks.settle()
+    assert taken(store) == picks
+    assert journal_files(directory) == [h.clicks.journal.name]
+    h.clicks.close()
+
+
+def test_a_long_click_that_does_not_fit_the_rest_of_a_file_goes_to_the_next_in_order(store, directory):
+    """A long record (a thread reply's text) takes several slots; one that does not fit in what is left of a
+    file starts the next file, and the slots it took in the full one hold nothing and keep nothing waiting:
+    the full file is applied to its end and deleted."""
+    h = Harness(store, directory)
+    small_journal(h, directory, slots=6)
+    long = "论" * 200  # 600 bytes of UTF-8: 3 slots with the click's other fields
+    assert fragments(len(pickle.dumps(("vote", "U2", long), PROTOCOL))) == 3
+    picks = [("U1", "short"), ("U2", long), ("U3", long), ("U4", "short")]  # the 3rd does not fit in slots 5-6
+    for who, pick in picks:
+        h.clicks.record("vote", who, pick)
+    assert len(journal_files(directory)) == 2
     h.clicks.settle()
     assert taken(store) == picks
     assert journal_files(directory) == [h.clicks.journal.name]
