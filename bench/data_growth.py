@@ -26,6 +26,7 @@ from bench.process import ROOT
 from bot.app import build_services
 from bot.config import Settings
 from bot.domain.polls import DiscussCommand
+from bot.flows.channel import channel_reading
 from bot.flows.home import gather
 from bot.flows.polls import discuss_results
 from store import open_store, quizzes
@@ -123,7 +124,8 @@ def time_queries(db_path: Path, spread: int, runs: int) -> dict[str, float]:
             lambda: quizzes.workspace_leaderboard(store, VIEWER_TEAM, channels=visible), runs),
         "/quiz scores": median_ms(lambda: quizzes.channel_leaderboard(store, VIEWER_TEAM, channel), runs),
         "/discuss results": median_ms(lambda: discuss_results(services, VIEWER_TEAM, channel,
-                                                              DiscussCommand(action="results")), runs),
+                                                              DiscussCommand(action="results"),
+                                                              channel_reading(services, VIEWER_TEAM, channel)), runs),
         "Home gather()": median_ms(lambda: gather(services, VIEWER_TEAM, VIEWER, None, False, visible), runs),
     }
     services.stop()

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.process import procfile_web_command, rss_kib
+from bench.process import procfile_web_command, rss_kib, rss_parts_kib
 from bench.standin import StandIn, standin_process
 from tests.support.signing import block_actions_body, slash_command_body
 
@@ -52,11 +52,11 @@ def post_polls(target, stub: StandIn, polls: int, clients: int) -> list[list[tup
     bodies = [slash_command_body("/discuss", "1", user_id="UHOST", channel_id=channel, team_id=team(n),
                                  response_url=response_url) for n, channel in enumerate(channels)]
     fire(target.url, bodies, clients)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + max(120.0, polls / 25)  # about 80 polls a second are posted here
     while len(buttons := poll_buttons(stub)) < polls:
         if time.monotonic() > deadline:
             raise AssertionError(f"only {len(buttons)} of {polls} polls were posted")
-        time.sleep(0.5)
+        time.sleep(0.5 if polls <= 1000 else 5.0)  # each look reads every call the stand-in kept
     return [buttons[channel] for channel in channels]
 
 
@@ -86,12 +86,14 @@ def run_memory(requests: int, polls: int, clients: int, checkpoint: int | None =
                 errors += fire(target.url, votes(buttons, start, stop, requests, stub), clients)[2]
                 if stop in (checkpoint, requests):
                     stored = settled(target.db, "SELECT COUNT(*) FROM votes", stop, limit=60)
-                    stub.wait_until_quiet(quiet_for=1.5, limit=120)
-                    readings[stop] = rss_kib(target.proc.pid)
                     used = -(-stop * polls // requests)
+                    # the last redraws go out at about 50 chat.update a minute per workspace: twice that long
+                    stub.wait_until_quiet(quiet_for=1.5, limit=max(120.0, used * 60 / (50 * TEAMS) * 2))
+                    readings[stop] = rss_kib(target.proc.pid)
                     print(f"memory: after {stop:,} votes ({stored:,} stored) over {used:,} polls, RSS "
                           f"{readings[stop] / 1024:.1f} MiB; {time.perf_counter() - started:.0f} s so far, "
-                          f"{errors} errors")
+                          f"{errors} errors; " + ", ".join(f"{kind} {kib / 1024:.1f} MiB" for kind, kib in
+                                                          rss_parts_kib(target.proc.pid).items()))
         finally:
             target.stop()
     ratio = readings[requests] / readings[checkpoint]

@@ -111,3 +111,14 @@ def rss_kib(pid: int) -> int:
             continue
         total += int(match.group(1)) if match else 0
     return total
+
+
+def rss_parts_kib(pid: int) -> dict[str, int]:
+    """The server's resident memory by kind (RssAnon: heap, the Python objects and SQLite's page caches;
+    RssFile: mapped files, the click journal among them; RssShmem: SQLite's WAL index), its children left out."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return {kind: int(m.group(1)) for kind in ("RssAnon", "RssFile", "RssShmem")
+            if (m := re.search(rf"{kind}:\s+(\d+)", text))}
