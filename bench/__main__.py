@@ -288,8 +288,8 @@ def run_scenarios(args) -> None:
 def direct_posts(client, message: dict, channels: int, prefix: str, day: int = 0) -> float:
     """Seconds the stand-in takes for `message` posted once to each of `channels` channels from 20 threads,
     each post as the app sends it (bot/slack/posting.py `post_to_channel`): with its slot's metadata and
-    without unfurls. The stand-in checks every message as strictly as Slack, so a floor of smaller
-    payloads would charge the app for the stand-in's own work on the metadata."""
+    without unfurls. The stand-in checks every message's blocks and parses and keeps its metadata,
+    so a floor of smaller payloads would charge the app for the stand-in's own work on it."""
     from bot.slack import message_slots
 
     def post(i: int) -> object:
