@@ -141,19 +141,22 @@ class Store:
     def _before_read(self, conn: sqlite3.Connection, sql: str) -> None:
         """The one place where acknowledged clicks still held elsewhere (the click journal,
         bot/ingest/clicks.py) are applied before anyone reads them: a read of a table clicks land in runs
-        `before_reading_responses` first, so no reader can forget to. Not inside a write transaction: that
-        is the journal's own applying (or another writer), which must not wait for itself."""
-        hook = self.before_reading_responses
-        if hook is not None and not conn.in_transaction and RESPONSE_TABLES.search(sql):
-            hook()
+        `before_reading_responses` first, so no reader can forget to."""
+        if RESPONSE_TABLES.search(sql):
+            self._apply_held(conn)
 
     def apply_held_responses(self) -> None:
         """Before deleting responses (a person or a workspace forgotten): what the click journal holds is
         applied first, or a vote or reply acknowledged a moment ago would be written after the deletion and
         outlive it. Reads need no call (`_before_read`); a deletion runs inside its own transaction, where
         the hook cannot run, so it calls this before opening it."""
+        self._apply_held(self._conn())
+
+    def _apply_held(self, conn: sqlite3.Connection) -> None:
+        """Not inside a write transaction: that is the journal's own applying (or another writer), which
+        must not wait for itself."""
         hook = self.before_reading_responses
-        if hook is not None and not self._conn().in_transaction:
+        if hook is not None and not conn.in_transaction:
             hook()
 
     def rows(self, sql: str, params: Params = ()) -> list[Row]:

@@ -154,7 +154,7 @@ class Journal:
         written).
         """
         span = fragments(len(payload))
-        if not self.fits(len(payload)):
+        if span > min(MAX_FRAGMENTS, self.slots):  # see `fits`
             return None
         if os.fstat(self._fd).st_nlink == 0:
             raise JournalUnavailable(2, "the journal file was deleted", str(self.path))
@@ -227,7 +227,7 @@ def _record(buffer: mmap.mmap | bytes, seq: int, slots: int) -> tuple[int, bytes
     if found[0] == _WHOLE:
         return 1, found[1]
     parts = [found[1]]
-    for next_seq in range(seq + 1, min(seq + MAX_FRAGMENTS, slots) + 1):
+    for next_seq in range(seq + 1, min(seq + MAX_FRAGMENTS - 1, slots) + 1):  # at most MAX_FRAGMENTS in all
         part = _fragment(buffer, next_seq)
         if part is None or part[0] not in (_MIDDLE, _LAST):
             return None

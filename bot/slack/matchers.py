@@ -32,14 +32,8 @@ class BodyMatcher(ListenerMatcher):
         return bool(self.func(body=req.body))
 
 
-def ask_bodies_directly(app: App) -> int:
-    """Replace every built-in matcher of the app's listeners that needs only the body; how many."""
-    replaced = 0
+def ask_bodies_directly(app: App) -> None:
+    """Replace every built-in matcher of the app's listeners that needs only the body."""
     for listener in getattr(app, "_listeners", []):
-        matchers = list(listener.matchers)
-        for i, matcher in enumerate(matchers):
-            if type(matcher) is BuiltinListenerMatcher and list(matcher.arg_names) == ["body"]:
-                matchers[i] = BodyMatcher(matcher.func)
-                replaced += 1
-        listener.matchers = matchers
-    return replaced
+        listener.matchers = [BodyMatcher(m.func) if type(m) is BuiltinListenerMatcher and list(m.arg_names) == ["body"]
+                             else m for m in listener.matchers]
