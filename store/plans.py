@@ -349,6 +349,14 @@ def record_posted(store: Store, claim: Claim, ts: str) -> None:
                     [ts, time.time(), claim.post_id])
 
 
+def record_posted_many(store: Store, posted: Sequence[tuple[Claim, str]]) -> None:
+    """`record_posted` for a schedule's batch of answered posts, in one transaction: the run's own thread
+    records them, so its posting threads never queue for the write lock (bot/scheduler.py)."""
+    with store.write():
+        for claim, ts in posted:
+            record_posted(store, claim, ts)
+
+
 def release(store: Store, claim: Claim) -> None:
     """Give a claimed slot back after the post failed, so the item is not skipped.
 

@@ -13,6 +13,7 @@ of recaps and exports; counts (how many replied) still include them, as Slack's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,6 +212,30 @@ def recap(store: Store, team_id: str, channel_id: str, thread_ts: str) -> tuple[
         f"WHERE r.team_id = ? AND r.channel_id = ? AND r.thread_ts = ? AND r.{_SHARED} "
         "GROUP BY r.ts ORDER BY reactions DESC, r.ts LIMIT 1", [team_id, channel_id, thread_ts])
     return int(people), top
+
+
+# items per read: four parameters each, well inside SQLite's oldest default limit of 999
+_ITEMS_PER_READ = 200
+
+
+def replied_items(store: Store, items: Sequence[tuple[str, str, int, int]]) -> set[tuple[str, str, int, int]]:
+    """Which of these digest items (team, channel, run, item index) were posted and have at least one reply
+    in their thread, in one read per 200: a schedule's run asks for a batch of channels whether the section
+    before has anything to recap, and reads the recap itself only for those that do."""
+    found: set[tuple[str, str, int, int]] = set()
+    for start in range(0, len(items), _ITEMS_PER_READ):
+        chunk = items[start:start + _ITEMS_PER_READ]
+        values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+        rows = store.rows(
+            f"SELECT p.team_id, p.channel_id, p.run, p.item_index FROM (VALUES {values}) AS wanted "
+            "JOIN posts p ON p.team_id = wanted.column1 AND p.channel_id = wanted.column2 "
+            "AND p.run = wanted.column3 AND p.item_index = wanted.column4 "
+            "WHERE p.ts IS NOT NULL AND EXISTS (SELECT 1 FROM replies r WHERE r.team_id = p.team_id "
+            "AND r.channel_id = p.channel_id AND r.thread_ts = p.ts)",
+            [part for item in chunk for part in item],
+        )
+        found.update((r["team_id"], r["channel_id"], r["run"], r["item_index"]) for r in rows)
+    return found
 
 
 def counts_by_thread(store: Store, team_id: str, channel_id: str) -> dict[str, tuple[int, int]]:

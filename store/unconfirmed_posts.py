@@ -8,6 +8,8 @@ then on, instead of posting a second copy. The note goes once the slot is settle
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -46,6 +48,29 @@ def attempted_at(store: Store, team_id: str, channel_id: str, slot_key: str) -> 
     row = store.row("SELECT attempted_at FROM unconfirmed_posts WHERE team_id = ? AND channel_id = ? "
                     "AND slot_key = ?", [team_id, channel_id, slot_key])
     return None if row is None else float(row["attempted_at"])
+
+
+# slots per read: three parameters each, well inside SQLite's oldest default limit of 999
+_SLOTS_PER_READ = 300
+
+
+def attempts(store: Store, slots: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], float]:
+    """`attempted_at` for a batch of (team, channel, slot key): only the slots with an unknown earlier
+    attempt are in the answer, one read per 300 (a schedule's run asks once per batch of claims, not once
+    per channel)."""
+    found: dict[tuple[str, str, str], float] = {}
+    for start in range(0, len(slots), _SLOTS_PER_READ):
+        chunk = slots[start:start + _SLOTS_PER_READ]
+        values = ", ".join(["(?, ?, ?)"] * len(chunk))
+        rows = store.rows(
+            f"SELECT u.team_id, u.channel_id, u.slot_key, u.attempted_at FROM (VALUES {values}) AS wanted "
+            "JOIN unconfirmed_posts u ON u.team_id = wanted.column1 AND u.channel_id = wanted.column2 "
+            "AND u.slot_key = wanted.column3",
+            [part for slot in chunk for part in slot],
+        )
+        for row in rows:
+            found[(row["team_id"], row["channel_id"], row["slot_key"])] = float(row["attempted_at"])
+    return found
 
 
 def settle(store: Store, team_id: str, channel_id: str, slot_key: str) -> None:

@@ -2,12 +2,15 @@
 
 import concurrent.futures
 import datetime as dt
+import json
 import sqlite3
 import threading
 
 from bot import scheduler as scheduler_module
 from bot.app import build_services
+from bot.domain.replies import ReplyEvent
 from bot.flows.digests import post_next
+from bot.flows.replies import journal_replies, take_reply
 from bot.scheduler import DigestScheduler, job_id, run_plan_now
 from bot.slack.posting import ChannelPacer
 from store import plans
@@ -220,6 +223,30 @@ def test_on_the_posting_threads_a_permanent_error_pauses_its_plan_and_a_failing_
     assert plans.get(services.store, TEAM, "C1").paused is True
     assert [p.params["text"] for p in stub.calls("chat.postMessage") if p.params["channel"] == "UOWNER"] != []
     assert all(services.in_turn("post next", TEAM, c).acquire(blocking=False) for c in ("C1", "C2", "C3"))
+
+
+def test_a_schedules_run_recaps_the_channels_whose_last_thread_has_replies(services, stub, clock):
+    """The run asks once per batch which channels' previous threads have replies, on its own thread, and
+    records its posts there too: a reply acknowledged last night (still in the click journal) is recapped
+    this morning in its channel, and only there."""
+    journal_replies(services)  # as the app does when it is built
+    for channel in ("C1", "C2"):
+        scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    try:
+        clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+        assert [o.status for o in scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")] == ["posted"] * 2
+        monday = {r["channel_id"]: r for r in plans.posts(services.store, TEAM)}
+        assert [r["status"] for r in monday.values()] == ["posted"] * 2  # recorded before the run returned
+        take_reply(services, TEAM, "event:Ev1", ReplyEvent("new", "C1", "1780300000.000100", monday["C1"]["ts"],
+                                                           "U0ALICE", "Code red sounds like a drill"))
+        clock.set(dt.datetime(2026, 6, 2, 9, 0, tzinfo=UTC))
+        assert [o.status for o in scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")] == ["posted"] * 2
+    finally:
+        scheduler.shutdown()
+    tuesday = {c.params["channel"]: json.dumps(c.params["blocks"]) for c in stub.calls("chat.postMessage")[2:]}
+    assert "1 person replied" in tuesday["C1"] and "Introduction" in tuesday["C1"]
+    assert "replied" not in tuesday["C2"]
 
 
 def test_a_restart_catches_up_a_missed_post_once_that_day(settings, stub, clock):

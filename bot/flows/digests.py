@@ -7,6 +7,7 @@ in SQLite before anything is sent, and given back if the send fails.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
 from bot.slack.posting import CHART, TOKEN_ERRORS, ChannelPacer, error_code, is_permanent, with_block_fallback
 from questions.schema import Pack
-from store import plans
+from store import plans, replies, unconfirmed_posts
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +93,39 @@ def with_recap(message: dict[str, Any], recap: str | None) -> dict[str, Any]:
     return {**message, "blocks": [blocks[0], section(recap), *blocks[1:]]}
 
 
-def send_item(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> str:
+@dataclass(frozen=True)
+class BatchReads:
+    """What a schedule's run reads once for a batch of claims, on its own thread, instead of once per
+    channel on the posting threads: with ten posting threads each reading and writing, every read there
+    cost 4-14x its time alone (bench/RESULTS.md, "2,000 channels due at once")."""
+
+    attempts: Mapping[tuple[str, str, str], float]  # unknown earlier attempts, by (team, channel, slot key)
+    recap_due: frozenset[int]  # post ids of the claims whose previous section's thread has a reply
+
+
+def item_slot(claim: plans.Claim) -> message_slots.Slot:
+    plan = claim.plan
+    return message_slots.digest_item(plan.team_id, plan.channel_id, run=plan.run, item_index=claim.item_index,
+                                     claim_id=claim.post_id)
+
+
+def read_for_batch(services: Services, claims: Sequence[plans.Claim]) -> BatchReads:
+    """Two reads for the whole batch: the slots' unknown earlier attempts, and which previous sections'
+    threads have replies (only those claims read the recap itself, in `recap_for`)."""
+    attempts = unconfirmed_posts.attempts(
+        services.store, [(c.plan.team_id, c.plan.channel_id, item_slot(c).key) for c in claims])
+    previous = {(c.plan.team_id, c.plan.channel_id, c.plan.run, c.item_index - 1): c.post_id
+                for c in claims if c.item_index > 0}
+    replied = replies.replied_items(services.store, list(previous))
+    return BatchReads(attempts, frozenset(previous[item] for item in replied))
+
+
+def send_item(services: Services, pacer: ChannelPacer, claim: plans.Claim, batch: BatchReads | None = None) -> str:
     """Post the claimed item of the plan (a section digest, or one of the closing polls); returns its ts.
 
     A digest's message names its slot (the plan's run and item), so a post whose answer was lost is
-    found in the channel instead of being posted twice (bot/slack/exactly_once.py)."""
+    found in the channel instead of being posted twice (bot/slack/exactly_once.py). `batch`: what the
+    schedule's run already read for this claim (`read_for_batch`); without it, it is read here."""
     plan, item_index = claim.plan, claim.item_index
     items = plan_items(services.pack(plan.team_id, plan.pack_id))
     item = items[item_index]
@@ -107,16 +136,17 @@ def send_item(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> st
             pack_id=plan.pack_id,
         )
         return str(post.ts)
-    slot = message_slots.digest_item(plan.team_id, plan.channel_id, run=plan.run, item_index=item_index,
-                                     claim_id=claim.post_id)
+    slot = item_slot(claim)
+    attempts = batch.attempts if batch is not None else None
     if item.kind == "report":
         return str(with_block_fallback(
             services.block_refusals, plan.team_id,
-            lambda message: post_once(services, pacer, plan.team_id, plan.channel_id, message, slot),
+            lambda message: post_once(services, pacer, plan.team_id, plan.channel_id, message, slot, attempts),
             lambda omit: discussion.report(services, plan, CHART not in omit)))
     message = render_section(services, plan, item.ref, more_to_come=item_index + 1 < len(items))
-    message = with_recap(message, discussion.recap_for(services, plan, item_index, claim.post_id))
-    return post_once(services, pacer, plan.team_id, plan.channel_id, message, slot)
+    if batch is None or claim.post_id in batch.recap_due:
+        message = with_recap(message, discussion.recap_for(services, plan, item_index, claim.post_id))
+    return post_once(services, pacer, plan.team_id, plan.channel_id, message, slot, attempts)
 
 
 def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, slot: str) -> PostOutcome:
@@ -136,13 +166,16 @@ def post_next(services: Services, pacer: ChannelPacer, team_id: str, channel_id:
         return deliver(services, pacer, claim)
 
 
-def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> PostOutcome:
+def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim, batch: BatchReads | None = None, *,
+            record: bool = True) -> PostOutcome:
     """Post a claimed item and record it; if Slack refuses, give the slot back (and pause the plan when the
-    refusal is permanent), so nothing is skipped and nothing retries in a loop."""
+    refusal is permanent), so nothing is skipped and nothing retries in a loop.
+
+    `record=False`: the caller records a "posted" outcome's ts itself (a schedule's run, in batches)."""
     store = services.store
     team_id, channel_id = claim.plan.team_id, claim.plan.channel_id
     try:
-        ts = send_item(services, pacer, claim)
+        ts = send_item(services, pacer, claim, batch)
     except SlackApiError as exc:
         plans.release(store, claim)
         code = error_code(exc) or f"http_{exc.response.status_code}"
@@ -161,7 +194,8 @@ def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim) -> Post
         plans.release(store, claim)
         log.warning("post to %s/%s failed: %s", team_id, channel_id, type(exc).__name__)
         return PostOutcome("failed", claim.item_index, error=type(exc).__name__)
-    plans.record_posted(store, claim, ts)
+    if record:
+        plans.record_posted(store, claim, ts)
     return PostOutcome("posted", claim.item_index, ts=ts)
 
 

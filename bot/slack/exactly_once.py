@@ -9,6 +9,7 @@ next run, a quiz or poll timer) looks for it first instead of posting a second c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot.context import Services
@@ -18,10 +19,16 @@ from store import unconfirmed_posts
 
 
 def post_once(services: Services, pacer: ChannelPacer, team_id: str, channel_id: str, message: dict[str, Any],
-              slot: Slot) -> str:
-    """Post `message` as `slot`'s message and return its ts (the earlier post's, when one is found)."""
+              slot: Slot, attempts: Mapping[tuple[str, str, str], float] | None = None) -> str:
+    """Post `message` as `slot`'s message and return its ts (the earlier post's, when one is found).
+
+    `attempts`: the unknown earlier attempts of a batch of slots, already read in one go
+    (`unconfirmed_posts.attempts`, for a schedule's run); without it, this slot's is read here."""
     store = services.store
-    earlier = unconfirmed_posts.attempted_at(store, team_id, channel_id, slot.key)
+    if attempts is not None:
+        earlier = attempts.get((team_id, channel_id, slot.key))
+    else:
+        earlier = unconfirmed_posts.attempted_at(store, team_id, channel_id, slot.key)
     try:
         ts = post_to_channel(services.client_for(team_id), pacer, channel_id, message, slot=slot,
                              earlier_attempt=earlier)

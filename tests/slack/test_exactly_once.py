@@ -17,7 +17,7 @@ import pytest
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.state import RetryState
 
-from bot.scheduler import run_plan_now
+from bot.scheduler import DigestScheduler, run_plan_now
 from bot.slack import message_slots
 from bot.slack.posting import (
     HISTORY_PAGE_SIZE,
@@ -130,6 +130,30 @@ def test_the_scheduler_takes_the_post_whose_answer_was_lost(services, stub, cloc
     assert plans.get(services.store, TEAM, "C0CHAN").next_index == 1
     clock.set(dt.datetime(2026, 6, 2, 13, 30, tzinfo=UTC))  # the next day posts the next item
     assert run_plan_now(services, ChannelPacer(interval=0), TEAM, "C0CHAN").status == "posted"
+    assert sorted(slots_posted(stub, "digest_item_posted").values()) == [1, 1]
+
+
+def test_a_schedules_run_looks_first_for_a_post_whose_outcome_was_unknown(services, stub, clock):
+    """A schedule's run reads its batch's unknown attempts in one go (bot/scheduler.py): the channel whose
+    post Slack took while its history could not be read is looked up, not posted to again, when the job
+    runs again; the channel beside it in the same batch is posted to as usual."""
+    for channel in ("C0CHAN", "C0OTHER"):
+        scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(interval=0))
+    try:
+        stub.accept_then_drop("chat.postMessage", times=None, channel="C0CHAN")
+        stub.respond_error("conversations.history", "missing_scope", times=1, needed="channels:history")
+        first = scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")
+        assert sorted(o.status for o in first) == ["failed", "posted"]
+        stub.clear_overrides("chat.postMessage")
+        again = scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")  # the catch-up, the same morning
+    finally:
+        scheduler.shutdown()
+    [message] = channel_messages(stub)
+    assert [(o.status, o.ts) for o in again] == [("posted", message["ts"])]
+    assert len(history_lookups(stub)) == 2 and len(channel_messages(stub, "C0OTHER")) == 1
+    assert {r["channel_id"]: r["ts"] for r in plans.posts(services.store, TEAM)}["C0CHAN"] == message["ts"]
     assert sorted(slots_posted(stub, "digest_item_posted").values()) == [1, 1]
 
 

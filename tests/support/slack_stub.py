@@ -301,13 +301,18 @@ class SlackStub:
             lines = [f"{call.method}: {answer.get('error')} {answer.get('errors') or answer['response_metadata']}"
                      for call, answer in self.refused]
             raise AssertionError("Slack would have refused what the app sent:\n  " + "\n  ".join(lines))
-    def accept_then_drop(self, method: str, *, times: int | None = 1, taken: bool = True) -> None:
+    def accept_then_drop(self, method: str, *, times: int | None = 1, taken: bool = True,
+                         channel: str | None = None) -> None:
         """Slack's answer lost: the next ``times`` calls of ``method`` are carried out (a post is stored in
         ``messages``) and then their connection is closed with no answer, so the client sees the server
         hang up (``RemoteDisconnected``) at once. ``taken=False``: closed before anything is stored,
-        as when the connection drops on the way in. Each such call is listed in ``dropped``."""
+        as when the connection drops on the way in. Each such call is listed in ``dropped``.
+        ``channel``: only calls to that channel are dropped (the others are answered, and count toward
+        ``times`` too)."""
 
         def carry_out_and_hang_up(call: Call):
+            if channel is not None and call.params.get("channel") != channel:
+                return 200, {}, self.default_response(call)
             body = self.default_response(call) if taken else {"ok": False, "error": "connection_dropped"}
             with self._cond:
                 self.dropped.append(call)
