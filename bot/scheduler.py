@@ -82,10 +82,12 @@ def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan
 
     outcomes: list[PostOutcome] = []
     held: dict[plans.PlanKey, KeyedLock] = {}
+    due: dict[plans.PlanKey, tuple[plans.Plan, str]] = {}
     busy: list[tuple[plans.PlanKey, KeyedLock]] = []
     try:
         for plan in candidates:
-            if slot_due(now, plan) is None:
+            slot = slot_due(now, plan)
+            if slot is None:
                 continue
             if is_finished(services, plan):
                 outcomes.append(PostOutcome("finished", plan.next_index))
@@ -93,32 +95,36 @@ def run_due(services: Services, pacer: ChannelPacer, candidates: list[plans.Plan
             key = plan.key
             turn = services.in_turn("post next", *key)
             if turn.acquire(blocking=False):
-                held[key] = turn
+                held[key], due[key] = turn, (plan, slot)
             else:
                 busy.append((key, turn))
     except BaseException:
         for turn in held.values():
             turn.release()
         raise
-    outcomes += _claim_and_deliver(services, pacer, held, slot_for, posting)
+    outcomes += _claim_and_deliver(services, pacer, held, due, slot_for, posting)
     if busy:
         # The turn is someone else's: a `/digest next`, or a run for this same slot (whose claim then
         # shows here, so there is nothing to wait for).
         current = plans.get_many(services.store, [key for key, _ in busy])
         for key, turn in busy:
             current_plan = current.get(key)
-            if current_plan is None or slot_for(current_plan) is None:
+            slot = None if current_plan is None else slot_for(current_plan)
+            if current_plan is None or slot is None:
                 continue
             turn.acquire()
-            outcomes += _claim_and_deliver(services, pacer, {key: turn}, slot_for, None)
+            outcomes += _claim_and_deliver(services, pacer, {key: turn}, {key: (current_plan, slot)}, slot_for, None)
     return outcomes
 
 
 def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plans.PlanKey, KeyedLock],
+                       due: dict[plans.PlanKey, tuple[plans.Plan, str]],
                        slot_for: Callable[[plans.Plan], str | None],
                        posting: concurrent.futures.Executor | None) -> list[PostOutcome]:
-    """Claim the plans whose turns are held, post the claimed ones (on `posting`, if given), and let go of
-    every turn: at once for a plan not claimed, once its post is answered and recorded for one that was.
+    """Claim the plans whose turns are held (`due`: each as read, with its slot), post the claimed ones
+    (on `posting`, if given), and let go of every turn: at once for a plan not claimed, once its post is
+    answered and recorded for one that was. A plan that changed since it was read is read again and
+    judged anew (`plans.claim_as_read`, then `plans.claim_due` for those).
 
     Claims go `CLAIMS_PER_TRANSACTION` to a transaction, and the next batch is claimed only once at most
     `POSTS_AHEAD` posts are still waiting: the posting threads never run dry, yet a process killed in the
@@ -127,8 +133,8 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
     to it are given back.
 
     With a pool, the posting threads only post. This thread does the run's SQLite work: it reads what a
-    batch's posts need in one go (`read_for_batch`) and records the answered posts in one transaction
-    before it claims the next batch. Ten posting threads each reading and writing for their own channel
+    batch's posts need in one go (`read_for_batch`) and, once the batch is handed over, records the posts
+    answered so far in one statement. Ten posting threads each reading and writing for their own channel
     made every statement wait for the write lock and the interpreter lock in turn; 2,000 channels took
     1.7x as long as the posts alone (bench/RESULTS.md, "2,000 channels due at once").
     """
@@ -201,10 +207,11 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
         if posting is not None:
             with room:
                 room.wait_for(room_to_post_ahead)
-            record_answered()
         batch_keys = keys[start:start + CLAIMS_PER_TRANSACTION]
         try:
-            claims = plans.claim_due(store, batch_keys, slot_for)
+            claims, changed = plans.claim_as_read(store, [due[key] for key in batch_keys])
+            if changed:
+                claims += plans.claim_due(store, changed, slot_for)
         except BaseException:
             for key in keys[start:]:  # the turns of batches already claimed go with their posts
                 turns[key].release()
@@ -234,6 +241,7 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
                     in_flight -= 1
                 _hand_back(store, turns, claims[n:], keys[start + len(batch_keys):])
                 return finish()
+        record_answered()  # once the batch is handed over: the posting threads are not kept waiting for it
     return finish()
 
 

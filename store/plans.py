@@ -7,6 +7,7 @@ wins and the rest see it is taken. The plan's `next_index` advances in the same 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -344,17 +345,72 @@ def claim_due(store: Store, keys: Sequence[PlanKey], slot_for: Callable[[Plan], 
     return claims
 
 
+_CLAIM_AS_READ = (
+    "INSERT INTO posts (team_id, channel_id, run, item_index, item_key, slot, status, claimed_at) "
+    "SELECT p.team_id, p.channel_id, p.run, p.next_index, p.pack_id || ':' || p.next_index, wanted.column6, "
+    "'claimed', ? FROM (VALUES {values}) AS wanted "
+    "JOIN plans p ON p.team_id = wanted.column1 AND p.channel_id = wanted.column2 "
+    # an upsert's SELECT needs a WHERE, or ON CONFLICT may be read as the join's (sqlite.org/lang_upsert.html)
+    "WHERE p.run = wanted.column3 AND p.next_index = wanted.column4 AND p.updated_at = wanted.column5 "
+    "AND p.paused = 0 "
+    "ON CONFLICT DO NOTHING"
+)
+# plans per claiming statement: six parameters each, well inside SQLite's oldest default limit of 999
+_CLAIMS_PER_WRITE = 150
+
+
+def claim_as_read(store: Store, wanted: Sequence[tuple[Plan, str]]) -> tuple[list[Claim], list[PlanKey]]:
+    """Claim each plan's next item for its slot, for the plans that are still as they were read: the
+    same run and item, not paused, unchanged since (`updated_at`, which every change of a plan sets; the
+    claims themselves move only the item). Returns the claims, and the keys of the plans not claimed
+    (changed, or their slot taken by another process), for the caller to judge again from a fresh read
+    (`claim_due`).
+
+    For a schedule's run, which read its plans once and holds their channels' turns. Five calls into
+    SQLite for the batch, whatever its size: the claims are one INSERT, and the rows they made are read
+    back as one row. Every call lets go of the interpreter lock and waits to win it back from the
+    posting threads; with a call per plan, the run's own thread was what limited how fast 2,000
+    channels were posted (bench/RESULTS.md, "2,000 channels due at once").
+    """
+    claims: list[Claim] = []
+    for start in range(0, len(wanted), _CLAIMS_PER_WRITE):
+        chunk = wanted[start:start + _CLAIMS_PER_WRITE]
+        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
+        params: list[object] = [time.time()]
+        for plan, slot in chunk:
+            params += [plan.team_id, plan.channel_id, plan.run, plan.next_index, plan.updated_at, slot]
+        with store.write():  # BEGIN IMMEDIATE: no other writer until COMMIT, so every row past `before` is ours
+            before = store.value("SELECT COALESCE(MAX(id), 0) FROM posts")
+            store.write_one(_CLAIM_AS_READ.format(values=values), params)
+            made = store.value("SELECT json_group_array(json_array(team_id, channel_id, id)) FROM posts "
+                               "WHERE id > ?", [before])
+        ids = {(team_id, channel_id): post_id for team_id, channel_id, post_id in json.loads(made)}
+        claims += [Claim(post_id=ids[plan.key], item_index=plan.next_index, plan=plan, slot=slot)
+                   for plan, slot in chunk if plan.key in ids]
+    claimed = {claim.plan.key for claim in claims}
+    return claims, [plan.key for plan, _ in wanted if plan.key not in claimed]
+
+
 def record_posted(store: Store, claim: Claim, ts: str) -> None:
     store.write_one("UPDATE posts SET status = 'posted', ts = ?, posted_at = ? WHERE id = ?",
                     [ts, time.time(), claim.post_id])
 
 
+# posts per statement: two parameters each, well inside SQLite's oldest default limit of 999
+_POSTS_PER_WRITE = 400
+
+
 def record_posted_many(store: Store, posted: Sequence[tuple[Claim, str]]) -> None:
-    """`record_posted` for a schedule's batch of answered posts, in one transaction: the run's own thread
-    records them, so its posting threads never queue for the write lock (bot/scheduler.py)."""
-    with store.write():
-        for claim, ts in posted:
-            record_posted(store, claim, ts)
+    """`record_posted` for a schedule's batch of answered posts, in one statement (one per 400): the run's
+    own thread records them, so its posting threads never queue for the write lock (bot/scheduler.py), and
+    the run gives up the interpreter lock once for the batch, not once a row, while posting threads want it."""
+    now = time.time()
+    for start in range(0, len(posted), _POSTS_PER_WRITE):
+        chunk = posted[start:start + _POSTS_PER_WRITE]
+        values = ", ".join(["(?, ?)"] * len(chunk))
+        store.write_one(f"UPDATE posts SET status = 'posted', ts = answered.column2, posted_at = ? "
+                        f"FROM (VALUES {values}) AS answered WHERE posts.id = answered.column1",
+                        [now, *(part for claim, ts in chunk for part in (claim.post_id, ts))])
 
 
 def release(store: Store, claim: Claim) -> None:

@@ -119,13 +119,13 @@ def test_a_channel_busy_with_a_digest_next_does_not_hold_up_the_others(services,
 def test_a_schedule_s_channels_are_claimed_in_batches_each_posted_once_and_every_turn_let_go(services, stub, clock,
                                                                                             monkeypatch):
     monkeypatch.setattr(scheduler_module, "CLAIMS_PER_TRANSACTION", 3)
-    claim_due, batches = plans.claim_due, []
+    claim_as_read, batches = plans.claim_as_read, []
 
-    def counted_claim_due(store, keys, slot_for):
-        batches.append(len(keys))
-        return claim_due(store, keys, slot_for)
+    def counted_claim(store, wanted):
+        batches.append(len(wanted))
+        return claim_as_read(store, wanted)
 
-    monkeypatch.setattr(plans, "claim_due", counted_claim_due)
+    monkeypatch.setattr(plans, "claim_as_read", counted_claim)
     channels = [f"C{i}" for i in range(10)]
     for channel in channels:
         scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
@@ -140,6 +140,30 @@ def test_a_schedule_s_channels_are_claimed_in_batches_each_posted_once_and_every
     assert sorted(p.params["channel"] for p in stub.calls("chat.postMessage")) == sorted(channels)
     turns = [services.in_turn("post next", TEAM, channel) for channel in channels]
     assert all(turn.acquire(blocking=False) for turn in turns)  # a `/digest next` would not wait forever
+
+
+def test_a_plan_changed_by_another_process_after_the_run_read_it_posts_as_it_now_stands(
+        settings, services, stub, clock, monkeypatch):
+    """The run claims from the plans it read; one whose language another process switched in between
+    is read again, and its digest goes out in the new language, once."""
+    for channel in ("C1", "C2"):
+        scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
+    other = build_services(settings, clock=clock)
+    claim_as_read = plans.claim_as_read
+
+    def language_switched_first(store, wanted):
+        plans.set_language(other.store, TEAM, "C2", "zh-Hant")
+        return claim_as_read(store, wanted)
+
+    monkeypatch.setattr(plans, "claim_as_read", language_switched_first)
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
+    try:
+        assert [o.status for o in scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")] == ["posted"] * 2
+    finally:
+        scheduler.shutdown()
+    texts = {c.params["channel"]: c.params["text"] for c in stub.calls("chat.postMessage")}
+    assert sorted(texts) == ["C1", "C2"] and texts["C1"] == "Introduction" and texts["C2"] != "Introduction"
 
 
 def test_a_digest_next_during_a_slow_scheduled_post_in_its_channel_reaches_slack_after_it(services, stub, clock):
@@ -212,7 +236,14 @@ def test_on_the_posting_threads_a_permanent_error_pauses_its_plan_and_a_failing_
             raise sqlite3.OperationalError("database is locked")
         record(store, claim, ts)
 
+    def records_failing_with_c2(store, posted):
+        if any(claim.plan.channel_id == "C2" for claim, _ in posted):
+            raise sqlite3.OperationalError("database is locked")
+        record_many(store, posted)
+
+    record_many = plans.record_posted_many
     monkeypatch.setattr(plans, "record_posted", record_failing_for_c2)
+    monkeypatch.setattr(plans, "record_posted_many", records_failing_with_c2)
     scheduler = DigestScheduler(services, pacer=ChannelPacer(**NO_WAIT))
     try:
         outcomes = scheduler.run_schedule("mon,tue,wed,thu,fri", "09:00", "UTC")

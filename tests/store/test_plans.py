@@ -130,3 +130,31 @@ def test_plans_are_read_by_key_beyond_one_read_s_parameter_limit(tmp_path):
     found = plans.get_many(store, [("T1", c) for c in channels] + [("T1", "CNONE"), ("T2", "C0001")])
     assert sorted(found) == [("T1", c) for c in channels]
     assert found[("T1", "C0849")].channel_id == "C0849"
+
+
+def test_plans_as_read_are_claimed_in_one_statement_and_any_changed_since_is_left_to_be_read_again(tmp_path):
+    """A schedule's run claims its batch from the plans it read (bot/scheduler.py). A plan another process
+    changed in between (paused, its language switched, its slot claimed) is not claimed from the old read:
+    it is handed back, and judged again from a fresh read, it posts in its new language or not at all."""
+    store = open_store(tmp_path / "bot.db")
+    other = open_store(tmp_path / "bot.db")  # another process on the same file
+    channels = [f"C{i:03d}" for i in range(160)]  # two statements of at most 150 plans
+    for channel in channels:
+        new_plan(store, channel)
+        plans.set_paused(store, "T1", channel, False, now=0)  # running, as a schedule's plans are
+    read = plans.get_many(store, [("T1", c) for c in channels])
+    plans.set_paused(other, "T1", "C001", True)
+    plans.set_language(other, "T1", "C002", "zh-Hant")
+    plans.claim_next(other, "T1", "C003", slot="2026-06-01", item_count=5)
+
+    claims, changed = plans.claim_as_read(store, [(read[("T1", c)], "2026-06-01") for c in channels])
+    assert sorted(changed) == [("T1", "C001"), ("T1", "C002"), ("T1", "C003")]
+    rows = {r["channel_id"]: r for r in plans.posts(store, "T1")}
+    assert len(claims) == 157 and all(rows[c.plan.channel_id]["id"] == c.post_id for c in claims)
+    assert all(c.item_index == 0 and c.slot == "2026-06-01" for c in claims)
+    assert all(plans.get(store, "T1", c.plan.channel_id).next_index == 1 for c in claims)
+
+    again = plans.claim_due(store, changed, lambda plan: None if plan.paused else "2026-06-01")
+    assert [(c.plan.channel_id, c.plan.language) for c in again] == [("C002", "zh-Hant")]
+    assert plans.claim_as_read(store, [(read[("T1", "C000")], "2026-06-01")]) == ([], [("T1", "C000")])
+    assert len(plans.posts(store, "T1")) == 159  # C001 paused; each other slot claimed once
