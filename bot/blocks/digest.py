@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Protocol
 
 from bot.blocks import actions, button, context, divider, header, modal, section, split_text
@@ -28,9 +29,18 @@ def position_line(pack: Pack, sec: Section, language: str) -> str:
 def format_when(moment: dt.datetime, now: dt.datetime, language: str = "en") -> str:
     """`Tue 09:30` within the coming week, `Tue 6 Jan 09:30` beyond it (`週二 09:30`, `1月6日(週二) 09:30`);
     `moment` is already local. Names from the catalogue, not the process's locale."""
+    # by the local wall-clock time: aware datetimes compare as instants, and one instant reads differently
+    # in two timezones
+    return _when(moment.replace(tzinfo=None), moment - now < dt.timedelta(days=6), language)
+
+
+@functools.lru_cache(maxsize=1024)
+def _when(moment: dt.datetime, soon: bool, language: str) -> str:
+    """Kept: at 09:00 every channel on a schedule shows the same next post, drawn once (the catalogue
+    lookups and `strftime` were a twentieth of a scheduled post's own work)."""
     weekday = word_list(language, "weekday_names")[moment.weekday()]
     time = moment.strftime("%H:%M")
-    if moment - now < dt.timedelta(days=6):
+    if soon:
         return t(language, "when_soon", weekday=weekday, time=time)
     return t(language, "when_later", weekday=weekday, day=moment.day,
              month=word_list(language, "month_names")[moment.month - 1], time=time)
