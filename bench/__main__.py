@@ -1,6 +1,6 @@
 """`make bench`: the app against bare Bolt, in one run, on the same Procfile `web:` line and Web API stand-in.
 
-    python -m bench [--clients 20] [--requests 600] [--rounds 7] [--reply-burst 2000] [--fanout 1000]
+    python -m bench [--clients 20] [--requests 600] [--rounds 7] [--reply-burst 2000] [--fanout 2000]
                     [--fanout-days 3] [--memory 100000 [--memory-polls 1000] [--memory-checkpoint N]]
                     [--timers] [--schedules 10000]
 
@@ -8,7 +8,7 @@ For each scenario (poll votes, quiz answers, `/digest next`, and `--reply-burst`
 in a digest's thread: how many were stored, once each) it fires signed requests from C concurrent clients at
 (a) the app as the Procfile `web:` line serves it and (b) a bare Bolt app whose listeners only acknowledge,
 and prints acknowledgement latency (p50, p99, max), throughput, the ratio to bare Bolt, votes sent and stored,
-`chat.update` calls per poll per second, peak RSS and cold start. Then the fan-out: 1,000 channels due in the
+`chat.update` calls per poll per second, peak RSS and cold start. Then the fan-out: 2,000 channels due in the
 same minute against a stand-in that allows one post per second per channel. With `--memory N`, RSS after N
 votes over 1,000 polls against RSS after N/10 (bench/memory.py). With `--timers` and `--schedules N`, the cost
 of history and of many schedules (bench/schedules.py).
@@ -305,9 +305,9 @@ def direct_posts(client, message: dict, channels: int, prefix: str, day: int = 0
 
 
 def run_fanout(channels: int, days: int = 3) -> None:
-    """1,000 plans due in the same minute, posted by their schedule's job as APScheduler would run it, with
-    the scheduler's own posting threads. The job fires twice at once each day (the catch-up at start
-    racing the 09:00 run): every digest must still go out once.
+    """`channels` plans due in the same minute (2,000 by default), posted by their schedule's job as
+    APScheduler would run it, with the scheduler's own posting threads. The job fires twice at once each
+    day (the catch-up at start racing the 09:00 run): every digest must still go out once.
 
     Once per day for `days` days (the plans post one section a day), each fan-out between two runs of
     the stand-in alone, so the floor it is compared with meets the same spell of machine noise.
@@ -379,7 +379,7 @@ def main() -> None:
     scenarios = ["poll votes", "quiz answers", "digest next", "thread replies"]
     parser.add_argument("--scenarios", nargs="*", default=scenarios, choices=scenarios)
     parser.add_argument("--reply-burst", type=int, default=2000, help="thread replies per round")
-    parser.add_argument("--fanout", type=int, default=1000, help="channels (0: no fan-out)")
+    parser.add_argument("--fanout", type=int, default=2000, help="channels (0: no fan-out)")
     parser.add_argument("--fanout-days", type=int, default=3, choices=range(1, 6))
     parser.add_argument("--memory", type=int, default=0,
                         help="votes for the memory scenario (0: none; the issue's check is 100000)")
