@@ -27,7 +27,7 @@ from bot.context import Services
 from bot.domain.digest import DAYS, due_slot, plan_items
 from bot.flows import lifecycle
 from bot.flows import polls as poll_flow
-from bot.flows.digests import BatchReads, PostOutcome, deliver, read_for_batch
+from bot.flows.digests import BatchReads, PostOutcome, deliver, find_unrecorded, read_for_batch
 from bot.slack.keyed_locks import KeyedLock, KeyedLocks
 from bot.slack.posting import ChannelPacer
 from store import Store, deliveries, plans
@@ -490,9 +490,16 @@ class DigestScheduler:
             return []
 
     def _rebuild_and_catch_up(self) -> list[PostOutcome]:
+        """The start's own job: the schedules read, today's missed posts made, then the posts a stopped
+        process left claimed and unrecorded looked for (`find_unrecorded`). `caught_up` is set after."""
         try:
             self.rebuild()
-            return self.catch_up()
+            outcomes = self.catch_up()
+            try:
+                find_unrecorded(self.services, time.time())  # the clock claims are stamped with
+            except Exception:  # noqa: BLE001 - for the threads of a killed run's posts: never stops the start
+                log.exception("looking for unrecorded digests failed")
+            return outcomes
         finally:
             self.caught_up.set()
 

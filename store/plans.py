@@ -105,6 +105,13 @@ def m004_schedules_index_running_plans(db: Database) -> None:
                "WHERE paused = 0")
 
 
+@migrations()
+def m005_index_posts_still_claimed(db: Database) -> None:
+    """At start, posts claimed and never recorded are looked for in their channels (`unrecorded`): a partial
+    index holds only those, so the look costs the same whatever the history."""
+    db.execute("CREATE INDEX posts_still_claimed ON posts(claimed_at) WHERE status = 'claimed'")
+
+
 PlanKey = tuple[str, str]  # (team_id, channel_id)
 
 
@@ -411,6 +418,19 @@ def record_posted_many(store: Store, posted: Sequence[tuple[Claim, str]]) -> Non
         store.write_one(f"UPDATE posts SET status = 'posted', ts = answered.column2, posted_at = ? "
                         f"FROM (VALUES {values}) AS answered WHERE posts.id = answered.column1",
                         [now, *(part for claim, ts in chunk for part in (claim.post_id, ts))])
+
+
+def unrecorded(store: Store, claimed_after: float, claimed_before: float) -> list[Row]:
+    """Posts claimed in (after, before) and never recorded: their process stopped between the claim and
+    the record, before the post was sent or after Slack took it."""
+    return store.rows("SELECT * FROM posts WHERE status = 'claimed' AND claimed_at > ? AND claimed_at < ? "
+                      "ORDER BY id", [claimed_after, claimed_before])
+
+
+def record_found(store: Store, post_id: int, ts: str) -> bool:
+    """A claimed post found in its channel after all: recorded with the message's ts (if still unrecorded)."""
+    return bool(store.write_one("UPDATE posts SET status = 'posted', ts = ?, posted_at = ? "
+                                "WHERE id = ? AND status = 'claimed'", [ts, time.time(), post_id]).rowcount)
 
 
 def release(store: Store, claim: Claim) -> None:

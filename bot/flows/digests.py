@@ -26,7 +26,15 @@ from bot.flows import discussion
 from bot.flows import polls as poll_flow
 from bot.slack import message_slots
 from bot.slack.exactly_once import post_once
-from bot.slack.posting import CHART, TOKEN_ERRORS, ChannelPacer, error_code, is_permanent, with_block_fallback
+from bot.slack.posting import (
+    CHART,
+    TOKEN_ERRORS,
+    ChannelPacer,
+    error_code,
+    find_in_history,
+    is_permanent,
+    with_block_fallback,
+)
 from questions.schema import Pack
 from store import plans, replies, unconfirmed_posts
 
@@ -197,6 +205,35 @@ def deliver(services: Services, pacer: ChannelPacer, claim: plans.Claim, batch: 
     if record:
         plans.record_posted(store, claim, ts)
     return PostOutcome("posted", claim.item_index, ts=ts)
+
+
+# Claims looked for at start: those older than a run takes to post (a live process may still be posting a
+# younger one) and no older than a day (one not found stays skipped; it is not looked for at every start).
+UNRECORDED_AFTER_S = 60.0
+UNRECORDED_WITHIN_S = 24 * 3600.0
+
+
+def find_unrecorded(services: Services, now: float) -> int:
+    """At start: digests a stopped process claimed and never recorded, looked for in their channels by
+    their slot's metadata (bot/slack/message_slots.py). One Slack had taken is recorded with its ts, so
+    replies in its thread are kept and counted; one not there stays claimed and skipped, as before (never
+    posted twice). A schedule's run records its answered posts in batches, so a process killed mid-run can
+    leave a few dozen posted and unrecorded. Returns how many were found."""
+    found = 0
+    for row in plans.unrecorded(services.store, now - UNRECORDED_WITHIN_S, now - UNRECORDED_AFTER_S):
+        team_id, channel_id = row["team_id"], row["channel_id"]
+        slot = message_slots.digest_item(team_id, channel_id, run=row["run"], item_index=row["item_index"],
+                                         claim_id=row["id"])
+        try:
+            ts = find_in_history(services.client_for(team_id), channel_id, slot, float(row["claimed_at"]))
+        except Exception as exc:  # noqa: BLE001 - missing scope, a busy channel, a removed app: it stays skipped
+            log.info("claimed digest %s in %s/%s not looked for: %s", slot.key, team_id, channel_id,
+                     error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__)
+            continue
+        if ts is not None and plans.record_found(services.store, row["id"], ts):
+            log.info("claimed digest %s in %s/%s was posted (%s): recorded", slot.key, team_id, channel_id, ts)
+            found += 1
+    return found
 
 
 def _tell_owner(services: Services, plan: plans.Plan, code: str) -> None:

@@ -17,6 +17,8 @@ import pytest
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.state import RetryState
 
+from bot.flows import digests
+from bot.flows.digests import find_unrecorded
 from bot.scheduler import DigestScheduler, run_plan_now
 from bot.slack import message_slots
 from bot.slack.posting import (
@@ -25,7 +27,7 @@ from bot.slack.posting import (
     ConnectionErrorRetryHandlerForPosts,
     ServerErrorRetryHandlerForPosts,
 )
-from store import plans, polls, quizzes, unconfirmed_posts
+from store import plans, polls, quizzes, replies, unconfirmed_posts
 from tests.conftest import TEAM
 from tests.support.schemas import assert_valid_message
 from tests.test_scheduler import scheduled_plan
@@ -155,6 +157,35 @@ def test_a_schedules_run_looks_first_for_a_post_whose_outcome_was_unknown(servic
     assert len(history_lookups(stub)) == 2 and len(channel_messages(stub, "C0OTHER")) == 1
     assert {r["channel_id"]: r["ts"] for r in plans.posts(services.store, TEAM)}["C0CHAN"] == message["ts"]
     assert sorted(slots_posted(stub, "digest_item_posted").values()) == [1, 1]
+
+
+def test_a_start_records_the_digests_a_killed_run_posted_and_never_recorded(services, stub, clock, monkeypatch):
+    """A schedule's run records its answered posts in batches, so a process killed in between leaves posts
+    Slack took with no ts in the store. The next start finds each by its slot and records it (replies in its
+    thread are then kept); one Slack never got stays claimed and skipped, and nothing is posted again."""
+    for channel in ("C0CHAN", "C0OTHER"):
+        scheduled_plan(services, channel=channel, at="09:00", tz="UTC")
+    clock.set(dt.datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    claims = {c.plan.channel_id: c for c in plans.claim_due(services.store, [(TEAM, "C0CHAN"), (TEAM, "C0OTHER")],
+                                                              lambda plan: "2026-06-01")}
+    posted = claims["C0CHAN"]  # Slack took it; the process was killed before recording it, and before C0OTHER's
+    slot = message_slots.digest_item(TEAM, "C0CHAN", run=posted.plan.run, item_index=0, claim_id=posted.post_id)
+    ts = services.client_for(TEAM).chat_postMessage(channel="C0CHAN", text="Introduction",
+                                                    metadata=slot.metadata())["ts"]
+    assert find_unrecorded(services, time.time()) == 0 and history_lookups(stub) == []  # too young: maybe in flight
+
+    monkeypatch.setattr(digests, "UNRECORDED_AFTER_S", 0.0)
+    restarted = DigestScheduler(services, pacer=ChannelPacer(interval=0))
+    try:
+        restarted.start()
+        assert restarted.caught_up.wait(10)
+    finally:
+        restarted.shutdown()
+    rows = {r["channel_id"]: r for r in plans.posts(services.store, TEAM)}
+    assert (rows["C0CHAN"]["status"], rows["C0CHAN"]["ts"]) == ("posted", ts)
+    assert (rows["C0OTHER"]["status"], rows["C0OTHER"]["ts"]) == ("claimed", None)
+    assert replies.thread_of(services.store, TEAM, "C0CHAN", ts) is not None  # its replies are kept now
+    assert len(stub.calls("chat.postMessage")) == 1 and len(history_lookups(stub)) == 2
 
 
 def test_a_5xx_after_slack_stored_the_post_is_not_sent_again(services, stub, clock):
