@@ -333,9 +333,9 @@ def _claim(store: Store, plan: Plan, slot: str, now: float) -> Claim | None:
 def claim_due(store: Store, keys: Sequence[PlanKey], slot_for: Callable[[Plan], str | None]) -> list[Claim]:
     """Claim, in one transaction, the next item of each of these plans for the slot `slot_for` gives it.
 
-    For a schedule's run: a thousand channels due at 09:00 take the write lock once per batch, not once
-    per channel. The plans are read inside the transaction, so `slot_for` (None: nothing due) always judges
-    a plan as it stands, in this process or any other, and the claim cannot miss because it moved.
+    For a schedule's run, after `claim_as_read`: the plans that changed since the run read them are read
+    again inside the transaction, so `slot_for` (None: nothing due) judges each as it stands, in this
+    process or any other, and the claim cannot miss because it moved.
     """
     claims = []
     with store.write():
