@@ -246,7 +246,7 @@ def _claim_and_deliver(services: Services, pacer: ChannelPacer, turns: dict[plan
 
 
 def _record(store: Store, answered: list[tuple[plans.Claim, PostOutcome]]) -> list[tuple[plans.Claim, PostOutcome]]:
-    """Record a batch of answered posts in one transaction; if it fails, each on its own, so a record that
+    """Record a batch of answered posts in one statement; if it fails, each on its own, so a record that
     fails is that channel's alone (its row stays claimed: taken, never posted twice)."""
     try:
         plans.record_posted_many(store, [(claim, str(outcome.ts)) for claim, outcome in answered])
