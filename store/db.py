@@ -93,6 +93,25 @@ def still_there(value: T | None, what: str) -> T:
     return value
 
 
+# parameters per batch statement: inside SQLite's oldest default limit of 999, with room for a few more
+PARAMETERS_PER_STATEMENT = 900
+
+
+def values_chunks(items: Sequence[T], row: Callable[[T], Sequence[Any]]
+                  ) -> Iterator[tuple[Sequence[T], str, list[Any]]]:
+    """(items, `VALUES` placeholders, parameters) for as many of `items` as fit one statement, chunk after
+    chunk: a batch read or write joins `(VALUES …) AS wanted` on the table's key (SQLite scans the whole
+    table for `(a, b) IN (VALUES …)`). `row(item)` gives each item's parameters, all of one width."""
+    if not items:
+        return
+    width = len(row(items[0]))
+    placeholder = "(" + ", ".join(["?"] * width) + ")"
+    per_statement = max(1, PARAMETERS_PER_STATEMENT // width)
+    for start in range(0, len(items), per_statement):
+        chunk = items[start:start + per_statement]
+        yield chunk, ", ".join([placeholder] * len(chunk)), [part for item in chunk for part in row(item)]
+
+
 def inserted_id(cursor: sqlite3.Cursor) -> int:
     """The id of the row an INSERT through `write_one` just made."""
     if cursor.lastrowid is None or not cursor.rowcount:

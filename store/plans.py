@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store import teams
-from store.db import Row, Store, inserted_id, still_there
+from store.db import Row, Store, inserted_id, still_there, values_chunks
 
 migrations = Migrations("plans")
 
@@ -166,21 +166,14 @@ def _changed(store: Store, team_id: str, channel_id: str) -> Plan:
     return still_there(get(store, team_id, channel_id), f"plan {team_id}/{channel_id}")
 
 
-# keys per read: two parameters each, well inside SQLite's oldest default limit of 999
-_KEYS_PER_READ = 400
-
-
 def get_many(store: Store, keys: Sequence[PlanKey]) -> dict[PlanKey, Plan]:
-    """The plans of these channels, by key (a channel with no plan is left out), in one read per 400."""
+    """The plans of these channels, by key (a channel with no plan is left out), in one read per 450."""
     found: dict[PlanKey, Plan] = {}
-    for start in range(0, len(keys), _KEYS_PER_READ):
-        chunk = keys[start:start + _KEYS_PER_READ]
-        values = ", ".join(["(?, ?)"] * len(chunk))
-        # a join, not `(team_id, channel_id) IN (VALUES …)`: SQLite scans the whole table for that form
+    for _, values, params in values_chunks(keys, lambda key: key):
         rows = store.rows(
             f"SELECT plans.* FROM (VALUES {values}) AS wanted "
             "JOIN plans ON plans.team_id = wanted.column1 AND plans.channel_id = wanted.column2",
-            [part for key in chunk for part in key],
+            params,
         )
         for plan in map(_plan, rows):
             found[plan.key] = plan
@@ -362,10 +355,6 @@ _CLAIM_AS_READ = (
     "AND p.paused = 0 "
     "ON CONFLICT DO NOTHING"
 )
-# plans per claiming statement: six parameters each, well inside SQLite's oldest default limit of 999
-_CLAIMS_PER_WRITE = 150
-
-
 def claim_as_read(store: Store, wanted: Sequence[tuple[Plan, str]]) -> tuple[list[Claim], list[PlanKey]]:
     """Claim each plan's next item for its slot, for the plans that are still as they were read: the
     same run and item, not paused, unchanged since (`updated_at`, which every change of a plan sets; the
@@ -380,15 +369,11 @@ def claim_as_read(store: Store, wanted: Sequence[tuple[Plan, str]]) -> tuple[lis
     channels were posted (bench/RESULTS.md, "2,000 channels due at once").
     """
     claims: list[Claim] = []
-    for start in range(0, len(wanted), _CLAIMS_PER_WRITE):
-        chunk = wanted[start:start + _CLAIMS_PER_WRITE]
-        values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
-        params: list[object] = [time.time()]
-        for plan, slot in chunk:
-            params += [plan.team_id, plan.channel_id, plan.run, plan.next_index, plan.updated_at, slot]
+    for chunk, values, params in values_chunks(wanted, lambda item: (
+            item[0].team_id, item[0].channel_id, item[0].run, item[0].next_index, item[0].updated_at, item[1])):
         with store.write():  # BEGIN IMMEDIATE: no other writer until COMMIT, so every row past `before` is ours
             before = store.value("SELECT COALESCE(MAX(id), 0) FROM posts")
-            store.write_one(_CLAIM_AS_READ.format(values=values), params)
+            store.write_one(_CLAIM_AS_READ.format(values=values), [time.time(), *params])
             made = store.value("SELECT json_group_array(json_array(team_id, channel_id, id)) FROM posts "
                                "WHERE id > ?", [before])
         ids = {(team_id, channel_id): post_id for team_id, channel_id, post_id in json.loads(made)}
@@ -403,21 +388,14 @@ def record_posted(store: Store, claim: Claim, ts: str) -> None:
                     [ts, time.time(), claim.post_id])
 
 
-# posts per statement: two parameters each, well inside SQLite's oldest default limit of 999
-_POSTS_PER_WRITE = 400
-
-
 def record_posted_many(store: Store, posted: Sequence[tuple[Claim, str]]) -> None:
-    """`record_posted` for a schedule's batch of answered posts, in one statement (one per 400): the run's
+    """`record_posted` for a schedule's batch of answered posts, in one statement (one per 450): the run's
     own thread records them, so its posting threads never queue for the write lock (bot/scheduler.py), and
     the run gives up the interpreter lock once for the batch, not once a row, while posting threads want it."""
     now = time.time()
-    for start in range(0, len(posted), _POSTS_PER_WRITE):
-        chunk = posted[start:start + _POSTS_PER_WRITE]
-        values = ", ".join(["(?, ?)"] * len(chunk))
+    for _, values, params in values_chunks(posted, lambda answered: (answered[0].post_id, answered[1])):
         store.write_one(f"UPDATE posts SET status = 'posted', ts = answered.column2, posted_at = ? "
-                        f"FROM (VALUES {values}) AS answered WHERE posts.id = answered.column1",
-                        [now, *(part for claim, ts in chunk for part in (claim.post_id, ts))])
+                        f"FROM (VALUES {values}) AS answered WHERE posts.id = answered.column1", [now, *params])
 
 
 def unrecorded(store: Store, claimed_after: float, claimed_before: float) -> list[Row]:

@@ -21,7 +21,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from store import deliveries
-from store.db import Row, Store
+from store.db import Row, Store, values_chunks
 
 migrations = Migrations("replies")
 
@@ -214,26 +214,18 @@ def recap(store: Store, team_id: str, channel_id: str, thread_ts: str) -> tuple[
     return int(people), top
 
 
-# items per read: four parameters each, well inside SQLite's oldest default limit of 999
-_ITEMS_PER_READ = 200
-
-
 def replied_items(store: Store, items: Sequence[tuple[str, str, int, int]]) -> set[tuple[str, str, int, int]]:
     """Which of these digest items (team, channel, run, item index) were posted and have at least one reply
-    in their thread, in one read per 200: a schedule's run asks for a batch of channels whether the section
+    in their thread, in one read per 225: a schedule's run asks for a batch of channels whether the section
     before has anything to recap, and reads the recap itself only for those that do."""
     found: set[tuple[str, str, int, int]] = set()
-    for start in range(0, len(items), _ITEMS_PER_READ):
-        chunk = items[start:start + _ITEMS_PER_READ]
-        values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+    for _, values, params in values_chunks(items, lambda item: item):
         rows = store.rows(
             f"SELECT p.team_id, p.channel_id, p.run, p.item_index FROM (VALUES {values}) AS wanted "
             "JOIN posts p ON p.team_id = wanted.column1 AND p.channel_id = wanted.column2 "
             "AND p.run = wanted.column3 AND p.item_index = wanted.column4 "
             "WHERE p.ts IS NOT NULL AND EXISTS (SELECT 1 FROM replies r WHERE r.team_id = p.team_id "
-            "AND r.channel_id = p.channel_id AND r.thread_ts = p.ts)",
-            [part for item in chunk for part in item],
-        )
+            "AND r.channel_id = p.channel_id AND r.thread_ts = p.ts)", params)
         found.update((r["team_id"], r["channel_id"], r["run"], r["item_index"]) for r in rows)
     return found
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from store.db import Store
+from store.db import Store, values_chunks
 
 migrations = Migrations("unconfirmed_posts")
 
@@ -50,26 +50,17 @@ def attempted_at(store: Store, team_id: str, channel_id: str, slot_key: str) -> 
     return None if row is None else float(row["attempted_at"])
 
 
-# slots per read: three parameters each, well inside SQLite's oldest default limit of 999
-_SLOTS_PER_READ = 300
-
-
 def attempts(store: Store, slots: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], float]:
     """`attempted_at` for a batch of (team, channel, slot key): only the slots with an unknown earlier
     attempt are in the answer, one read per 300 (a schedule's run asks once per batch of claims, not once
     per channel)."""
     found: dict[tuple[str, str, str], float] = {}
-    for start in range(0, len(slots), _SLOTS_PER_READ):
-        chunk = slots[start:start + _SLOTS_PER_READ]
-        values = ", ".join(["(?, ?, ?)"] * len(chunk))
+    for _, values, params in values_chunks(slots, lambda slot: slot):
         rows = store.rows(
             f"SELECT u.team_id, u.channel_id, u.slot_key, u.attempted_at FROM (VALUES {values}) AS wanted "
             "JOIN unconfirmed_posts u ON u.team_id = wanted.column1 AND u.channel_id = wanted.column2 "
-            "AND u.slot_key = wanted.column3",
-            [part for slot in chunk for part in slot],
-        )
-        for row in rows:
-            found[(row["team_id"], row["channel_id"], row["slot_key"])] = float(row["attempted_at"])
+            "AND u.slot_key = wanted.column3", params)
+        found.update(((r["team_id"], r["channel_id"], r["slot_key"]), float(r["attempted_at"])) for r in rows)
     return found
 
 

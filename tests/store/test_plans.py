@@ -124,12 +124,12 @@ def test_a_due_batch_is_claimed_from_the_plans_as_they_stand_inside_its_transact
 
 def test_plans_are_read_by_key_beyond_one_read_s_parameter_limit(tmp_path):
     store = open_store(tmp_path / "bot.db")
-    channels = [f"C{i:04d}" for i in range(850)]  # three reads of at most 400 keys
+    channels = [f"C{i:04d}" for i in range(1000)]  # three reads of at most 450 keys
     for channel in channels:
         new_plan(store, channel)
     found = plans.get_many(store, [("T1", c) for c in channels] + [("T1", "CNONE"), ("T2", "C0001")])
     assert sorted(found) == [("T1", c) for c in channels]
-    assert found[("T1", "C0849")].channel_id == "C0849"
+    assert found[("T1", "C0999")].channel_id == "C0999"
 
 
 def test_plans_as_read_are_claimed_in_one_statement_and_any_changed_since_is_left_to_be_read_again(tmp_path):
